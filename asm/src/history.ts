@@ -1,0 +1,72 @@
+// The 32 KiB circular history buffer addressed by R3 when GR0 bit 56 (HBT) is 1 (spec §4.1).
+//
+// The buffer holds HL valid bytes; the oldest is at offset HO and they run in stream order through
+// offset (HO + HL - 1) mod 32768, wrapping. Appending N bytes copies the last min(N, 32768) of them to
+// offset (HO + HL) mod 32768 onwards (wrapping), then HL' = min(32768, HL + N) and, when HL + N
+// exceeds 32768, HO' = (HO + HL + N - 32768) mod 32768.
+//
+// In-line history (HBT = 0, spec §4.2): no known client uses it. This emulator supports it for CMPR
+// as a best effort following Valgrind's model: the history is the HL bytes immediately before the
+// second-operand address, HO is ignored and left unchanged, and HL grows to min(32768, HL + consumed)
+// because the consumed input now precedes the updated second-operand address. XPND's in-line
+// behaviour is defined in expand.ts.
+
+import { HISTORY_MASK, HISTORY_SIZE, getHL, getHO, setHL, setHO } from "./param-block";
+
+/** Append `len` bytes at `src` to the circular history `hist`, updating HL and HO in `pb`. */
+export function historyAppend(pb: usize, hist: usize, src: usize, len: usize): void {
+  if (len == 0) return;
+  const hl = getHL(pb);
+  const ho = getHO(pb);
+  let from = src;
+  let count = len;
+  // Only the last 32 KiB can survive; the skipped bytes still advance the write position.
+  let writeAt = <u32>((<u64>ho + <u64>hl + <u64>len) & HISTORY_MASK);
+  if (count > <usize>HISTORY_SIZE) {
+    from += count - HISTORY_SIZE;
+    count = HISTORY_SIZE;
+  }
+  writeAt = (writeAt - <u32>count) & HISTORY_MASK;
+  const first = <usize>(HISTORY_SIZE - writeAt);
+  if (count <= first) {
+    memory.copy(hist + writeAt, from, count);
+  } else {
+    memory.copy(hist + writeAt, from, first);
+    memory.copy(hist, from + first, count - first);
+  }
+  const total = <u64>hl + <u64>len;
+  if (total > <u64>HISTORY_SIZE) {
+    setHL(pb, HISTORY_SIZE);
+    setHO(pb, <u32>((<u64>ho + total - <u64>HISTORY_SIZE) & HISTORY_MASK));
+  } else {
+    setHL(pb, <u32>total);
+  }
+}
+
+/** Append one byte to the circular history (same HL/HO rules as historyAppend). */
+export function historyAppendByte(pb: usize, hist: usize, value: u8): void {
+  const hl = getHL(pb);
+  const ho = getHO(pb);
+  store<u8>(hist + ((ho + hl) & HISTORY_MASK), value);
+  if (hl < HISTORY_SIZE) setHL(pb, hl + 1);
+  else setHO(pb, (ho + 1) & HISTORY_MASK);
+}
+
+/** The history byte `distance` (1..HL) bytes back from the newest one. */
+// @ts-ignore: decorator
+@inline export function historyByteBack(pb: usize, hist: usize, distance: u32): u8 {
+  return load<u8>(hist + ((getHO(pb) + getHL(pb) - distance) & HISTORY_MASK));
+}
+
+/** Copy the last `count` (<= HL) history bytes, oldest first, into the linear buffer `dst`. */
+export function historyCopyOut(pb: usize, hist: usize, dst: usize, count: u32): void {
+  if (count == 0) return;
+  const start = (getHO(pb) + getHL(pb) - count) & HISTORY_MASK;
+  const first = HISTORY_SIZE - start;
+  if (count <= first) {
+    memory.copy(dst, hist + start, count);
+  } else {
+    memory.copy(dst, hist + start, first);
+    memory.copy(dst + first, hist, count - first);
+  }
+}

@@ -1,0 +1,85 @@
+// Per-instance state of the emulator.
+//
+// Several threads instantiate this module against ONE shared memory. WebAssembly globals are private
+// to each instance, so everything an instance owns lives either in the module globals below or in the
+// scratch region the host hands to dfltcc_init. Static data (below heap_base) is read-only at run time.
+// Nothing here uses the AssemblyScript heap.
+//
+// Scratch layout (byte offsets from the scratch base; every region is 64-byte aligned):
+//
+//   EXPAND        64 KiB   reserved exclusively for XPND (expand.ts)
+//   CRC_TABLES     8 KiB   CRC-32 slicing-by-8 tables (checksum.ts)
+//   FIXED_CODES    4 KiB   encoder tables of the fixed Huffman code and the distance-code map
+//   BLOCK_CODES    4 KiB   encoder tables of the block being compressed (fixed or from the CDHT)
+//   CACHE_TAG    256 B     identifies the stream whose matcher state is cached below
+//   HASH_HEAD    256 KiB   CMPR match finder: newest position for each of 65536 hash values
+//   HASH_PREV    256 KiB   CMPR match finder: previous position with the same hash, by position mod 64 Ki
+//   WINDOW        96 KiB   linear copy of the history followed by the input being compressed (+ slack)
+//   TABLE_WORK   96 KiB   GDHT sampler hash tables, symbol frequencies and code-length work space
+
+import { CHECKSUM_TABLES_SIZE, initChecksumTables } from "./checksum";
+
+export const ACCESS_SINGLE: i32 = 0;
+export const ACCESS_MULTIPLE: i32 = 1;
+
+export const EXPAND_SCRATCH_SIZE: usize = 65536;
+export const FIXED_CODES_SIZE: usize = 4096;
+export const BLOCK_CODES_SIZE: usize = 4096;
+export const CACHE_TAG_SIZE: usize = 256;
+export const HASH_BITS: u32 = 16;
+export const HASH_HEAD_SIZE: usize = (<usize>1 << HASH_BITS) * 4;
+export const HASH_PREV_ENTRIES: u32 = 65536;
+export const HASH_PREV_SIZE: usize = <usize>HASH_PREV_ENTRIES * 4;
+/** Capacity of the linear window: 32 KiB of history plus up to 64 KiB of newer bytes. */
+export const WINDOW_CAPACITY: usize = 98304;
+export const WINDOW_SIZE: usize = WINDOW_CAPACITY + 4096;
+export const TABLE_WORK_SIZE: usize = 98304;
+
+export const EXPAND_OFFSET: usize = 0;
+export const CRC_TABLES_OFFSET: usize = EXPAND_OFFSET + EXPAND_SCRATCH_SIZE;
+export const FIXED_CODES_OFFSET: usize = CRC_TABLES_OFFSET + CHECKSUM_TABLES_SIZE;
+export const BLOCK_CODES_OFFSET: usize = FIXED_CODES_OFFSET + FIXED_CODES_SIZE;
+export const CACHE_TAG_OFFSET: usize = BLOCK_CODES_OFFSET + BLOCK_CODES_SIZE;
+export const HASH_HEAD_OFFSET: usize = CACHE_TAG_OFFSET + CACHE_TAG_SIZE;
+export const HASH_PREV_OFFSET: usize = HASH_HEAD_OFFSET + HASH_HEAD_SIZE;
+export const WINDOW_OFFSET: usize = HASH_PREV_OFFSET + HASH_PREV_SIZE;
+export const TABLE_WORK_OFFSET: usize = WINDOW_OFFSET + WINDOW_SIZE;
+export const SCRATCH_SIZE: usize = TABLE_WORK_OFFSET + TABLE_WORK_SIZE;
+
+let scratchBase: usize = 0;
+let model: i32 = ACCESS_SINGLE;
+let cpuBytes: u32 = 0;
+let initialized: bool = false;
+
+/** Record the instance configuration; the caller (dfltcc_init) then initialises the tables. */
+export function configureInstance(scratch: usize, accessModelValue: i32, cpuAmountValue: u32): void {
+  scratchBase = scratch;
+  model = accessModelValue == ACCESS_MULTIPLE ? ACCESS_MULTIPLE : ACCESS_SINGLE;
+  cpuBytes = cpuAmountValue;
+  initChecksumTables(scratch + CRC_TABLES_OFFSET);
+  initialized = true;
+}
+
+export function isInitialized(): bool {
+  return initialized;
+}
+
+/** Base of this instance's scratch region. */
+export function scratch(): usize {
+  return scratchBase;
+}
+
+/** A 64 KiB (65536-byte) area of this instance's scratch reserved exclusively for XPND. */
+export function expandScratch(): usize {
+  return scratchBase + EXPAND_OFFSET;
+}
+
+/** Bytes of second-operand data processed before CC3 is returned; 0 = unbounded. */
+export function cpuAmount(): u32 {
+  return cpuBytes;
+}
+
+/** 0 = single (snapshot reads), 1 = multiple (history re-reads the second operand). */
+export function accessModel(): i32 {
+  return model;
+}
