@@ -1,0 +1,226 @@
+/**
+ * The deflate stream core: push(chunk, flush) in, ondata(chunk) out. It owns
+ * a codec and its machine regions, makes the copy decision before every
+ * deflate call, and is the one streaming loop every adapter and one-shot
+ * runs on.
+ */
+import { constants, type FlushMode, type Level, type Strategy } from '../constants.js';
+import type { CodecStep, DeflateCodec, Engine } from '../engines/engine.js';
+import { resolveEngine } from '../engines/registry.js';
+import { ZaccelError } from '../errors.js';
+import type { Machine, Region } from '../machine/machine.js';
+import type { ResolvedDeflateOptions } from '../options.js';
+import { CopyLedger, mustCopy } from './copy-policy.js';
+import { StreamResources } from './stream-resources.js';
+
+/** Input that already lives in machine memory, such as guest RAM. */
+export interface MachineInput {
+  address: number;
+  length: number;
+  /** True when nothing else can write the range during the call. */
+  stable: boolean;
+}
+
+export class DeflateCore {
+  /** Receives each piece of output, a copy the receiver may keep. */
+  ondata: (chunk: Buffer) => void = () => {};
+  readonly engine: Engine;
+  readonly codec: DeflateCodec;
+  readonly copies: CopyLedger;
+  /** Uncompressed bytes consumed so far. */
+  bytesIn = 0;
+  /** Compressed bytes produced so far. */
+  bytesOut = 0;
+  private readonly resources: StreamResources;
+  private readonly stage: Region;
+  private readonly output: Region;
+  private privateCopy: Region | undefined;
+  private finished = false;
+  private level: Level;
+  private strategy: Strategy;
+
+  constructor(
+    readonly options: ResolvedDeflateOptions,
+    readonly machine: Machine,
+  ) {
+    this.engine = resolveEngine(options.engine, machine);
+    this.level = options.level;
+    this.strategy = options.strategy;
+    this.resources = new StreamResources(machine, this);
+    this.codec = this.resources.own(this.engine.createDeflate(machine, options));
+    this.stage = this.resources.region(stageBytes(options.chunkSize));
+    this.output = this.resources.region(options.chunkSize);
+    this.copies = new CopyLedger(this.engine.name);
+    this.applyDictionary();
+  }
+
+  get closed(): boolean {
+    return this.resources.closed;
+  }
+
+  /** Compress a JavaScript chunk. It is staged into machine memory, which makes it stable. */
+  push(chunk: Uint8Array, flush: FlushMode): void {
+    this.resources.assertOpen();
+    this.guard(() => {
+      const piece = this.stage.size;
+      if (chunk.length === 0) {
+        this.deflate(this.stage.address, 0, true, flush);
+        return;
+      }
+      for (let offset = 0; offset < chunk.length; offset += piece) {
+        const length = Math.min(piece, chunk.length - offset);
+        this.machine.write(this.stage.address, chunk, offset, length);
+        this.deflate(this.stage.address, length, true, offset + length === chunk.length ? flush : constants.Z_NO_FLUSH);
+      }
+    });
+  }
+
+  /** Compress input that lives in machine memory, where it lies unless the copy decision says otherwise. */
+  pushRegion(input: MachineInput, flush: FlushMode): void {
+    this.resources.assertOpen();
+    this.guard(() => {
+      const copying = mustCopy(this.options.copy, this.codec.access, input.stable);
+      // A private copy is made piece by piece, each before the deflate call that reads it.
+      const piece = copying ? this.stage.size : Math.max(input.length, 1);
+      let offset = 0;
+      do {
+        const length = Math.min(piece, input.length - offset);
+        const last = offset + length >= input.length;
+        this.deflate(input.address + offset, length, input.stable, last ? flush : constants.Z_NO_FLUSH);
+        offset += length;
+      } while (offset < input.length);
+    });
+  }
+
+  /** Change level and strategy mid-stream (deflateParams); what it flushes goes to ondata. */
+  params(level: Level, strategy: Strategy): void {
+    this.resources.assertOpen();
+    this.guard(() => {
+      for (;;) {
+        const step = this.codec.params(level, strategy, this.output.address, this.output.size);
+        this.emit(step);
+        if (step.status === constants.Z_OK) break;
+        // Z_BUF_ERROR: the flush of the old parameters filled the output; drain and try again.
+        if (step.status === constants.Z_BUF_ERROR && step.produced > 0) continue;
+        throw this.statusError(step.status, 'deflateParams');
+      }
+      this.level = level;
+      this.strategy = strategy;
+    });
+  }
+
+  /** Start a new stream with the same parameters (deflateReset) and dictionary. */
+  reset(): void {
+    this.resources.assertOpen();
+    this.guard(() => {
+      this.check(this.codec.reset(), 'deflateReset');
+      this.finished = false;
+      this.applyDictionary();
+    });
+  }
+
+  get currentLevel(): Level {
+    return this.level;
+  }
+
+  get currentStrategy(): Strategy {
+    return this.strategy;
+  }
+
+  get ended(): boolean {
+    return this.finished;
+  }
+
+  /** Free every machine region of the stream. Idempotent. */
+  close(): void {
+    this.resources.close();
+  }
+
+  /**
+   * One input range through the codec: the copy decision, then deflate calls
+   * until the input is consumed and the flush is complete.
+   */
+  private deflate(address: number, length: number, stable: boolean, flush: FlushMode): void {
+    if (this.finished) {
+      if (length === 0) return; // flushing a finished stream produces nothing
+      throw new ZaccelError('ZACCEL_STREAM_CLOSED', 'write after the deflate stream finished');
+    }
+    this.copies.decided();
+    if (mustCopy(this.options.copy, this.codec.access, stable) && length > 0) {
+      this.privateCopy ??= this.resources.region(this.stage.size);
+      const started = process.hrtime.bigint();
+      this.machine.copy(this.privateCopy.address, address, length);
+      this.copies.copied(length, Number(process.hrtime.bigint() - started));
+      address = this.privateCopy.address;
+    }
+    for (;;) {
+      const step = this.codec.deflate(address, length, this.output.address, this.output.size, flush);
+      address += step.consumed;
+      length -= step.consumed;
+      this.bytesIn += step.consumed;
+      this.emit(step);
+      switch (step.status) {
+        case constants.Z_STREAM_END:
+          // Only Z_FINISH ends the stream; all input has been consumed.
+          this.finished = true;
+          return;
+        case constants.Z_OK:
+          // A full output window means more may be pending: call again with the same flush.
+          if (length > 0 || step.produced === this.output.size) continue;
+          return;
+        case constants.Z_BUF_ERROR:
+          // No progress was possible: nothing left to consume or flush. Not an error.
+          if (length === 0) return;
+          throw new ZaccelError('ZACCEL_INTERNAL', 'deflate made no progress with input and output available');
+        default:
+          throw this.statusError(step.status, 'deflate');
+      }
+    }
+  }
+
+  private emit(step: CodecStep): void {
+    if (step.produced === 0) return;
+    this.bytesOut += step.produced;
+    this.ondata(this.machine.read(this.output.address, step.produced));
+  }
+
+  private applyDictionary(): void {
+    const dictionary = this.options.dictionary;
+    if (dictionary === undefined) return;
+    const region = this.resources.region(Math.max(dictionary.length, 1));
+    try {
+      this.machine.write(region.address, dictionary);
+      this.check(this.codec.setDictionary(region.address, dictionary.length), 'deflateSetDictionary');
+    } finally {
+      this.resources.release(region);
+    }
+  }
+
+  private check(status: number, call: string): void {
+    if (status !== constants.Z_OK) throw this.statusError(status, call);
+  }
+
+  private statusError(status: number, call: string): ZaccelError {
+    const message = this.codec.message();
+    const text = `${call} failed${message === undefined ? '' : `: ${message}`}`;
+    const details = { zlibStatus: status, zlibMessage: message };
+    if (status === constants.Z_STREAM_ERROR) return new ZaccelError('ZACCEL_STREAM_STATE', text, details);
+    if (status === constants.Z_MEM_ERROR) return new ZaccelError('ZACCEL_MEMORY_EXHAUSTED', text, details);
+    return new ZaccelError('ZACCEL_INTERNAL', `${text} (status ${status})`, details);
+  }
+
+  /** Any failure frees the stream: nothing half-open is left in the Machine. */
+  private guard(body: () => void): void {
+    try {
+      body();
+    } catch (error) {
+      this.close();
+      throw error;
+    }
+  }
+}
+
+/** Input staging size: at least 64 KiB, so small output chunks don't mean many small deflate calls. */
+export function stageBytes(chunkSize: number): number {
+  return Math.max(64 * 1024, chunkSize);
+}

@@ -1,0 +1,192 @@
+/**
+ * The inflate stream core: push(chunk, final) in, ondata(chunk) out. It
+ * enforces maxOutputLength as output is produced, handles preset
+ * dictionaries and gzip members the way node:zlib does, and turns every
+ * way zlib can stop into either "call again" or a coded error.
+ */
+import { constants } from '../constants.js';
+import type { Engine, InflateCodec } from '../engines/engine.js';
+import { resolveEngine } from '../engines/registry.js';
+import { ZaccelError } from '../errors.js';
+import type { Machine, Region } from '../machine/machine.js';
+import type { ResolvedInflateOptions } from '../options.js';
+import { stageBytes } from './deflate-core.js';
+import { StreamResources } from './stream-resources.js';
+
+const GZIP_MAGIC_FIRST = 0x1f;
+
+export class InflateCore {
+  /** Receives each piece of output, a copy the receiver may keep. */
+  ondata: (chunk: Buffer) => void = () => {};
+  readonly engine: Engine;
+  readonly codec: InflateCodec;
+  /** Compressed bytes consumed so far (node:zlib's bytesWritten). */
+  bytesIn = 0;
+  /** Uncompressed bytes produced so far. */
+  bytesOut = 0;
+  private readonly resources: StreamResources;
+  private readonly stage: Region;
+  private readonly output: Region;
+  /** The current member (or the whole stream) reached its end. */
+  private memberEnded = false;
+  /** gzip: a zero byte followed a member; node:zlib ignores everything from there on. */
+  private ignoringRest = false;
+  /** The first byte of the stream, to know whether 'auto' found gzip. */
+  private firstByte = -1;
+
+  constructor(
+    readonly options: ResolvedInflateOptions,
+    readonly machine: Machine,
+  ) {
+    this.engine = resolveEngine(options.engine, machine);
+    this.resources = new StreamResources(machine, this);
+    this.codec = this.resources.own(this.engine.createInflate(machine, options));
+    this.stage = this.resources.region(stageBytes(options.chunkSize));
+    this.output = this.resources.region(options.chunkSize);
+  }
+
+  get closed(): boolean {
+    return this.resources.closed;
+  }
+
+  /** True once the stream (every gzip member so far) has ended. */
+  get ended(): boolean {
+    return this.memberEnded;
+  }
+
+  /**
+   * Decompress a chunk. With `final`, this is the end of the input: a stream
+   * that has not ended is truncated.
+   */
+  push(chunk: Uint8Array, final: boolean): void {
+    this.resources.assertOpen();
+    try {
+      for (let offset = 0; offset < chunk.length; offset += this.stage.size) {
+        const length = Math.min(this.stage.size, chunk.length - offset);
+        this.machine.write(this.stage.address, chunk, offset, length);
+        this.inflate(this.stage.address, length);
+      }
+      if (final && !this.memberEnded) {
+        throw new ZaccelError('ZACCEL_TRUNCATED', 'unexpected end of file: the compressed stream is incomplete');
+      }
+    } catch (error) {
+      this.close();
+      throw error;
+    }
+  }
+
+  /** Start over on a new stream (inflateReset), keeping the options. */
+  reset(): void {
+    this.resources.assertOpen();
+    const status = this.codec.reset();
+    if (status !== constants.Z_OK) throw this.error('ZACCEL_STREAM_STATE', status);
+    this.memberEnded = false;
+    this.ignoringRest = false;
+    this.firstByte = -1;
+  }
+
+  /** Free every machine region of the stream. Idempotent. */
+  close(): void {
+    this.resources.close();
+  }
+
+  private inflate(address: number, length: number): void {
+    if (this.firstByte < 0 && length > 0) this.firstByte = this.machine.u8(address);
+    while (length > 0 || !this.memberEnded) {
+      if (this.memberEnded) {
+        if (!this.startNextMember(address, length)) return;
+      }
+      const limit = this.options.maxOutputLength - this.bytesOut;
+      // Ask for at most one byte past the limit: enough to know it was passed.
+      const capacity = Math.min(this.output.size, limit + 1);
+      const step = this.codec.inflate(address, length, this.output.address, capacity, constants.Z_NO_FLUSH);
+      address += step.consumed;
+      length -= step.consumed;
+      this.bytesIn += step.consumed;
+      if (step.produced > 0) {
+        this.bytesOut += step.produced;
+        if (this.bytesOut > this.options.maxOutputLength) {
+          throw new ZaccelError(
+            'ZACCEL_OUTPUT_LIMIT',
+            `output exceeds maxOutputLength of ${this.options.maxOutputLength} bytes`,
+          );
+        }
+        this.ondata(this.machine.read(this.output.address, step.produced));
+      }
+      switch (step.status) {
+        case constants.Z_STREAM_END:
+          this.memberEnded = true;
+          continue; // whatever input is left is a next member or trailing data
+        case constants.Z_OK:
+          // A full output window may hide more output: go round again. Otherwise all input was used.
+          if (length > 0 || step.produced === capacity) continue;
+          return;
+        case constants.Z_BUF_ERROR:
+          // No progress possible: every input byte is consumed and nothing is pending. Wait for more.
+          if (length === 0) return;
+          throw new ZaccelError('ZACCEL_INTERNAL', 'inflate made no progress with input and output available');
+        case constants.Z_NEED_DICT:
+          this.applyDictionary();
+          continue;
+        case constants.Z_DATA_ERROR:
+          throw this.error('ZACCEL_DATA_ERROR', step.status);
+        case constants.Z_MEM_ERROR:
+          throw this.error('ZACCEL_MEMORY_EXHAUSTED', step.status);
+        default:
+          throw this.error('ZACCEL_STREAM_STATE', step.status);
+      }
+    }
+  }
+
+  /**
+   * After the end of a stream, decide what the remaining input is. gzip
+   * (and 'auto' that found gzip) follows node:zlib: a nonzero byte starts a
+   * new member, a zero byte starts padding that is ignored. zlib and raw
+   * streams end for good: more bytes are an error, because silently
+   * dropping data would hide a loss.
+   */
+  private startNextMember(address: number, length: number): boolean {
+    if (length === 0 || this.ignoringRest) return false;
+    const gzip = this.options.format === 'gzip' || (this.options.format === 'auto' && this.firstByte === GZIP_MAGIC_FIRST);
+    if (!gzip) {
+      throw new ZaccelError('ZACCEL_TRAILING_DATA', `${length} bytes follow the end of the compressed stream`);
+    }
+    if (this.machine.u8(address) === 0) {
+      this.ignoringRest = true;
+      return false;
+    }
+    const status = this.codec.reset();
+    if (status !== constants.Z_OK) throw this.error('ZACCEL_STREAM_STATE', status);
+    this.memberEnded = false;
+    return true;
+  }
+
+  private applyDictionary(): void {
+    const dictionary = this.options.dictionary;
+    if (dictionary === undefined) {
+      throw new ZaccelError('ZACCEL_NEED_DICTIONARY', 'Missing dictionary: the stream was made with a preset dictionary', {
+        zlibStatus: constants.Z_NEED_DICT,
+      });
+    }
+    const region = this.resources.region(Math.max(dictionary.length, 1));
+    try {
+      this.machine.write(region.address, dictionary);
+      const status = this.codec.setDictionary(region.address, dictionary.length);
+      if (status !== constants.Z_OK) {
+        throw new ZaccelError('ZACCEL_NEED_DICTIONARY', 'Bad dictionary: it does not match the one the stream was made with', {
+          zlibStatus: status,
+        });
+      }
+    } finally {
+      this.resources.release(region);
+    }
+  }
+
+  private error(code: 'ZACCEL_DATA_ERROR' | 'ZACCEL_MEMORY_EXHAUSTED' | 'ZACCEL_STREAM_STATE', status: number): ZaccelError {
+    const message = this.codec.message();
+    return new ZaccelError(code, message ?? `inflate failed with status ${status}`, {
+      zlibStatus: status,
+      zlibMessage: message,
+    });
+  }
+}

@@ -1,0 +1,25 @@
+/**
+ * The engines zaccel knows, by name.
+ */
+import { badOption, ZaccelError } from '../errors.js';
+import type { Machine } from '../machine/machine.js';
+import type { Engine, EngineName } from './engine.js';
+import { zlibEngine } from './zlib/engine.js';
+
+const engines = new Map<EngineName, Engine>([['zlib', zlibEngine]]);
+
+export const engineNames = (): EngineName[] => [...engines.keys()];
+
+/** Register an engine (the dfltcc engine registers itself when its module is present). */
+export function registerEngine(engine: Engine): void {
+  engines.set(engine.name, engine);
+}
+
+export function resolveEngine(name: unknown, machine: Machine): Engine {
+  const engine = typeof name === 'string' ? engines.get(name as EngineName) : undefined;
+  if (engine === undefined) throw badOption('engine', name, engineNames().map((n) => `'${n}'`).join(' or '));
+  if (!engine.available(machine)) {
+    throw new ZaccelError('ZACCEL_ENGINE_UNAVAILABLE', `engine '${engine.name}' is not built: run npm run build`);
+  }
+  return engine;
+}

@@ -1,0 +1,45 @@
+/**
+ * zaccel: real zlib and an emulated IBM Z DFLTCC accelerator in WebAssembly,
+ * behind an API shaped like node:zlib.
+ */
+export { constants, type FlushMode, type Level, type Strategy } from './constants.js';
+export { ErrorCodes, ZaccelError, isZaccelError, type ErrorCode } from './errors.js';
+export type { DeflateOptions, InflateOptions } from './options.js';
+export type { AccessModel, EngineName, Format, InflateFormat } from './engines/engine.js';
+export { engineNames } from './engines/registry.js';
+export { copyStats, resetCopyStats, type CopyCounters, type CopyPolicy } from './core/copy-policy.js';
+export { DeflateCore, type MachineInput } from './core/deflate-core.js';
+export { InflateCore } from './core/inflate-core.js';
+export { createDeflateCore, createInflateCore } from './core/factories.js';
+export { Machine, type MachineDescriptor, type MachineOptions, type MachineStats, type Region } from './machine/machine.js';
+export { defaultMachine, setDefaultMachine } from './machine/default-machine.js';
+export {
+  deflate,
+  deflateRaw,
+  deflateRawSync,
+  deflateSync,
+  gunzip,
+  gunzipSync,
+  gzip,
+  gzipSync,
+  inflate,
+  inflateRaw,
+  inflateRawSync,
+  inflateSync,
+  unzip,
+  unzipSync,
+  type InputData,
+  type OneShotInfo,
+} from './api/one-shot.js';
+export {
+  createDeflate,
+  createDeflateRaw,
+  createGunzip,
+  createGzip,
+  createInflate,
+  createInflateRaw,
+  createUnzip,
+  DeflateStream,
+  InflateStream,
+} from './api/node-streams.js';
+export { CompressionStream, DecompressionStream, type WebDecompressionFormat, type WebFormat } from './api/web-streams.js';

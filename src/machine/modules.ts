@@ -1,0 +1,62 @@
+/**
+ * Finding and compiling zaccel's WebAssembly modules. Each module is compiled
+ * once per thread; workers receive the compiled modules with a Machine's
+ * descriptor instead of compiling again.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ZaccelError } from '../errors.js';
+
+export type ModuleName = 'zlib' | 'dfltcc';
+
+const modulePaths: Record<ModuleName, string> = {
+  zlib: 'wasm/build/zlib.wasm',
+  dfltcc: 'asm/build/dfltcc.wasm',
+};
+
+let packageRootCache: string | undefined;
+
+/** The folder holding zaccel's package.json, whether we run from src/ or dist/src/. */
+export function packageRoot(): string {
+  if (packageRootCache !== undefined) return packageRootCache;
+  let folder = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const manifest = join(folder, 'package.json');
+    if (existsSync(manifest) && JSON.parse(readFileSync(manifest, 'utf8')).name === 'zaccel') {
+      packageRootCache = folder;
+      return folder;
+    }
+    const parent = dirname(folder);
+    if (parent === folder) throw new ZaccelError('ZACCEL_INTERNAL', 'cannot find the zaccel package root');
+    folder = parent;
+  }
+}
+
+export function modulePath(name: ModuleName): string {
+  return join(packageRoot(), modulePaths[name]);
+}
+
+export function isModuleBuilt(name: ModuleName): boolean {
+  return existsSync(modulePath(name));
+}
+
+const compiled = new Map<ModuleName, WebAssembly.Module>();
+
+/** Compiles synchronously (Node allows any size), once per thread. */
+export function compileModule(name: ModuleName): WebAssembly.Module {
+  const cached = compiled.get(name);
+  if (cached !== undefined) return cached;
+  const path = modulePath(name);
+  if (!existsSync(path)) {
+    throw new ZaccelError('ZACCEL_NOT_BUILT', `${path} is missing: run npm run build`);
+  }
+  const module = new WebAssembly.Module(readFileSync(path));
+  compiled.set(name, module);
+  return module;
+}
+
+/** Remember modules that arrived from another thread. */
+export function adoptModule(name: ModuleName, module: WebAssembly.Module): void {
+  if (!compiled.has(name)) compiled.set(name, module);
+}
