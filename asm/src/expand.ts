@@ -1,0 +1,922 @@
+// DFLTCC-XPND (function code 4): DEFLATE decoding (spec §3.5, §4, §5.1, §5.3, §6, §12.4).
+//
+// Structure
+//   expand()        register/parameter-block plumbing: entry (NT, CF, SBB) and exit (registers, SBB,
+//                   CF, OESC, check value, history, continuation state)
+//   run()           the resumable state machine (one DEFLATE element per step); it reads input a byte
+//                   at a time and is used near the ends of the operands and for block headers
+//   inflateFast()   the hot loop for literal/length/distance symbols while at least FAST_IN input bytes
+//                   and FAST_OUT output bytes remain: 64-bit bit buffer refilled with one 8-byte load,
+//                   one table lookup per symbol, chunked match copies
+//
+// Continuation state lives only in the parameter block (CSB layout in expand-state.ts). The decode
+// tables of a dynamic block are rebuilt from the code lengths kept in the CSB whenever the tables in
+// this instance's expand scratch were built from other lengths (the scratch keeps a copy of the
+// lengths as the cache tag), so a copied parameter block, another stream or another instance all
+// decode correctly.
+//
+// History
+//   HBT = 1 (circular): back-references reach into the HL bytes of the 32 KiB circular buffer at R3
+//     (oldest at HO) followed by the output of this call; at exit the output is appended to the buffer
+//     (history.ts, §4.1).
+//   HBT = 0 (in-line, a best-effort choice; no known client uses it for XPND): the history is the HL
+//     bytes immediately BEFORE the first-operand address, i.e. the output already produced into the
+//     same linear buffer. HO is not used; at exit HL := min(32768, HL + bytes produced).
+//   NT = 1: the history is ignored (HL := 0, HO := 0) and the check value starts afresh.
+//
+// Work bound: when the instance's cpuAmount() is nonzero, a call stops with CC3 after producing that
+// many output bytes (elements that produce no output are still processed, so a stream that ends there
+// ends with CC0).
+
+import {
+  CF_BYTE,
+  CF_MASK,
+  CSB,
+  CC_AGAIN,
+  CC_OK,
+  CC_OP1_TOO_SHORT,
+  CC_OP2_TOO_SHORT,
+  HBT_CIRCULAR,
+  HISTORY_MASK,
+  HISTORY_SIZE,
+  getCVT,
+  getHL,
+  getHO,
+  getNT,
+  getSBB,
+  setHL,
+  setHO,
+  setNT,
+  setOESC,
+  setSBB,
+  getCheckValue,
+  setCheckValue,
+} from "./param-block";
+import { adler32Update, crc32Update } from "./checksum";
+import { historyAppend } from "./history";
+import { cpuAmount, expandScratch } from "./instance";
+import {
+  XPND_OESC_BAD_BLOCK_TYPE,
+  XPND_OESC_BAD_CL_CODE,
+  XPND_OESC_BAD_CL_SET,
+  XPND_OESC_BAD_CSB,
+  XPND_OESC_BAD_DIST_CODE,
+  XPND_OESC_BAD_DIST_SET,
+  XPND_OESC_BAD_LITLEN_SET,
+  XPND_OESC_BAD_STORED_LEN,
+  XPND_OESC_DIST_TOO_FAR,
+  XPND_OESC_NO_EOB,
+  XPND_OESC_REPEAT_NO_PREV,
+  XPND_OESC_REPEAT_OVERFLOW,
+  XPND_OESC_TOO_MANY_SYMBOLS,
+} from "./expand-errors";
+import {
+  CSB_BITS,
+  CSB_CLLENS,
+  CSB_DIST,
+  CSB_EXTRA,
+  CSB_FLAGS,
+  CSB_HCLEN,
+  CSB_HDIST,
+  CSB_HLIT,
+  CSB_HOLD,
+  CSB_INDEX,
+  CSB_LENGTH,
+  CSB_LENS,
+  CSB_LENS_BYTES,
+  CSB_MAGIC,
+  CSB_MODE,
+  XF_BTYPE_MASK,
+  XF_BTYPE_SHIFT,
+  XF_LAST,
+  XM_CODELENS,
+  XM_COPY,
+  XM_DIST,
+  XM_DISTEXT,
+  XM_DONE,
+  XM_HEAD,
+  XM_LAST_MODE,
+  XM_LEN,
+  XM_LENEXT,
+  XM_LENLENS,
+  XM_LIT,
+  XM_MATCH,
+  XM_STORED,
+  XM_TABLE,
+  XPND_CSB_MAGIC,
+  packedLenGet,
+  packedLenOr,
+} from "./expand-state";
+import {
+  BUILD_OK,
+  BUILD_OVER,
+  CODELEN_ROOT,
+  DIST_DYN_ENTRIES,
+  DIST_ROOT_DYN,
+  DIST_ROOT_FIXED,
+  E_AUX_SHIFT,
+  E_KIND_MASK,
+  E_LEN_MASK,
+  K_BAD,
+  K_BASE,
+  K_EOB,
+  K_LINK,
+  K_LIT,
+  LITLEN_DYN_ENTRIES,
+  LITLEN_ROOT_DYN,
+  LITLEN_ROOT_FIXED,
+  SCR_CL_TABLE,
+  SCR_DYN_DIST,
+  SCR_DYN_LIT,
+  SCR_FIXED_DIST,
+  SCR_FIXED_LIT,
+  SCR_LENS,
+  SCR_TAG_HLIT,
+  SCR_TAG_LENS,
+  SCR_TAG_VALID,
+  TK_CODELEN,
+  TK_DIST,
+  TK_LITLEN,
+  buildTable,
+  clOrder,
+  ensureFixedTables,
+} from "./inflate-tables";
+
+// Why run() stopped.
+const R_DONE: i32 = 0; // end of the final block
+const R_OUT: i32 = 1; // needs room in the first operand (or the work bound was reached)
+const R_IN: i32 = 2; // needs more second-operand bytes
+const R_ERR: i32 = 3; // invalid data; gOesc holds the code
+
+/** Input bytes the fast loop needs: one 8-byte refill. */
+const FAST_IN: usize = 8;
+/** Output room the fast loop needs: a 258-byte match plus 8 bytes of chunk overrun. */
+const FAST_OUT: usize = 258 + 8;
+
+// ---- per-call state (wasm globals are private to each instance) ------------------------------------
+
+let gPb: usize = 0;
+let gCsb: usize = 0;
+let gScratch: usize = 0;
+let gIn: usize = 0; // next unread second-operand byte
+let gInEnd: usize = 0;
+let gOut: usize = 0; // next first-operand byte to store
+let gOutEnd: usize = 0; // where this call must stop storing (operand end or the work bound)
+let gOutStart: usize = 0; // first-operand address at entry
+let gHold: u64 = 0; // bit buffer: the low gBits bits are the next stream bits
+let gBits: u32 = 0;
+let gMode: u32 = XM_HEAD;
+let gFlags: u32 = 0; // XF_LAST | btype << XF_BTYPE_SHIFT
+let gExtra: u32 = 0;
+let gLength: u32 = 0;
+let gDist: u32 = 0;
+let gLitTab: usize = 0;
+let gLitRoot: u32 = 0;
+let gDistTab: usize = 0;
+let gDistRoot: u32 = 0;
+let gWhave: u32 = 0; // history bytes that precede this call's output
+let gCircular: bool = true;
+let gHist: usize = 0; // circular history buffer (R3)
+let gHistEnd: u32 = 0; // (HO + HL) mod 32768 at entry: where this call's output would be appended
+let gOesc: u32 = 0;
+
+// ---- entry point ------------------------------------------------------------------------------------
+
+/**
+ * DFLTCC-XPND. `regs` points to five little-endian u32 words: R1 (output address), R1+1 (output
+ * length), R2 (input address), R2+1 (input length), R3 (circular history address when HBT = 1).
+ * Returns the condition code.
+ */
+export function expand(gr0: u32, pb: usize, regs: usize): i32 {
+  const r1 = <usize>load<u32>(regs);
+  const r1len = <usize>load<u32>(regs, 4);
+  const r2 = <usize>load<u32>(regs, 8);
+  const r2len = <usize>load<u32>(regs, 12);
+  const r3 = <usize>load<u32>(regs, 16);
+
+  gPb = pb;
+  gCsb = pb + CSB;
+  gScratch = expandScratch();
+  gCircular = (gr0 & HBT_CIRCULAR) != 0;
+  gHist = r3;
+  gOesc = 0;
+
+  const newTask = getNT(pb);
+  if (newTask) {
+    setHL(pb, 0);
+    setHO(pb, 0);
+  }
+  const hl = getHL(pb);
+  const whave = hl > HISTORY_SIZE ? HISTORY_SIZE : hl;
+  gWhave = whave;
+  gHistEnd = (getHO(pb) + whave) & HISTORY_MASK;
+  let check: u32 = newTask ? (getCVT(pb) ? 1 : 0) : getCheckValue(pb);
+
+  gIn = r2;
+  gInEnd = r2 + r2len;
+  gOutStart = r1;
+  gOut = r1;
+  const outLimit = r1 + r1len;
+  const budget = <usize>cpuAmount();
+  gOutEnd = budget != 0 && budget < r1len ? r1 + budget : outLimit;
+
+  let reason: i32;
+  if (!newTask && (load<u8>(pb + CF_BYTE) & CF_MASK) != 0) {
+    reason = loadState();
+  } else {
+    gMode = XM_HEAD;
+    gFlags = 0;
+    gHold = 0;
+    gBits = 0;
+    gExtra = 0;
+    gLength = 0;
+    gDist = 0;
+    reason = -1;
+  }
+
+  // The low SBB bits of the first byte were used already.
+  const sbbIn = getSBB(pb);
+  let skip: u32 = 0; // bits of the first operand byte skipped because of SBB
+  if (reason < 0 && sbbIn != 0 && gIn < gInEnd) {
+    gHold |= (<u64>(load<u8>(gIn) >> <u8>sbbIn)) << gBits;
+    gBits += 8 - sbbIn;
+    gIn++;
+    skip = sbbIn;
+  }
+
+  if (reason < 0) reason = run();
+
+  // ---- output side: check value, history, registers
+  const produced = gOut - r1;
+  if (produced != 0) {
+    if (getCVT(pb)) check = adler32Update(check, r1, produced);
+    else check = crc32Update(check, r1, produced);
+    if (gCircular) {
+      historyAppend(pb, r3, r1, produced);
+    } else {
+      const total = <u64>hl + <u64>produced;
+      setHL(pb, total > <u64>HISTORY_SIZE ? HISTORY_SIZE : <u32>total);
+    }
+  }
+  setCheckValue(pb, check);
+  store<u32>(regs, <u32>gOut);
+  store<u32>(regs, <u32>(r1len - produced), 4);
+
+  // ---- input side: hand back whole unused bytes, report the bit position in SBB
+  let newIn: usize;
+  let newSbb: u32;
+  if (reason == R_IN) {
+    newIn = gInEnd;
+    newSbb = 0;
+    gHold &= gBits == 0 ? 0 : (<u64>-1) >> (64 - gBits);
+  } else if (gIn == r2) {
+    // Nothing read from this operand: it stays as it was; unused bits stay in the CSB.
+    newIn = r2;
+    newSbb = sbbIn;
+  } else {
+    // Bits taken from this call's second operand (the first byte counts from bit `skip`).
+    const loaded = (<u64>(gIn - r2) << 3) - <u64>skip;
+    if (<u64>gBits <= loaded) {
+      const pos = <u64>skip + loaded - <u64>gBits;
+      newIn = r2 + <usize>(pos >> 3);
+      newSbb = <u32>(pos & 7);
+      gBits = 0;
+      gHold = 0;
+    } else {
+      // Some unused bits came from an earlier call's operand: keep them in the CSB.
+      newIn = r2;
+      newSbb = sbbIn;
+      gBits -= <u32>loaded;
+      gHold &= gBits == 0 ? 0 : (<u64>-1) >> (64 - gBits);
+    }
+  }
+  store<u32>(regs, <u32>newIn, 8);
+  store<u32>(regs, <u32>(r2len - (newIn - r2)), 12);
+  setSBB(pb, newSbb);
+  setNT(pb, false);
+
+  let cc: i32;
+  let cf = true;
+  if (reason == R_DONE) {
+    cc = CC_OK;
+    cf = false;
+    setOESC(pb, 0);
+  } else if (reason == R_OUT) {
+    cc = gOut == outLimit ? CC_OP1_TOO_SHORT : CC_AGAIN;
+    setOESC(pb, 0);
+  } else if (reason == R_IN) {
+    cc = CC_OP2_TOO_SHORT;
+    setOESC(pb, 0);
+  } else {
+    cc = CC_OP2_TOO_SHORT;
+    cf = false;
+    setOESC(pb, gOesc);
+  }
+  const cfByte = load<u8>(pb + CF_BYTE);
+  store<u8>(pb + CF_BYTE, cf ? cfByte | CF_MASK : cfByte & ~CF_MASK);
+  if (cf) saveState();
+  return cc;
+}
+
+// ---- continuation state ------------------------------------------------------------------------------
+
+function saveState(): void {
+  const csb = gCsb;
+  store<u32>(csb + CSB_MAGIC, XPND_CSB_MAGIC);
+  store<u8>(csb + CSB_MODE, <u8>gMode);
+  store<u8>(csb + CSB_FLAGS, <u8>gFlags);
+  store<u8>(csb + CSB_BITS, <u8>gBits);
+  store<u8>(csb + CSB_EXTRA, <u8>gExtra);
+  store<u64>(csb + CSB_HOLD, gHold);
+  store<u32>(csb + CSB_LENGTH, gLength);
+  store<u32>(csb + CSB_DIST, gDist);
+}
+
+/** Loads and checks the CSB; returns -1 to run, or R_ERR when the state is not usable. */
+function loadState(): i32 {
+  const csb = gCsb;
+  if (load<u32>(csb + CSB_MAGIC) != XPND_CSB_MAGIC) return fail(XPND_OESC_BAD_CSB);
+  gMode = load<u8>(csb + CSB_MODE);
+  gFlags = load<u8>(csb + CSB_FLAGS);
+  gBits = load<u8>(csb + CSB_BITS);
+  gExtra = load<u8>(csb + CSB_EXTRA);
+  gHold = load<u64>(csb + CSB_HOLD);
+  gLength = load<u32>(csb + CSB_LENGTH);
+  gDist = load<u32>(csb + CSB_DIST);
+  if (gMode > XM_LAST_MODE || gBits > 48) return fail(XPND_OESC_BAD_CSB);
+  gHold &= gBits == 0 ? 0 : (<u64>-1) >> (64 - gBits);
+  const mode = gMode;
+  if (mode == XM_COPY && gLength > 0xffff) return fail(XPND_OESC_BAD_CSB);
+  if (mode == XM_TABLE || mode == XM_LENLENS || mode == XM_CODELENS) {
+    const hlit = <u32>load<u16>(csb + CSB_HLIT);
+    const hdist = <u32>load<u8>(csb + CSB_HDIST);
+    const hclen = <u32>load<u8>(csb + CSB_HCLEN);
+    const index = <u32>load<u16>(csb + CSB_INDEX);
+    if (mode == XM_LENLENS && (hclen > 19 || index > hclen)) return fail(XPND_OESC_BAD_CSB);
+    if (mode == XM_CODELENS) {
+      if (hlit > 286 || hdist > 30 || index > hlit + hdist) return fail(XPND_OESC_BAD_CSB);
+      if (!buildCodeLengthTable()) return fail(XPND_OESC_BAD_CSB);
+    }
+    return -1;
+  }
+  if (mode >= XM_LEN && mode <= XM_LIT) {
+    if (mode == XM_LENEXT && (gExtra > 5 || gLength > 258)) return fail(XPND_OESC_BAD_CSB);
+    if (mode == XM_DISTEXT && (gExtra > 13 || gLength > 258 || gDist > 32768)) return fail(XPND_OESC_BAD_CSB);
+    if (mode == XM_MATCH && (gLength > 258 || gDist == 0 || gDist > 32768)) return fail(XPND_OESC_BAD_CSB);
+    if (mode == XM_LIT && gLength > 255) return fail(XPND_OESC_BAD_CSB);
+    const btype = (gFlags >> XF_BTYPE_SHIFT) & XF_BTYPE_MASK;
+    if (btype == 1) {
+      useFixedTables();
+    } else if (btype == 2) {
+      const e = useDynamicTables();
+      if (e != 0) return fail(XPND_OESC_BAD_CSB);
+    } else {
+      return fail(XPND_OESC_BAD_CSB);
+    }
+  }
+  return -1;
+}
+
+// @ts-ignore: decorator
+@inline
+function fail(oesc: u32): i32 {
+  gOesc = oesc;
+  return R_ERR;
+}
+
+// ---- tables ----------------------------------------------------------------------------------------
+
+function useFixedTables(): void {
+  ensureFixedTables(gScratch);
+  gLitTab = gScratch + SCR_FIXED_LIT;
+  gLitRoot = LITLEN_ROOT_FIXED;
+  gDistTab = gScratch + SCR_FIXED_DIST;
+  gDistRoot = DIST_ROOT_FIXED;
+}
+
+/**
+ * Points the decoder at the dynamic tables for the code lengths in the CSB, building them unless the
+ * cached ones were built from exactly these lengths. Returns 0 or the OESC of an invalid code.
+ */
+function useDynamicTables(): u32 {
+  const csb = gCsb;
+  const scr = gScratch;
+  const hlit = <u32>load<u16>(csb + CSB_HLIT);
+  const hdist = <u32>load<u8>(csb + CSB_HDIST);
+  gLitTab = scr + SCR_DYN_LIT;
+  gLitRoot = LITLEN_ROOT_DYN;
+  gDistTab = scr + SCR_DYN_DIST;
+  gDistRoot = DIST_ROOT_DYN;
+  const key = hlit | (hdist << 16);
+  if (load<u32>(scr + SCR_TAG_VALID) == 1 && load<u32>(scr + SCR_TAG_HLIT) == key) {
+    let same = true;
+    for (let i: usize = 0; i < CSB_LENS_BYTES; i += 8) {
+      if (load<u64>(csb + CSB_LENS + i) != load<u64>(scr + SCR_TAG_LENS + i)) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return 0;
+  }
+  store<u32>(scr + SCR_TAG_VALID, 0);
+  if (hlit < 257 || hlit > 286 || hdist < 1 || hdist > 30) return XPND_OESC_TOO_MANY_SYMBOLS;
+  const lens = scr + SCR_LENS;
+  const total = hlit + hdist;
+  for (let i: u32 = 0; i < total; i++) store<u8>(lens + i, <u8>packedLenGet(csb + CSB_LENS, i));
+  if (load<u8>(lens + 256) == 0) return XPND_OESC_NO_EOB;
+  if (buildTable(lens, hlit, TK_LITLEN, gLitTab, LITLEN_ROOT_DYN, LITLEN_DYN_ENTRIES, scr) != BUILD_OK) {
+    return XPND_OESC_BAD_LITLEN_SET;
+  }
+  if (buildTable(lens + hlit, hdist, TK_DIST, gDistTab, DIST_ROOT_DYN, DIST_DYN_ENTRIES, scr) != BUILD_OK) {
+    return XPND_OESC_BAD_DIST_SET;
+  }
+  memory.copy(scr + SCR_TAG_LENS, csb + CSB_LENS, CSB_LENS_BYTES);
+  store<u32>(scr + SCR_TAG_HLIT, key);
+  store<u32>(scr + SCR_TAG_VALID, 1);
+  return 0;
+}
+
+/** Builds the code-length decode table from the CSB; false if the code is over-subscribed. */
+function buildCodeLengthTable(): bool {
+  const lens = gScratch + SCR_LENS;
+  for (let i: u32 = 0; i < 19; i++) store<u8>(lens + i, load<u8>(gCsb + CSB_CLLENS + i) & 7);
+  return buildTable(lens, 19, TK_CODELEN, gScratch + SCR_CL_TABLE, CODELEN_ROOT, 128, gScratch) != BUILD_OVER;
+}
+
+// ---- bit input for the slow path --------------------------------------------------------------------
+
+/** Makes sure at least n (<= 32) bits are in the bit buffer; false if the input ran out first. */
+// @ts-ignore: decorator
+@inline
+function need(n: u32): bool {
+  while (gBits < n) {
+    if (gIn >= gInEnd) return false;
+    gHold |= (<u64>load<u8>(gIn)) << gBits;
+    gIn++;
+    gBits += 8;
+  }
+  return true;
+}
+
+// @ts-ignore: decorator
+@inline
+function drop(n: u32): void {
+  gHold >>= <u64>n;
+  gBits -= n;
+}
+
+// @ts-ignore: decorator
+@inline
+function peek(n: u32): u32 {
+  return <u32>gHold & ((<u32>1 << n) - 1);
+}
+
+/**
+ * Decodes one symbol with table `tab` (root bits `root`), reading input bytes as needed. Returns the
+ * table entry (not yet consumed: drop(entry & E_LEN_MASK) does that), or 0xffffffff when the input ran
+ * out before the code was complete.
+ */
+function decodeSlow(tab: usize, root: u32): u32 {
+  const rootMask = (<u32>1 << root) - 1;
+  for (;;) {
+    let e = load<u32>(tab + (<usize>(<u32>gHold & rootMask) << 2));
+    if ((e & E_KIND_MASK) == K_LINK) {
+      const sub = (e >> E_AUX_SHIFT) & 15;
+      const idx = (e >> 16) + (<u32>(gHold >> <u64>root) & ((<u32>1 << sub) - 1));
+      e = load<u32>(tab + (<usize>idx << 2));
+    }
+    if ((e & E_LEN_MASK) <= gBits) return e;
+    if (gIn >= gInEnd) return 0xffffffff;
+    gHold |= (<u64>load<u8>(gIn)) << gBits;
+    gIn++;
+    gBits += 8;
+  }
+  return 0xffffffff; // not reached
+}
+
+// ---- match copies -----------------------------------------------------------------------------------
+
+/**
+ * Copies n bytes of the match at distance `dist` to gOut (exactly n bytes, no overrun). The distance
+ * has been checked against the available history. Returns the new output pointer.
+ */
+function copyMatchExact(out: usize, dist: u32, n: u32): usize {
+  const produced = <u32>(out - gOutStart);
+  if (dist > produced && gCircular) {
+    // The first bytes come from the circular history.
+    const back = dist - produced; // 1..gWhave
+    const pos = (gHistEnd - back) & HISTORY_MASK;
+    let m = n < back ? n : back;
+    const first = HISTORY_SIZE - pos;
+    if (m <= first) {
+      memory.copy(out, gHist + pos, m);
+    } else {
+      memory.copy(out, gHist + pos, first);
+      memory.copy(out + first, gHist, m - first);
+    }
+    out += m;
+    n -= m;
+    if (n == 0) return out;
+  }
+  // The rest comes from the output itself (or, in-line, from the bytes just before it). Overlapping
+  // copies repeat a period of `dist` bytes: copy it in doubling chunks from a fixed source.
+  const src = out - <usize>dist;
+  while (n > 0) {
+    const gap = <u32>(out - src);
+    const c = n < gap ? n : gap;
+    memory.copy(out, src, c);
+    out += c;
+    n -= c;
+  }
+  return out;
+}
+
+/** Fast-loop copy of a match reaching into the circular history (len <= 258, room for overrun). */
+function copyFromHistoryFast(out: usize, dist: u32, len: u32): usize {
+  return copyMatchExact(out, dist, len);
+}
+
+// ---- the fast loop ----------------------------------------------------------------------------------
+
+/**
+ * Decodes literal/length/distance symbols while at least FAST_IN input bytes and FAST_OUT bytes of
+ * output room remain. Leaves gMode = XM_LEN, or XM_HEAD/XM_DONE after an end-of-block. Returns 0 or
+ * an OESC.
+ */
+function inflateFast(): u32 {
+  let inp = gIn;
+  const inLast = gInEnd - FAST_IN; // the 8-byte refill load must stay inside the operand
+  let out = gOut;
+  const outLast = gOutEnd - FAST_OUT;
+  let hold = gHold;
+  let bits = gBits;
+  const lt = gLitTab;
+  const lroot = <u64>gLitRoot;
+  const lmask = (<u32>1 << gLitRoot) - 1;
+  const dt = gDistTab;
+  const droot = <u64>gDistRoot;
+  const dmask = (<u32>1 << gDistRoot) - 1;
+  const outStart = gOutStart;
+  const whave = gWhave;
+  const circular = gCircular;
+  let err: u32 = 0;
+
+  while (inp <= inLast && out <= outLast) {
+    // Refill to 56..63 bits. Bits above `bits` may hold a copy of the next unread byte; OR-ing the
+    // same byte at the same position again is harmless.
+    hold |= load<u64>(inp) << <u64>bits;
+    inp += (63 - bits) >> 3;
+    bits |= 56;
+
+    let e = load<u32>(lt + (<usize>(<u32>hold & lmask) << 2));
+    if ((e & E_KIND_MASK) == K_LINK) {
+      const sub = (e >> E_AUX_SHIFT) & 15;
+      e = load<u32>(lt + (<usize>((e >> 16) + (<u32>(hold >> lroot) & ((<u32>1 << sub) - 1))) << 2));
+    }
+    let cl = e & E_LEN_MASK;
+    hold >>= <u64>cl;
+    bits -= cl;
+    let kind = e & E_KIND_MASK;
+    if (kind == K_LIT) {
+      store<u8>(out, <u8>(e >> 16));
+      out++;
+      // At least 41 bits remain: up to two more literals without a refill.
+      e = load<u32>(lt + (<usize>(<u32>hold & lmask) << 2));
+      if ((e & E_KIND_MASK) != K_LIT) continue;
+      cl = e & E_LEN_MASK;
+      hold >>= <u64>cl;
+      bits -= cl;
+      store<u8>(out, <u8>(e >> 16));
+      out++;
+      e = load<u32>(lt + (<usize>(<u32>hold & lmask) << 2));
+      if ((e & E_KIND_MASK) != K_LIT) continue;
+      cl = e & E_LEN_MASK;
+      hold >>= <u64>cl;
+      bits -= cl;
+      store<u8>(out, <u8>(e >> 16));
+      out++;
+      continue;
+    }
+    if (kind == K_BASE) {
+      // Length: code (<= 15 bits) + extra (<= 5); distance: code (<= 15) + extra (<= 13): 48 <= 56.
+      let ex = (e >> E_AUX_SHIFT) & 15;
+      const len = (e >> 16) + (<u32>hold & ((<u32>1 << ex) - 1));
+      hold >>= <u64>ex;
+      bits -= ex;
+      let d = load<u32>(dt + (<usize>(<u32>hold & dmask) << 2));
+      if ((d & E_KIND_MASK) == K_LINK) {
+        const sub = (d >> E_AUX_SHIFT) & 15;
+        d = load<u32>(dt + (<usize>((d >> 16) + (<u32>(hold >> droot) & ((<u32>1 << sub) - 1))) << 2));
+      }
+      if ((d & E_KIND_MASK) != K_BASE) {
+        err = (d & E_KIND_MASK) == K_BAD ? d >> 16 : XPND_OESC_BAD_DIST_CODE;
+        break;
+      }
+      cl = d & E_LEN_MASK;
+      hold >>= <u64>cl;
+      ex = (d >> E_AUX_SHIFT) & 15;
+      const dist = (d >> 16) + (<u32>hold & ((<u32>1 << ex) - 1));
+      hold >>= <u64>ex;
+      bits -= cl + ex;
+
+      const produced = <u32>(out - outStart);
+      if (dist > produced) {
+        if (dist - produced > whave) {
+          err = XPND_OESC_DIST_TOO_FAR;
+          break;
+        }
+        if (circular) {
+          out = copyFromHistoryFast(out, dist, len);
+          continue;
+        }
+      }
+      let src = out - <usize>dist;
+      if (dist >= 8) {
+        const end = out + <usize>len;
+        do {
+          store<u64>(out, load<u64>(src));
+          out += 8;
+          src += 8;
+        } while (out < end);
+        out = end;
+      } else if (dist == 1) {
+        const v = <u64>load<u8>(src) * 0x0101010101010101;
+        const end = out + <usize>len;
+        do {
+          store<u64>(out, v);
+          out += 8;
+        } while (out < end);
+        out = end;
+      } else {
+        const end = out + <usize>len;
+        do {
+          store<u8>(out, load<u8>(src));
+          out++;
+          src++;
+        } while (out < end);
+      }
+      continue;
+    }
+    if (kind == K_EOB) {
+      gMode = (gFlags & XF_LAST) != 0 ? XM_DONE : XM_HEAD;
+      break;
+    }
+    // K_BAD
+    err = e >> 16;
+    break;
+  }
+
+  gIn = inp;
+  gOut = out;
+  gHold = bits == 0 ? 0 : hold & ((<u64>-1) >> <u64>(64 - bits));
+  gBits = bits;
+  return err;
+}
+
+// ---- the resumable state machine ----------------------------------------------------------------------
+
+function run(): i32 {
+  for (;;) {
+    switch (gMode) {
+      case XM_HEAD: {
+        if (!need(3)) return R_IN;
+        const h = peek(3);
+        drop(3);
+        const btype = h >> 1;
+        gFlags = (h & 1) | (btype << XF_BTYPE_SHIFT);
+        if (btype == 0) {
+          gMode = XM_STORED;
+        } else if (btype == 1) {
+          useFixedTables();
+          gMode = XM_LEN;
+        } else if (btype == 2) {
+          gMode = XM_TABLE;
+        } else {
+          return fail(XPND_OESC_BAD_BLOCK_TYPE);
+        }
+        break;
+      }
+      case XM_STORED: {
+        drop(gBits & 7); // to the byte boundary
+        if (!need(32)) return R_IN;
+        const len = peek(16);
+        const nlen = <u32>(gHold >> 16) & 0xffff;
+        if (len != (~nlen & 0xffff)) return fail(XPND_OESC_BAD_STORED_LEN);
+        drop(32);
+        gLength = len;
+        gMode = XM_COPY;
+        break;
+      }
+      case XM_COPY: {
+        // Whole bytes still in the bit buffer come first, then the operand.
+        while (gLength != 0 && gBits >= 8) {
+          if (gOut >= gOutEnd) return R_OUT;
+          store<u8>(gOut, <u8>gHold);
+          gOut++;
+          drop(8);
+          gLength--;
+        }
+        if (gLength != 0) {
+          const outRoom = gOutEnd - gOut;
+          const inRoom = gInEnd - gIn;
+          let n = <usize>gLength;
+          if (n > outRoom) n = outRoom;
+          if (n > inRoom) n = inRoom;
+          memory.copy(gOut, gIn, n);
+          gOut += n;
+          gIn += n;
+          gLength -= <u32>n;
+          if (gLength != 0) return gOut >= gOutEnd ? R_OUT : R_IN;
+        }
+        gMode = (gFlags & XF_LAST) != 0 ? XM_DONE : XM_HEAD;
+        break;
+      }
+      case XM_TABLE: {
+        if (!need(14)) return R_IN;
+        const hlit = peek(5) + 257;
+        const hdist = (peek(10) >> 5) + 1;
+        const hclen = (peek(14) >> 10) + 4;
+        if (hlit > 286 || hdist > 30) return fail(XPND_OESC_TOO_MANY_SYMBOLS);
+        drop(14);
+        const csb = gCsb;
+        store<u16>(csb + CSB_HLIT, <u16>hlit);
+        store<u8>(csb + CSB_HDIST, <u8>hdist);
+        store<u8>(csb + CSB_HCLEN, <u8>hclen);
+        store<u16>(csb + CSB_INDEX, 0);
+        memory.fill(csb + CSB_CLLENS, 0, 19);
+        gMode = XM_LENLENS;
+        break;
+      }
+      case XM_LENLENS: {
+        const csb = gCsb;
+        const hclen = <u32>load<u8>(csb + CSB_HCLEN);
+        let index = <u32>load<u16>(csb + CSB_INDEX);
+        while (index < hclen) {
+          if (!need(3)) {
+            store<u16>(csb + CSB_INDEX, <u16>index);
+            return R_IN;
+          }
+          store<u8>(csb + CSB_CLLENS + clOrder(index), <u8>peek(3));
+          drop(3);
+          index++;
+        }
+        if (!buildCodeLengthTable()) return fail(XPND_OESC_BAD_CL_SET);
+        store<u16>(csb + CSB_INDEX, 0);
+        memory.fill(csb + CSB_LENS, 0, CSB_LENS_BYTES);
+        gMode = XM_CODELENS;
+        break;
+      }
+      case XM_CODELENS: {
+        const r = readCodeLengths();
+        if (r != -1) return r;
+        const err = useDynamicTables();
+        if (err != 0) return fail(err);
+        gMode = XM_LEN;
+        break;
+      }
+      case XM_LEN: {
+        if (gInEnd - gIn >= FAST_IN && gOutEnd - gOut >= FAST_OUT) {
+          const err = inflateFast();
+          if (err != 0) return fail(err);
+          break;
+        }
+        const e = decodeSlow(gLitTab, gLitRoot);
+        if (e == 0xffffffff) return R_IN;
+        const kind = e & E_KIND_MASK;
+        if (kind == K_BAD) return fail(e >> 16);
+        drop(e & E_LEN_MASK);
+        if (kind == K_LIT) {
+          if (gOut >= gOutEnd) {
+            gLength = e >> 16;
+            gMode = XM_LIT;
+            return R_OUT;
+          }
+          store<u8>(gOut, <u8>(e >> 16));
+          gOut++;
+        } else if (kind == K_BASE) {
+          gLength = e >> 16;
+          gExtra = (e >> E_AUX_SHIFT) & 15;
+          gMode = XM_LENEXT;
+        } else {
+          // K_EOB
+          gMode = (gFlags & XF_LAST) != 0 ? XM_DONE : XM_HEAD;
+        }
+        break;
+      }
+      case XM_LENEXT: {
+        if (gExtra != 0) {
+          if (!need(gExtra)) return R_IN;
+          gLength += peek(gExtra);
+          drop(gExtra);
+        }
+        gMode = XM_DIST;
+        break;
+      }
+      case XM_DIST: {
+        const e = decodeSlow(gDistTab, gDistRoot);
+        if (e == 0xffffffff) return R_IN;
+        if ((e & E_KIND_MASK) != K_BASE) {
+          return fail((e & E_KIND_MASK) == K_BAD ? e >> 16 : XPND_OESC_BAD_DIST_CODE);
+        }
+        drop(e & E_LEN_MASK);
+        gDist = e >> 16;
+        gExtra = (e >> E_AUX_SHIFT) & 15;
+        gMode = XM_DISTEXT;
+        break;
+      }
+      case XM_DISTEXT: {
+        if (gExtra != 0) {
+          if (!need(gExtra)) return R_IN;
+          gDist += peek(gExtra);
+          drop(gExtra);
+        }
+        gMode = XM_MATCH;
+        break;
+      }
+      case XM_MATCH: {
+        const produced = <u32>(gOut - gOutStart);
+        if (gDist > produced && gDist - produced > gWhave) return fail(XPND_OESC_DIST_TOO_FAR);
+        const room = gOutEnd - gOut;
+        if (room == 0) return R_OUT;
+        const n = <usize>gLength < room ? gLength : <u32>room;
+        gOut = copyMatchExact(gOut, gDist, n);
+        gLength -= n;
+        if (gLength != 0) return R_OUT;
+        gMode = XM_LEN;
+        break;
+      }
+      case XM_LIT: {
+        if (gOut >= gOutEnd) return R_OUT;
+        store<u8>(gOut, <u8>gLength);
+        gOut++;
+        gMode = XM_LEN;
+        break;
+      }
+      default: {
+        // XM_DONE
+        return R_DONE;
+      }
+    }
+  }
+  return R_ERR; // not reached
+}
+
+/** XM_CODELENS: reads code lengths into the CSB. Returns -1 when all were read, else R_IN / R_ERR. */
+function readCodeLengths(): i32 {
+  const csb = gCsb;
+  const lens = csb + CSB_LENS;
+  const tab = gScratch + SCR_CL_TABLE;
+  const total = <u32>load<u16>(csb + CSB_HLIT) + <u32>load<u8>(csb + CSB_HDIST);
+  let index = <u32>load<u16>(csb + CSB_INDEX);
+  let result: i32 = -1;
+  while (index < total) {
+    const e = decodeSlow(tab, CODELEN_ROOT);
+    if (e == 0xffffffff) {
+      result = R_IN;
+      break;
+    }
+    if ((e & E_KIND_MASK) == K_BAD) {
+      result = fail(XPND_OESC_BAD_CL_CODE);
+      break;
+    }
+    const cl = e & E_LEN_MASK;
+    const sym = e >> 16;
+    if (sym < 16) {
+      drop(cl);
+      packedLenOr(lens, index, sym);
+      index++;
+      continue;
+    }
+    const ex: u32 = sym == 16 ? 2 : sym == 17 ? 3 : 7;
+    if (!need(cl + ex)) {
+      result = R_IN;
+      break;
+    }
+    drop(cl);
+    let rep = peek(ex);
+    drop(ex);
+    let value: u32 = 0;
+    if (sym == 16) {
+      if (index == 0) {
+        result = fail(XPND_OESC_REPEAT_NO_PREV);
+        break;
+      }
+      value = packedLenGet(lens, index - 1);
+      rep += 3;
+    } else if (sym == 17) {
+      rep += 3;
+    } else {
+      rep += 11;
+    }
+    if (index + rep > total) {
+      result = fail(XPND_OESC_REPEAT_OVERFLOW);
+      break;
+    }
+    if (value != 0) {
+      for (let i: u32 = 0; i < rep; i++) packedLenOr(lens, index + i, value);
+    }
+    index += rep;
+  }
+  store<u16>(csb + CSB_INDEX, <u16>index);
+  return result;
+}
