@@ -111,6 +111,9 @@ export function bytesOf(name: string, value: unknown): Uint8Array | undefined {
 
 export function resolveDeflateOptions(format: Format, options: DeflateOptions = {}, chunkDefault = constants.Z_DEFAULT_CHUNK): ResolvedDeflateOptions {
   const common = resolveCommon(options, chunkDefault);
+  if (format === 'gzip' && common.dictionary !== undefined) {
+    throw badOption('dictionary', 'a dictionary', 'none: a gzip stream cannot carry a preset dictionary (use zlib or raw)');
+  }
   const copy = options.copy ?? 'auto';
   if (copy !== 'auto' && copy !== 'always' && copy !== 'never') throw badOption('copy', copy, "'auto', 'always' or 'never'");
   return {

@@ -59,10 +59,18 @@ function result(core: Core, chunks: Buffer[], info: boolean | undefined): Buffer
   return { buffer, engine: core.engine.name, fallbacks: core.codec.fallbacks } as unknown as Buffer;
 }
 
+/** Inputs up to this size are deflated in one call, as native zlib's one-shot callers do. */
+const WHOLE_INPUT_LIMIT = 64 * 1024 * 1024;
+
 function runSync(core: Core, data: InputData, info: boolean | undefined): Buffer {
   const chunks = collect(core);
   try {
-    pushSlice(core, inputBytes(data), true);
+    const input = inputBytes(data);
+    if ('params' in core && input.length <= WHOLE_INPUT_LIMIT && core.options.finishFlush === constants.Z_FINISH) {
+      chunks.push(core.compressWhole(input));
+    } else {
+      pushSlice(core, input, true);
+    }
     return result(core, chunks, info);
   } finally {
     core.close();

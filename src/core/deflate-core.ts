@@ -75,6 +75,36 @@ export class DeflateCore {
     });
   }
 
+  /**
+   * Compress a whole input in one deflate call, as native code calling
+   * deflate(Z_FINISH) once does: the input in one region and an output region
+   * of deflateBound's size. Stored (level 0) block boundaries depend on the
+   * buffers zlib is given, so this is what makes level 0 byte-identical too.
+   * Returns the compressed stream.
+   */
+  compressWhole(data: Uint8Array): Buffer {
+    this.resources.assertOpen();
+    let result: Buffer | undefined;
+    this.guard(() => {
+      const input = this.resources.region(Math.max(data.length, 1));
+      const output = this.resources.region(this.codec.bound(data.length) + 64);
+      try {
+        this.machine.write(input.address, data);
+        this.copies.decided();
+        const step = this.codec.deflate(input.address, data.length, output.address, output.size, constants.Z_FINISH);
+        if (step.status !== constants.Z_STREAM_END) throw this.statusError(step.status, 'deflate');
+        this.bytesIn += step.consumed;
+        this.bytesOut += step.produced;
+        this.finished = true;
+        result = this.machine.read(output.address, step.produced);
+      } finally {
+        this.resources.release(input);
+        this.resources.release(output);
+      }
+    });
+    return result!;
+  }
+
   /** Compress input that lives in machine memory, where it lies unless the copy decision says otherwise. */
   pushRegion(input: MachineInput, flush: FlushMode): void {
     this.resources.assertOpen();
