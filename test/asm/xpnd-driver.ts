@@ -3,17 +3,11 @@
  * expand function the way IBM's zlib does (loop while CC3, feed input on CC2/OESC 0, drain output on
  * CC1, then skip the partial byte after CC0 and check the zlib/gzip trailer in software).
  */
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { Emulator, FC_XPND, HISTORY_SIZE, PARAM_BLOCK_SIZE, loadEmulator, type Registers } from './harness.js';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
-export const wasmPath = join(root, 'asm/build/dfltcc.wasm');
-
-export const FC_XPND = 4;
-export const HBT_CIRCULAR = 0x80;
-export const PB_SIZE = 1536;
-export const HIST_SIZE = 32768;
+export { FC_XPND };
+export const PB_SIZE = PARAM_BLOCK_SIZE;
+export const HIST_SIZE = HISTORY_SIZE;
 
 // Parameter-block offsets (big-endian fields, spec §2.2).
 export const PB = {
@@ -27,101 +21,81 @@ export const PB = {
   CSB: 384,
 } as const;
 
-export interface Machine {
-  memory: WebAssembly.Memory;
-  exports: {
-    dfltcc(gr0: number, gr1: number, regs: number): number;
-    dfltcc_scratch_size(): number;
-    dfltcc_init(scratch: number, model: number, cpuAmount: number): void;
-    heap_base(): number;
-  };
-  scratch: number;
-  /** Bump allocator over the shared memory (grows it as needed). */
-  alloc(size: number, align?: number): number;
-  /** Forget every allocation made after `mark`. */
-  release(mark: number): void;
-  mark(): number;
-  u8(): Uint8Array;
-  dv(): DataView;
-  setCpuAmount(amount: number): void;
+/** Reusable buffers per emulator (the harness allocator only grows). */
+interface Buffers {
+  pb: number;
+  pbCopy: number;
+  hist: number;
+  histCopy: number;
+  out: number;
+  outCap: number;
+  inA: number;
+  inB: number;
+  inCap: number;
 }
 
-const PAGE = 65536;
+export class Machine {
+  readonly emu: Emulator;
+  private bufs: Buffers;
 
-export function loadMachine(options: { cpuAmount?: number; initialPages?: number } = {}): Machine {
-  const bytes = readFileSync(wasmPath);
-  const module = new WebAssembly.Module(bytes);
-  const memory = new WebAssembly.Memory({ initial: options.initialPages ?? 256, maximum: 32768, shared: true });
-  const instance = new WebAssembly.Instance(module, {
-    env: {
-      memory,
-      abort(msg: number, file: number, line: number, column: number) {
-        throw new Error(`wasm abort at ${line}:${column}`);
-      },
-      hazard() {},
-    },
-  });
-  const exports = instance.exports as unknown as Machine['exports'];
-  let top = (exports.heap_base() + 4095) & ~4095;
-  const alloc = (size: number, align = 64) => {
-    top = (top + align - 1) & ~(align - 1);
-    const at = top;
-    top += size;
-    const needPages = Math.ceil(top / PAGE);
-    const have = memory.buffer.byteLength / PAGE;
-    if (needPages > have) memory.grow(needPages - have);
-    return at;
-  };
-  const scratch = alloc(exports.dfltcc_scratch_size(), 4096);
-  exports.dfltcc_init(scratch, 0, options.cpuAmount ?? 0);
-  const machine: Machine = {
-    memory,
-    exports,
-    scratch,
-    alloc,
-    mark: () => top,
-    release: (mark: number) => {
-      top = mark;
-    },
-    u8: () => new Uint8Array(memory.buffer),
-    dv: () => new DataView(memory.buffer),
-    setCpuAmount: (amount: number) => exports.dfltcc_init(scratch, 0, amount),
-  };
-  return machine;
+  constructor(options: { cpuAmount?: number } = {}) {
+    this.emu = loadEmulator({ cpuAmount: options.cpuAmount ?? 0 });
+    const e = this.emu;
+    this.bufs = {
+      pb: e.paramBlock(),
+      pbCopy: e.paramBlock(),
+      hist: e.historyBuffer(),
+      histCopy: e.historyBuffer(),
+      outCap: (1 << 20) + 64,
+      out: 0,
+      inCap: 0,
+      inA: 0,
+      inB: 0,
+    };
+    this.bufs.out = e.alloc(this.bufs.outCap, 64);
+  }
+
+  get buffers(): Buffers {
+    return this.bufs;
+  }
+
+  /** Input areas of at least `size` bytes (reallocated, larger, when needed). */
+  inputAreas(size: number): [number, number] {
+    if (size > this.bufs.inCap) {
+      const cap = Math.max(size, this.bufs.inCap * 2, 4096);
+      this.bufs.inA = this.emu.alloc(cap, 64);
+      this.bufs.inB = this.emu.alloc(cap, 64);
+      this.bufs.inCap = cap;
+    }
+    return [this.bufs.inA, this.bufs.inB];
+  }
+
+  u8(): Uint8Array {
+    return this.emu.u8;
+  }
+
+  dv(): DataView {
+    return this.emu.view;
+  }
+
+  alloc(size: number, align = 8): number {
+    return this.emu.alloc(size, align);
+  }
+
+  setCpuAmount(amount: number): void {
+    this.emu.configure(0, amount);
+  }
+
+  xpnd(pb: number, regs: Registers, hbt = true): { cc: number; regs: Registers } {
+    return this.emu.call(FC_XPND, hbt, pb, regs);
+  }
 }
 
-/** Registers block: R1, R1+1, R2, R2+1, R3 as little-endian u32. */
-export interface Regs {
-  r1: number;
-  r1len: number;
-  r2: number;
-  r2len: number;
-  r3: number;
+export function loadMachine(options: { cpuAmount?: number } = {}): Machine {
+  return new Machine(options);
 }
 
-export function writeRegs(m: Machine, at: number, r: Regs): void {
-  const dv = m.dv();
-  dv.setUint32(at, r.r1, true);
-  dv.setUint32(at + 4, r.r1len, true);
-  dv.setUint32(at + 8, r.r2, true);
-  dv.setUint32(at + 12, r.r2len, true);
-  dv.setUint32(at + 16, r.r3, true);
-}
-
-export function readRegs(m: Machine, at: number): Regs {
-  const dv = m.dv();
-  return {
-    r1: dv.getUint32(at, true),
-    r1len: dv.getUint32(at + 4, true),
-    r2: dv.getUint32(at + 8, true),
-    r2len: dv.getUint32(at + 12, true),
-    r3: dv.getUint32(at + 16, true),
-  };
-}
-
-export function xpnd(m: Machine, pb: number, regs: number, hbt = true): number {
-  return m.exports.dfltcc(FC_XPND | (hbt ? HBT_CIRCULAR : 0), pb, regs);
-}
+export type Regs = Registers;
 
 export const pbField = {
   hl: (m: Machine, pb: number) => m.dv().getUint16(pb + PB.HL, false),
@@ -212,6 +186,8 @@ export interface CallInfo {
   after: Regs;
   cf: number;
   sbb: number;
+  pb: number;
+  hist: number;
 }
 
 export interface InflateResult {
@@ -231,125 +207,187 @@ export interface InflateResult {
 const pick = (v: number | (() => number) | undefined, dflt: number) =>
   v === undefined ? dflt : typeof v === 'number' ? v : v();
 
-/**
- * Inflates the raw deflate data `data` (from byte 0, bit 0) with XPND.
- * Allocations are released afterwards.
- */
-export function xpndInflateRaw(m: Machine, data: Uint8Array, opt: InflateOptions = {}): InflateResult {
-  const mark = m.mark();
-  try {
-    return inflateLoop(m, data, opt);
-  } finally {
-    m.release(mark);
-  }
+/** Private buffers for one stream (so several streams can interleave on one machine). */
+export function privateAreas(m: Machine, inputSize: number, outCap = 1 << 16): StreamAreas {
+  const e = m.emu;
+  return {
+    pb: e.paramBlock(),
+    pbCopy: e.paramBlock(),
+    hist: e.historyBuffer(),
+    histCopy: e.historyBuffer(),
+    out: e.alloc(outCap + 64, 64),
+    outCap,
+    inA: e.alloc(inputSize + 16, 64),
+    inB: e.alloc(inputSize + 16, 64),
+  };
 }
 
-function inflateLoop(m: Machine, data: Uint8Array, opt: InflateOptions): InflateResult {
-  const adler = opt.adler ?? true;
-  let pb = m.alloc(PB_SIZE, 8);
-  let hist = m.alloc(HIST_SIZE, 4096);
-  const regs = m.alloc(20, 8);
-  const maxOut = 1 << 20;
-  const outBuf = m.alloc(maxOut + 64);
-  // Two input areas, so that input can move between calls.
-  const inCap = data.length + 16;
-  const inBufs = [m.alloc(inCap), opt.moveInput ? m.alloc(inCap) : 0];
-  let which = 0;
-  m.u8().set(data, inBufs[0]);
-  resetParamBlock(m, pb, adler);
-  if (opt.dictionary) {
-    appendHistory(m, pb, hist, opt.dictionary);
-    m.u8()[pb + PB.FLAGS] &= ~0x80; // NT=0: honour the history
+export interface StreamAreas {
+  pb: number;
+  pbCopy: number;
+  hist: number;
+  histCopy: number;
+  out: number;
+  outCap: number;
+  inA: number;
+  inB: number;
+}
+
+/**
+ * One raw deflate stream decoded by XPND, a call at a time (step()), emulating zlib's use:
+ * input arrives in chunks, each call gets a fresh output buffer at the same address.
+ */
+export class XpndStream {
+  readonly adler: boolean;
+  pb: number;
+  hist: number;
+  private pbCopy: number;
+  private histCopy: number;
+  private readonly outBuf: number;
+  private readonly maxOut: number;
+  private readonly inBufs: [number, number];
+  private which = 0;
+  private readonly outputs: Uint8Array[] = [];
+  /** Stream offset of the byte at R2. */
+  pos = 0;
+  private fed: number;
+  private sbb = 0;
+  calls = 0;
+  result: InflateResult | undefined;
+
+  constructor(
+    readonly m: Machine,
+    readonly data: Uint8Array,
+    readonly opt: InflateOptions = {},
+    areas?: StreamAreas,
+  ) {
+    this.adler = opt.adler ?? true;
+    let a: StreamAreas;
+    if (areas) a = areas;
+    else {
+      const b = m.buffers;
+      const [inA, inB] = m.inputAreas(data.length + 16);
+      a = { pb: b.pb, pbCopy: b.pbCopy, hist: b.hist, histCopy: b.histCopy, out: b.out, outCap: b.outCap - 64, inA, inB };
+    }
+    this.pb = a.pb;
+    this.hist = a.hist;
+    this.pbCopy = a.pbCopy;
+    this.histCopy = a.histCopy;
+    this.outBuf = a.out;
+    this.maxOut = a.outCap;
+    this.inBufs = [a.inA, a.inB];
+    m.u8().set(data, this.inBufs[0]);
+    resetParamBlock(m, this.pb, this.adler);
+    if (opt.dictionary) {
+      appendHistory(m, this.pb, this.hist, opt.dictionary);
+      m.u8()[this.pb + PB.FLAGS] &= ~0x80; // NT=0: honour the history
+    }
+    this.fed = Math.min(data.length, pick(opt.inChunk, data.length));
   }
-  const outputs: Uint8Array[] = [];
-  let pos = 0; // stream offset of the byte at R2
-  let fed = Math.min(data.length, pick(opt.inChunk, data.length));
-  let sbb = 0;
-  let calls = 0;
-  const maxCalls = opt.maxCalls ?? 10_000_000;
-  let copyPb = 0;
-  let copyHist = 0;
-  if (opt.copyState) {
-    copyPb = m.alloc(PB_SIZE, 8);
-    copyHist = m.alloc(HIST_SIZE, 4096);
-  }
-  for (;;) {
-    if (++calls > maxCalls) throw new Error(`more than ${maxCalls} XPND calls`);
-    if (opt.copyState && calls > 1) {
+
+  /** Issue one XPND; returns the final result once the stream ended, failed or ran dry. */
+  step(): InflateResult | undefined {
+    if (this.result) return this.result;
+    const m = this.m;
+    const opt = this.opt;
+    const maxCalls = opt.maxCalls ?? 10_000_000;
+    if (++this.calls > maxCalls) throw new Error(`more than ${maxCalls} XPND calls`);
+    if (opt.copyState && this.calls > 1) {
       // Continue with a copy of the parameter block and history; poison the original.
       const u8 = m.u8();
-      u8.copyWithin(copyPb, pb, pb + PB_SIZE);
-      u8.copyWithin(copyHist, hist, hist + HIST_SIZE);
-      u8.fill(0xa5, pb, pb + PB_SIZE);
-      u8.fill(0x5a, hist, hist + HIST_SIZE);
-      [pb, copyPb] = [copyPb, pb];
-      [hist, copyHist] = [copyHist, hist];
+      u8.copyWithin(this.pbCopy, this.pb, this.pb + PB_SIZE);
+      u8.copyWithin(this.histCopy, this.hist, this.hist + HIST_SIZE);
+      u8.fill(0xa5, this.pb, this.pb + PB_SIZE);
+      u8.fill(0x5a, this.hist, this.hist + HIST_SIZE);
+      [this.pb, this.pbCopy] = [this.pbCopy, this.pb];
+      [this.hist, this.histCopy] = [this.histCopy, this.hist];
     }
-    let inAddr = inBufs[which] + pos;
+    const pb = this.pb;
+    const inCap = this.data.length + 16;
+    let inAddr = this.inBufs[this.which] + this.pos;
     if (opt.moveInput) {
-      const next = 1 - which;
+      const next = 1 - this.which;
       const u8 = m.u8();
-      u8.fill(0xee, inBufs[next], inBufs[next] + inCap);
-      // Same offset relative to a different base.
-      u8.set(data.subarray(pos, fed), inBufs[next] + pos);
-      u8.fill(0xcc, inBufs[which], inBufs[which] + inCap);
-      which = next;
-      inAddr = inBufs[which] + pos;
+      u8.fill(0xee, this.inBufs[next], this.inBufs[next] + inCap);
+      u8.set(this.data.subarray(this.pos, this.fed), this.inBufs[next] + this.pos);
+      u8.fill(0xcc, this.inBufs[this.which], this.inBufs[this.which] + inCap);
+      this.which = next;
+      inAddr = this.inBufs[this.which] + this.pos;
     }
-    const outLen = Math.max(1, Math.min(maxOut, pick(opt.outChunk, 65536)));
-    const inLen = fed - pos;
-    m.u8()[pb + PB.SBB] = (m.u8()[pb + PB.SBB] & ~7) | sbb;
-    writeRegs(m, regs, { r1: outBuf, r1len: outLen, r2: inAddr, r2len: inLen, r3: hist });
-    const cc = xpnd(m, pb, regs, true);
-    const after = readRegs(m, regs);
+    const outLen = Math.max(1, Math.min(this.maxOut, pick(opt.outChunk, 65536)));
+    const inLen = this.fed - this.pos;
+    m.u8()[pb + PB.SBB] = (m.u8()[pb + PB.SBB] & ~7) | this.sbb;
+    const outBuf = this.outBuf;
+    const { cc, regs: after } = m.xpnd(pb, { r1: outBuf, r1len: outLen, r2: inAddr, r2len: inLen, r3: this.hist });
     const produced = after.r1 - outBuf;
     const consumed = after.r2 - inAddr;
     if (after.r1len !== outLen - produced) throw new Error('R1+1 inconsistent with R1');
     if (after.r2len !== inLen - consumed) throw new Error('R2+1 inconsistent with R2');
+    if (after.r3 !== this.hist) throw new Error('R3 changed');
     if (produced < 0 || produced > outLen || consumed < 0 || consumed > inLen) {
       throw new Error(`registers out of range: produced ${produced} consumed ${consumed}`);
     }
-    outputs.push(m.u8().slice(outBuf, outBuf + produced));
-    pos += consumed;
-    sbb = pbField.sbb(m, pb);
+    this.outputs.push(m.u8().slice(outBuf, outBuf + produced));
+    this.pos += consumed;
+    const sbb = pbField.sbb(m, pb);
+    this.sbb = sbb;
     const oesc = pbField.oesc(m, pb);
-    opt.onCall?.({ cc, oesc, consumed, produced, inLen, outLen, after, cf: pbField.cf(m, pb), sbb });
+    opt.onCall?.({ cc, oesc, consumed, produced, inLen, outLen, after, cf: pbField.cf(m, pb), sbb, pb, hist: this.hist });
     if (pbField.nt(m, pb)) throw new Error('NT still set after XPND');
     if (cc === 0) {
-      const end = pos + (sbb !== 0 ? 1 : 0);
-      return result('end', 0, end);
+      if (pbField.cf(m, pb) !== 0) throw new Error('CC0 with CF set');
+      return this.finish('end', 0, this.pos + (sbb !== 0 ? 1 : 0));
     }
     if (cc === 1) {
       if (after.r1len !== 0) throw new Error(`CC1 with op1 length ${after.r1len}`);
-      continue;
+      if (pbField.cf(m, pb) !== 1) throw new Error('CC1 without CF');
+      return undefined;
     }
     if (cc === 3) {
       if (produced === 0 && consumed === 0) throw new Error('CC3 without progress');
-      continue;
+      return undefined;
     }
     if (cc === 2) {
-      if (oesc !== 0) return result('error', oesc, pos);
+      if (oesc !== 0) return this.finish('error', oesc, this.pos);
       if (after.r2len !== 0 || sbb !== 0) throw new Error(`CC2/OESC0 with op2 length ${after.r2len} sbb ${sbb}`);
       if (pbField.cf(m, pb) !== 1) throw new Error('CC2/OESC0 without CF');
-      if (fed >= data.length) return result('truncated', 0, pos);
-      fed = Math.min(data.length, fed + Math.max(1, pick(opt.inChunk, data.length)));
-      continue;
+      if (this.fed >= this.data.length) return this.finish('truncated', 0, this.pos);
+      this.fed = Math.min(this.data.length, this.fed + Math.max(1, pick(opt.inChunk, this.data.length)));
+      return undefined;
     }
     throw new Error(`bad condition code ${cc}`);
   }
 
-  function result(status: InflateResult['status'], oesc: number, end: number): InflateResult {
+  run(): InflateResult {
+    for (;;) {
+      const r = this.step();
+      if (r) return r;
+    }
+  }
+
+  /** Output produced so far. */
+  output(): Uint8Array {
     let total = 0;
-    for (const o of outputs) total += o.length;
+    for (const o of this.outputs) total += o.length;
     const output = new Uint8Array(total);
     let at = 0;
-    for (const o of outputs) {
+    for (const o of this.outputs) {
       output.set(o, at);
       at += o.length;
     }
-    const check = adler ? pbField.cvBE(m, pb) : pbField.cvLE(m, pb);
-    return { status, oesc, output, end, check, calls, pb, hist };
+    return output;
   }
+
+  private finish(status: InflateResult['status'], oesc: number, end: number): InflateResult {
+    const check = this.adler ? pbField.cvBE(this.m, this.pb) : pbField.cvLE(this.m, this.pb);
+    this.result = { status, oesc, output: this.output(), end, check, calls: this.calls, pb: this.pb, hist: this.hist };
+    return this.result;
+  }
+}
+
+/** Inflates the raw deflate data `data` (from byte 0, bit 0) with XPND. */
+export function xpndInflateRaw(m: Machine, data: Uint8Array, opt: InflateOptions = {}): InflateResult {
+  return new XpndStream(m, data, opt).run();
 }
 
 /** Inflates a zlib stream (header, deflate data, Adler-32 trailer checked in software). */
