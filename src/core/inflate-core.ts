@@ -43,6 +43,18 @@ export class InflateCore {
     this.codec = this.resources.own(this.engine.createInflate(machine, options));
     this.stage = this.resources.region(stageBytes(options.chunkSize));
     this.output = this.resources.region(options.chunkSize);
+    this.presetRawDictionary();
+  }
+
+  /** Raw streams have no header to ask for a dictionary: it is set up front (zlib and gzip ask with Z_NEED_DICT). */
+  private presetRawDictionary(): void {
+    if (this.options.format !== 'raw' || this.options.dictionary === undefined) return;
+    try {
+      this.applyDictionary();
+    } catch (error) {
+      this.close();
+      throw error;
+    }
   }
 
   get closed(): boolean {
@@ -83,6 +95,7 @@ export class InflateCore {
     this.memberEnded = false;
     this.ignoringRest = false;
     this.firstByte = -1;
+    this.presetRawDictionary();
   }
 
   /** Free every machine region of the stream. Idempotent. */

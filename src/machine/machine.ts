@@ -67,6 +67,8 @@ export interface MachineStats {
   memoryBytes: number;
   /** The top of the carved partitions, across all threads. */
   carvedTop: number;
+  /** Regions freed with damaged guard bytes (only counted with guardBytes > 0). */
+  guardViolations: number;
 }
 
 export class Machine {
@@ -76,6 +78,7 @@ export class Machine {
   private readonly guardBytes: number;
   private readonly partitionBytes: number;
   private bytesView: Uint8Array;
+  private guardViolations = 0;
   private control: Int32Array;
 
   private constructor(descriptor: MachineDescriptor, options: MachineOptions) {
@@ -164,8 +167,15 @@ export class Machine {
     return { address, size };
   }
 
-  /** Return a region. Throws ZACCEL_INTERNAL on a double free or a foreign region. */
+  /**
+   * Return a region. Throws ZACCEL_INTERNAL on a double free or a foreign
+   * region. With guards, a region whose guards were overwritten is counted in
+   * stats().guardViolations.
+   */
   free(region: Region): void {
+    if (this.guardBytes > 0 && this.allocator.sizeOf(region.address - this.guardBytes) !== undefined) {
+      if (!this.guardsIntact(region.address - this.guardBytes, region.size)) this.guardViolations++;
+    }
     if (!this.allocator.release(region.address - this.guardBytes)) {
       throw new ZaccelError('ZACCEL_INTERNAL', `free of a region that is not live: ${region.address}`);
     }
@@ -184,16 +194,19 @@ export class Machine {
     if (this.guardBytes === 0) return [];
     const damaged: Region[] = [];
     for (const span of this.allocator.liveSpans()) {
-      const view = this.view(span.address, span.size);
       const userSize = span.size - 2 * this.guardBytes;
-      for (let index = 0; index < this.guardBytes; index++) {
-        if (view[index] !== GUARD_PATTERN || view[this.guardBytes + userSize + index] !== GUARD_PATTERN) {
-          damaged.push({ address: span.address + this.guardBytes, size: userSize });
-          break;
-        }
-      }
+      if (!this.guardsIntact(span.address, userSize)) damaged.push({ address: span.address + this.guardBytes, size: userSize });
     }
     return damaged;
+  }
+
+  private guardsIntact(start: number, userSize: number): boolean {
+    const front = this.view(start, this.guardBytes);
+    const back = this.view(start + this.guardBytes + userSize, this.guardBytes);
+    for (let index = 0; index < this.guardBytes; index++) {
+      if (front[index] !== GUARD_PATTERN || back[index] !== GUARD_PATTERN) return false;
+    }
+    return true;
   }
 
   stats(): MachineStats {
@@ -204,6 +217,7 @@ export class Machine {
       bytesOwned: own.bytesOwned,
       memoryBytes: this.memory.buffer.byteLength,
       carvedTop: Atomics.load(this.control, 1) >>> 0,
+      guardViolations: this.guardViolations,
     };
   }
 
