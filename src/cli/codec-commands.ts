@@ -1,0 +1,112 @@
+/**
+ * `zaccel compress` and `zaccel decompress`: a file or stdin in, `-o` or
+ * stdout out, streamed through the library.
+ */
+import { createReadStream } from 'node:fs';
+import type { Readable, Transform, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { Command } from 'commander';
+import { DeflateStream, InflateStream } from '../api/node-streams.js';
+import type { CopyPolicy } from '../core/copy-policy.js';
+import type { EngineName, Format, InflateFormat } from '../engines/engine.js';
+import { badOption } from '../errors.js';
+import type { Level, Strategy } from '../constants.js';
+import { atomicOutput } from './files.js';
+
+/** Output chunk size for the CLI: large, for throughput. */
+const CLI_CHUNK = 256 * 1024;
+
+interface CodecFlags {
+  output?: string;
+  format: string;
+  engine: string;
+  force?: boolean;
+}
+
+interface CompressFlags extends CodecFlags {
+  level: string;
+  strategy: string;
+  windowBits: string;
+  memLevel: string;
+  copy: string;
+}
+
+interface DecompressFlags extends CodecFlags {
+  maxOutput?: string;
+}
+
+function integerFlag(name: string, text: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value)) throw badOption(name, text, 'an integer');
+  return value;
+}
+
+function choice<T extends string>(name: string, value: string, allowed: readonly T[]): T {
+  if (!allowed.includes(value as T)) throw badOption(name, value, allowed.join(', '));
+  return value as T;
+}
+
+/** Run input through the transform into the output, which only appears if everything succeeded. */
+async function run(input: string | undefined, transform: Transform, output: string | undefined, binaryToTerminal: boolean, force: boolean): Promise<void> {
+  const source: Readable = input === undefined || input === '-' ? process.stdin : createReadStream(input);
+  if (output === undefined || output === '-') {
+    if (binaryToTerminal && process.stdout.isTTY && !force) {
+      throw badOption('output', 'a terminal', 'a file (-o) or a pipe: compressed data is not for terminals (use --force)');
+    }
+    await pipeline(source, transform, process.stdout as Writable, { end: false });
+    return;
+  }
+  const target = atomicOutput(output);
+  try {
+    await pipeline(source, transform, target.stream);
+    await target.commit();
+  } catch (error) {
+    await target.discard();
+    throw error;
+  }
+}
+
+export function registerCodecCommands(program: Command): void {
+  program
+    .command('compress')
+    .description('compress a file or stdin with zlib or the emulated DFLTCC accelerator')
+    .argument('[input]', 'file to compress (default: stdin)')
+    .option('-o, --output <file>', 'write here (default: stdout); written only if compression succeeds')
+    .option('-f, --format <format>', 'raw, zlib or gzip', 'gzip')
+    .option('-l, --level <level>', 'compression level -1..9', '-1')
+    .option('--strategy <strategy>', 'zlib strategy 0..4 (default, filtered, huffman-only, rle, fixed)', '0')
+    .option('--window-bits <bits>', 'window size, 9..15', '15')
+    .option('--mem-level <level>', 'memory level, 1..9', '8')
+    .option('-e, --engine <engine>', 'zlib or dfltcc', 'zlib')
+    .option('--copy <policy>', 'copy policy: auto, always or never', 'auto')
+    .option('--force', 'write compressed data even to a terminal')
+    .action(async (input: string | undefined, flags: CompressFlags) => {
+      const transform = new DeflateStream(choice<Format>('format', flags.format, ['raw', 'zlib', 'gzip']), {
+        level: integerFlag('level', flags.level) as Level,
+        strategy: integerFlag('strategy', flags.strategy) as Strategy,
+        windowBits: integerFlag('window-bits', flags.windowBits),
+        memLevel: integerFlag('mem-level', flags.memLevel),
+        engine: flags.engine as EngineName,
+        copy: flags.copy as CopyPolicy,
+        chunkSize: CLI_CHUNK,
+      });
+      await run(input, transform, flags.output, true, flags.force ?? false);
+    });
+
+  program
+    .command('decompress')
+    .description('decompress a file or stdin')
+    .argument('[input]', 'file to decompress (default: stdin)')
+    .option('-o, --output <file>', 'write here (default: stdout); written only if the whole stream is valid')
+    .option('-f, --format <format>', 'raw, zlib, gzip or auto (zlib or gzip, from the header)', 'auto')
+    .option('-e, --engine <engine>', 'zlib or dfltcc', 'zlib')
+    .option('--max-output <bytes>', 'fail with ZACCEL_OUTPUT_LIMIT past this many bytes')
+    .action(async (input: string | undefined, flags: DecompressFlags) => {
+      const transform = new InflateStream(choice<InflateFormat>('format', flags.format, ['raw', 'zlib', 'gzip', 'auto']), {
+        engine: flags.engine as EngineName,
+        maxOutputLength: flags.maxOutput === undefined ? undefined : integerFlag('max-output', flags.maxOutput),
+        chunkSize: CLI_CHUNK,
+      });
+      await run(input, transform, flags.output, false, true);
+    });
+}

@@ -1,0 +1,31 @@
+#!/usr/bin/env node
+/**
+ * The zaccel command line.
+ */
+import { Command, CommanderError } from 'commander';
+import { isZaccelError } from '../errors.js';
+import { registerBenchCommand } from './bench-command.js';
+import { registerCodecCommands } from './codec-commands.js';
+
+const program = new Command()
+  .name('zaccel')
+  .description('real zlib and an emulated IBM Z DFLTCC accelerator in WebAssembly')
+  .exitOverride();
+
+registerCodecCommands(program);
+registerBenchCommand(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) {
+    process.exitCode = error.exitCode;
+  } else if (isZaccelError(error)) {
+    process.stderr.write(`zaccel: ${error.code}: ${error.message}\n`);
+    process.exitCode = error.code === 'ZACCEL_BAD_OPTION' ? 2 : 1;
+  } else {
+    const code = (error as NodeJS.ErrnoException).code;
+    process.stderr.write(`zaccel: ${code ? `${code}: ` : ''}${(error as Error).message}\n`);
+    process.exitCode = 1;
+  }
+}
