@@ -6,8 +6,11 @@
 //   run()           the resumable state machine (one DEFLATE element per step); it reads input a byte
 //                   at a time and is used near the ends of the operands and for block headers
 //   inflateFast()   the hot loop for literal/length/distance symbols while at least FAST_IN input bytes
-//                   and FAST_OUT output bytes remain: 64-bit bit buffer refilled with one 8-byte load,
-//                   one table lookup per symbol, chunked match copies
+//                   remain: 64-bit bit buffer refilled with one 8-byte load, one table lookup per
+//                   symbol (up to three literals per refill), chunked match copies (16-byte SIMD when
+//                   there is room, exact copies near the end of the first operand)
+//   checkpoint()    folds the check value over the output produced since the last fold; run() calls it
+//                   every CHECK_CHUNK bytes so the checksum reads output that is still in cache
 //
 // Continuation state lives only in the parameter block (CSB layout in expand-state.ts). The decode
 // tables of a dynamic block are rebuilt from the code lengths kept in the CSB whenever the tables in
@@ -150,8 +153,12 @@ const R_ERR: i32 = 3; // invalid data; gOesc holds the code
 
 /** Input bytes the fast loop needs: one 8-byte refill. */
 const FAST_IN: usize = 8;
-/** Output room the fast loop needs: a 258-byte match plus 8 bytes of chunk overrun. */
-const FAST_OUT: usize = 258 + 8;
+/** Output room below which the fast loop stops (three literals must fit). */
+const FAST_OUT_MIN: usize = 3;
+/** Output bytes the fast loop produces before it returns, so the check value is folded cache-hot. */
+const FAST_SPAN: usize = 65536;
+/** Fold the check value whenever this much unchecked output has accumulated. */
+const CHECK_CHUNK: usize = 65536;
 
 // ---- per-call state (wasm globals are private to each instance) ------------------------------------
 
@@ -179,6 +186,9 @@ let gCircular: bool = true;
 let gHist: usize = 0; // circular history buffer (R3)
 let gHistEnd: u32 = 0; // (HO + HL) mod 32768 at entry: where this call's output would be appended
 let gOesc: u32 = 0;
+let gAdler: bool = false; // CVT: Adler-32 (else CRC-32)
+let gCheck: u32 = 0; // check value over the output up to gCheckDone
+let gCheckDone: usize = 0;
 
 // ---- entry point ------------------------------------------------------------------------------------
 
@@ -210,12 +220,14 @@ export function expand(gr0: u32, pb: usize, regs: usize): i32 {
   const whave = hl > HISTORY_SIZE ? HISTORY_SIZE : hl;
   gWhave = whave;
   gHistEnd = (getHO(pb) + whave) & HISTORY_MASK;
-  let check: u32 = newTask ? (getCVT(pb) ? 1 : 0) : getCheckValue(pb);
+  gAdler = getCVT(pb);
+  gCheck = newTask ? (gAdler ? 1 : 0) : getCheckValue(pb);
 
   gIn = r2;
   gInEnd = r2 + r2len;
   gOutStart = r1;
   gOut = r1;
+  gCheckDone = r1;
   const outLimit = r1 + r1len;
   const budget = <usize>cpuAmount();
   gOutEnd = budget != 0 && budget < r1len ? r1 + budget : outLimit;
@@ -248,9 +260,8 @@ export function expand(gr0: u32, pb: usize, regs: usize): i32 {
 
   // ---- output side: check value, history, registers
   const produced = gOut - r1;
+  checkpoint();
   if (produced != 0) {
-    if (getCVT(pb)) check = adler32Update(check, r1, produced);
-    else check = crc32Update(check, r1, produced);
     if (gCircular) {
       historyAppend(pb, r3, r1, produced);
     } else {
@@ -258,7 +269,7 @@ export function expand(gr0: u32, pb: usize, regs: usize): i32 {
       setHL(pb, total > <u64>HISTORY_SIZE ? HISTORY_SIZE : <u32>total);
     }
   }
-  setCheckValue(pb, check);
+  setCheckValue(pb, gCheck);
   store<u32>(regs, <u32>gOut);
   store<u32>(regs, <u32>(r1len - produced), 4);
 
@@ -316,6 +327,14 @@ export function expand(gr0: u32, pb: usize, regs: usize): i32 {
   store<u8>(pb + CF_BYTE, cf ? cfByte | CF_MASK : cfByte & ~CF_MASK);
   if (cf) saveState();
   return cc;
+}
+
+/** Folds the check value over the output produced since the last fold. */
+function checkpoint(): void {
+  const n = gOut - gCheckDone;
+  if (n == 0) return;
+  gCheck = gAdler ? adler32Update(gCheck, gCheckDone, n) : crc32Update(gCheck, gCheckDone, n);
+  gCheckDone = gOut;
 }
 
 // ---- continuation state ------------------------------------------------------------------------------
@@ -531,23 +550,83 @@ function copyMatchExact(out: usize, dist: u32, n: u32): usize {
   return out;
 }
 
-/** Fast-loop copy of a match reaching into the circular history (len <= 258, room for overrun). */
-function copyFromHistoryFast(out: usize, dist: u32, len: u32): usize {
-  return copyMatchExact(out, dist, len);
+/** Copies 16 bytes (SIMD when available). */
+// @ts-ignore: decorator
+@inline
+function copy16(dst: usize, src: usize): void {
+  if (ASC_FEATURE_SIMD) {
+    v128.store(dst, v128.load(src));
+  } else {
+    store<u64>(dst, load<u64>(src));
+    store<u64>(dst, load<u64>(src, 8), 8);
+  }
+}
+
+/**
+ * Copies a match of `len` bytes from `dist` bytes back in the output (or the in-line history) in
+ * chunks; may write up to 15 bytes past the match, so the caller guarantees len + 16 bytes of room.
+ * Returns the new output pointer.
+ */
+// @ts-ignore: decorator
+@inline
+function copyChunked(out: usize, dist: u32, len: u32): usize {
+  let src = out - <usize>dist;
+  const end = out + <usize>len;
+  if (dist >= 16) {
+    do {
+      copy16(out, src);
+      out += 16;
+      src += 16;
+    } while (out < end);
+  } else if (dist >= 8) {
+    do {
+      store<u64>(out, load<u64>(src));
+      out += 8;
+      src += 8;
+    } while (out < end);
+  } else if (dist == 1) {
+    const v = <u64>load<u8>(src) * 0x0101010101010101;
+    do {
+      store<u64>(out, v);
+      store<u64>(out, v, 8);
+      out += 16;
+    } while (out < end);
+  } else {
+    // Period 2..7: write the first period byte by byte, then 8-byte chunks from a multiple of the
+    // period at least 8 back.
+    let step = dist;
+    while (step < 8) step += dist;
+    const first = len < step ? len : step;
+    let k: u32 = 0;
+    do {
+      store<u8>(out + k, load<u8>(src + k));
+      k++;
+    } while (k < first);
+    let o = out + <usize>first;
+    while (o < end) {
+      store<u64>(o, load<u64>(o - <usize>step));
+      o += 8;
+    }
+  }
+  return end;
 }
 
 // ---- the fast loop ----------------------------------------------------------------------------------
 
 /**
- * Decodes literal/length/distance symbols while at least FAST_IN input bytes and FAST_OUT bytes of
- * output room remain. Leaves gMode = XM_LEN, or XM_HEAD/XM_DONE after an end-of-block. Returns 0 or
- * an OESC.
+ * Decodes literal/length/distance symbols while at least FAST_IN input bytes and FAST_OUT_MIN bytes of
+ * output room remain, and for at most FAST_SPAN output bytes (so that the caller can fold the check
+ * value over output that is still in cache). Leaves gMode = XM_LEN, XM_MATCH (a match cut by the end
+ * of the first operand) or XM_HEAD/XM_DONE after an end-of-block. Returns 0 or an OESC.
  */
 function inflateFast(): u32 {
   let inp = gIn;
   const inLast = gInEnd - FAST_IN; // the 8-byte refill load must stay inside the operand
   let out = gOut;
-  const outLast = gOutEnd - FAST_OUT;
+  const outEnd = gOutEnd;
+  // Three literals fit whenever out < outLast; matches check their own room.
+  let outLast = outEnd - FAST_OUT_MIN;
+  if (outLast - out > FAST_SPAN) outLast = out + FAST_SPAN;
   let hold = gHold;
   let bits = gBits;
   const lt = gLitTab;
@@ -559,9 +638,11 @@ function inflateFast(): u32 {
   const outStart = gOutStart;
   const whave = gWhave;
   const circular = gCircular;
+  const hist = gHist;
+  const histEnd = gHistEnd;
   let err: u32 = 0;
 
-  while (inp <= inLast && out <= outLast) {
+  while (inp <= inLast && out < outLast) {
     // Refill to 56..63 bits. Bits above `bits` may hold a copy of the next unread byte; OR-ing the
     // same byte at the same position again is harmless.
     hold |= load<u64>(inp) << <u64>bits;
@@ -569,15 +650,10 @@ function inflateFast(): u32 {
     bits |= 56;
 
     let e = load<u32>(lt + (<usize>(<u32>hold & lmask) << 2));
-    if ((e & E_KIND_MASK) == K_LINK) {
-      const sub = (e >> E_AUX_SHIFT) & 15;
-      e = load<u32>(lt + (<usize>((e >> 16) + (<u32>(hold >> lroot) & ((<u32>1 << sub) - 1))) << 2));
-    }
-    let cl = e & E_LEN_MASK;
-    hold >>= <u64>cl;
-    bits -= cl;
-    let kind = e & E_KIND_MASK;
-    if (kind == K_LIT) {
+    if ((e & E_KIND_MASK) == K_LIT) {
+      let cl = e & E_LEN_MASK;
+      hold >>= <u64>cl;
+      bits -= cl;
       store<u8>(out, <u8>(e >> 16));
       out++;
       // At least 41 bits remain: up to two more literals without a refill.
@@ -597,12 +673,27 @@ function inflateFast(): u32 {
       out++;
       continue;
     }
+    if ((e & E_KIND_MASK) == K_LINK) {
+      const sub = (e >> E_AUX_SHIFT) & 15;
+      e = load<u32>(lt + (<usize>((e >> 16) + (<u32>(hold >> lroot) & ((<u32>1 << sub) - 1))) << 2));
+      if ((e & E_KIND_MASK) == K_LIT) {
+        const cl = e & E_LEN_MASK;
+        hold >>= <u64>cl;
+        bits -= cl;
+        store<u8>(out, <u8>(e >> 16));
+        out++;
+        continue;
+      }
+    }
+    let kind = e & E_KIND_MASK;
     if (kind == K_BASE) {
       // Length: code (<= 15 bits) + extra (<= 5); distance: code (<= 15) + extra (<= 13): 48 <= 56.
+      let cl = e & E_LEN_MASK;
+      hold >>= <u64>cl;
       let ex = (e >> E_AUX_SHIFT) & 15;
       const len = (e >> 16) + (<u32>hold & ((<u32>1 << ex) - 1));
       hold >>= <u64>ex;
-      bits -= ex;
+      bits -= cl + ex;
       let d = load<u32>(dt + (<usize>(<u32>hold & dmask) << 2));
       if ((d & E_KIND_MASK) == K_LINK) {
         const sub = (d >> E_AUX_SHIFT) & 15;
@@ -620,43 +711,60 @@ function inflateFast(): u32 {
       bits -= cl + ex;
 
       const produced = <u32>(out - outStart);
+      const room = outEnd - out;
       if (dist > produced) {
         if (dist - produced > whave) {
           err = XPND_OESC_DIST_TOO_FAR;
           break;
         }
         if (circular) {
-          out = copyFromHistoryFast(out, dist, len);
+          // The first min(len, back) bytes come from the circular history.
+          const back = dist - produced;
+          const pos = (histEnd - back) & HISTORY_MASK;
+          const m = len < back ? len : back;
+          if (<usize>len + 16 <= room && pos + m + 16 <= HISTORY_SIZE) {
+            let src = hist + <usize>pos;
+            const end = out + <usize>m;
+            do {
+              copy16(out, src);
+              out += 16;
+              src += 16;
+            } while (out < end);
+            out = end;
+            if (len > m) out = copyChunked(out, dist, len - m);
+            continue;
+          }
+          // Wrapping in the history, or near the end of the first operand.
+          const n = <usize>len <= room ? len : <u32>room;
+          out = copyMatchExact(out, dist, n);
+          if (n < len) {
+            gMode = XM_MATCH;
+            gLength = len - n;
+            gDist = dist;
+            break;
+          }
           continue;
         }
       }
-      let src = out - <usize>dist;
-      if (dist >= 8) {
-        const end = out + <usize>len;
-        do {
-          store<u64>(out, load<u64>(src));
-          out += 8;
-          src += 8;
-        } while (out < end);
-        out = end;
-      } else if (dist == 1) {
-        const v = <u64>load<u8>(src) * 0x0101010101010101;
-        const end = out + <usize>len;
-        do {
-          store<u64>(out, v);
-          out += 8;
-        } while (out < end);
-        out = end;
-      } else {
-        const end = out + <usize>len;
-        do {
-          store<u8>(out, load<u8>(src));
-          out++;
-          src++;
-        } while (out < end);
+      if (<usize>len + 16 > room) {
+        // Near the end of the first operand: copy exactly, keep the rest of the match pending.
+        const n = <usize>len <= room ? len : <u32>room;
+        out = copyMatchExact(out, dist, n);
+        if (n < len) {
+          gMode = XM_MATCH;
+          gLength = len - n;
+          gDist = dist;
+          break;
+        }
+        continue;
       }
+      // Chunked copies may write up to 15 bytes past the match; they stay inside the operand.
+      out = copyChunked(out, dist, len);
       continue;
     }
+    const cl = e & E_LEN_MASK;
+    hold >>= <u64>cl;
+    bits -= cl;
     if (kind == K_EOB) {
       gMode = (gFlags & XF_LAST) != 0 ? XM_DONE : XM_HEAD;
       break;
@@ -722,11 +830,17 @@ function run(): i32 {
           let n = <usize>gLength;
           if (n > outRoom) n = outRoom;
           if (n > inRoom) n = inRoom;
+          if (n > CHECK_CHUNK) n = CHECK_CHUNK;
           memory.copy(gOut, gIn, n);
           gOut += n;
           gIn += n;
           gLength -= <u32>n;
-          if (gLength != 0) return gOut >= gOutEnd ? R_OUT : R_IN;
+          if (gOut - gCheckDone >= CHECK_CHUNK) checkpoint();
+          if (gLength != 0) {
+            if (gOut >= gOutEnd) return R_OUT;
+            if (gIn >= gInEnd) return R_IN;
+            break; // next chunk
+          }
         }
         gMode = (gFlags & XF_LAST) != 0 ? XM_DONE : XM_HEAD;
         break;
@@ -775,7 +889,8 @@ function run(): i32 {
         break;
       }
       case XM_LEN: {
-        if (gInEnd - gIn >= FAST_IN && gOutEnd - gOut >= FAST_OUT) {
+        if (gInEnd - gIn >= FAST_IN && gOutEnd - gOut > FAST_OUT_MIN) {
+          if (gOut - gCheckDone >= CHECK_CHUNK) checkpoint();
           const err = inflateFast();
           if (err != 0) return fail(err);
           break;

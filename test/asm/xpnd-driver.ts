@@ -39,7 +39,8 @@ export class Machine {
   private bufs: Buffers;
 
   constructor(options: { cpuAmount?: number } = {}) {
-    this.emu = loadEmulator({ cpuAmount: options.cpuAmount ?? 0 });
+    // XPND_WASM selects another build of the module (e.g. a private XPND-only build).
+    this.emu = loadEmulator({ cpuAmount: options.cpuAmount ?? 0, wasmPath: process.env.XPND_WASM || undefined });
     const e = this.emu;
     this.bufs = {
       pb: e.paramBlock(),

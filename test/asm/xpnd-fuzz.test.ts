@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import zlib from 'node:zlib';
 import { corpus, textLike } from '../../src/corpus/corpus.js';
 
-const wasmPath = fileURLToPath(new URL('../../asm/build/dfltcc.wasm', import.meta.url));
+const wasmPath = process.env.XPND_WASM || fileURLToPath(new URL('../../asm/build/dfltcc.wasm', import.meta.url));
 
 const WORKERS = 4;
 const PER_WORKER = 26_000;
