@@ -32,7 +32,7 @@ readonly EMCC_CONTRACT_FLAGS=(
   "-sEXPORTED_FUNCTIONS=@wasm/exports.txt"
 )
 # Flags a packager may change.
-EMCC_OPT_FLAGS=(${ZACCEL_EMCC_OPT_FLAGS:--O3})
+EMCC_OPT_FLAGS=(${ZACCEL_EMCC_OPT_FLAGS:--O3 -msimd128})
 NATIVE_OPT_FLAGS=(${ZACCEL_NATIVE_OPT_FLAGS:--O3})
 
 build_dir="$root/wasm/build"
