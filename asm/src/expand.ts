@@ -217,7 +217,9 @@ export function expand(gr0: u32, pb: usize, regs: usize): i32 {
     setHO(pb, 0);
   }
   const hl = getHL(pb);
-  const whave = hl > HISTORY_SIZE ? HISTORY_SIZE : hl;
+  let whave = hl > HISTORY_SIZE ? HISTORY_SIZE : hl;
+  // In-line history cannot start below address 0.
+  if (!gCircular && <usize>whave > r1) whave = <u32>r1;
   gWhave = whave;
   gHistEnd = (getHO(pb) + whave) & HISTORY_MASK;
   gAdler = getCVT(pb);
