@@ -189,11 +189,14 @@ export function buildTable(
   if (incomplete) {
     if (kind == TK_LITLEN && maxLen != 1) return BUILD_INCOMPLETE;
     if (kind == TK_DIST && maxLen > 1) return BUILD_INCOMPLETE;
+  }
+  if (maxLen == 0) {
+    // No codes at all: every pattern is invalid.
     const bad = badEntry(kind, root);
     const size = <u32>1 << root;
     for (let i: u32 = 0; i < size; i++) store<u32>(table + (i << 2), bad);
+    return BUILD_OK;
   }
-  if (maxLen == 0) return BUILD_OK;
 
   // Sort symbols by (length, symbol).
   let o: u32 = 0;
@@ -217,24 +220,26 @@ export function buildTable(
   let curPrefix: u32 = 0xffffffff;
   let subBase: u32 = 0;
   let subBits: u32 = 0;
-  let code: u32 = 0; // canonical code, MSB-first
+  // The root table is built by doubling: once the codes of length `len` are in the first 2^len
+  // entries, copying those entries above themselves replicates every code over the index bits it
+  // does not look at. It starts as one "no code here" entry, which only survives in the holes of
+  // an incomplete code.
+  store<u32>(table, badEntry(kind, root));
+  let filled: u32 = 1;
+  let rev: u32 = 0; // current canonical code, bit-reversed (DEFLATE sends codes MSB first)
   let idx: u32 = 0;
   for (let len: u32 = 1; len <= maxLen; len++) {
+    if (len <= root) {
+      memory.copy(table + (<usize>filled << 2), table, <usize>filled << 2);
+      filled <<= 1;
+    }
     const cp = count + (len << 1);
     while (load<u16>(cp) != 0) {
       const s = <u32>load<u16>(sorted + (idx << 1));
       idx++;
-      // bit-reverse `code` over `len` bits
-      let rev: u32 = 0;
-      let c = code;
-      for (let b: u32 = 0; b < len; b++) {
-        rev = (rev << 1) | (c & 1);
-        c >>= 1;
-      }
       const entry = makeEntry(kind, s, len);
       if (len <= root) {
-        const step: u32 = <u32>1 << len;
-        for (let i = rev; i < rootSize; i += step) store<u32>(table + (i << 2), entry);
+        store<u32>(table + (<usize>rev << 2), entry);
       } else {
         const prefix = rev & rootMask;
         if (prefix != curPrefix) {
@@ -264,9 +269,16 @@ export function buildTable(
         for (let i = rev >> root; i < subSize; i += step) store<u32>(table + ((subBase + i) << 2), entry);
       }
       store<u16>(cp, load<u16>(cp) - 1);
-      code++;
+      // Next canonical code of this length: add 1 at the top of the reversed code.
+      let inc: u32 = <u32>1 << (len - 1);
+      while ((rev & inc) != 0) inc >>= 1;
+      rev = inc != 0 ? (rev & (inc - 1)) + inc : 0;
     }
-    code <<= 1;
+    // Moving to length len + 1 appends a 0 bit to the code: the reversed value is unchanged.
+  }
+  while (filled < rootSize) {
+    memory.copy(table + (<usize>filled << 2), table, <usize>filled << 2);
+    filled <<= 1;
   }
   return BUILD_OK;
 }
