@@ -12,8 +12,7 @@
 //   FIXED_CODES    4 KiB   encoder tables of the fixed Huffman code and the distance-code map
 //   BLOCK_CODES    4 KiB   encoder tables of the block being compressed (fixed or from the CDHT)
 //   CACHE_TAG    256 B     identifies the stream whose matcher state is cached below
-//   HASH_HEAD    256 KiB   CMPR match finder: newest position for each of 65536 hash values
-//   HASH_PREV    256 KiB   CMPR match finder: previous position with the same hash, by position mod 64 Ki
+//   HASH_HEAD    512 KiB   CMPR match finder: the 2 newest positions for each of 65536 hash values
 //   WINDOW        96 KiB   linear copy of the history followed by the input being compressed (+ slack)
 //   TABLE_WORK   96 KiB   GDHT sampler hash tables, symbol frequencies and code-length work space
 
@@ -25,11 +24,10 @@ export const ACCESS_MULTIPLE: i32 = 1;
 export const EXPAND_SCRATCH_SIZE: usize = 65536;
 export const FIXED_CODES_SIZE: usize = 4096;
 export const BLOCK_CODES_SIZE: usize = 4096;
-export const CACHE_TAG_SIZE: usize = 256;
+export const CACHE_TAG_SIZE: usize = 256; // tag word, then the CMPR undo ring at +64
 export const HASH_BITS: u32 = 16;
-export const HASH_HEAD_SIZE: usize = (<usize>1 << HASH_BITS) * 4;
-export const HASH_PREV_ENTRIES: u32 = 65536;
-export const HASH_PREV_SIZE: usize = <usize>HASH_PREV_ENTRIES * 4;
+export const BUCKET_WAYS: u32 = 2;
+export const HASH_HEAD_SIZE: usize = (<usize>1 << HASH_BITS) * 8;
 /** Capacity of the linear window: 32 KiB of history plus up to 64 KiB of newer bytes. */
 export const WINDOW_CAPACITY: usize = 98304;
 export const WINDOW_SIZE: usize = WINDOW_CAPACITY + 4096;
@@ -41,8 +39,7 @@ export const FIXED_CODES_OFFSET: usize = CRC_TABLES_OFFSET + CHECKSUM_TABLES_SIZ
 export const BLOCK_CODES_OFFSET: usize = FIXED_CODES_OFFSET + FIXED_CODES_SIZE;
 export const CACHE_TAG_OFFSET: usize = BLOCK_CODES_OFFSET + BLOCK_CODES_SIZE;
 export const HASH_HEAD_OFFSET: usize = CACHE_TAG_OFFSET + CACHE_TAG_SIZE;
-export const HASH_PREV_OFFSET: usize = HASH_HEAD_OFFSET + HASH_HEAD_SIZE;
-export const WINDOW_OFFSET: usize = HASH_PREV_OFFSET + HASH_PREV_SIZE;
+export const WINDOW_OFFSET: usize = HASH_HEAD_OFFSET + HASH_HEAD_SIZE;
 export const TABLE_WORK_OFFSET: usize = WINDOW_OFFSET + WINDOW_SIZE;
 export const SCRATCH_SIZE: usize = TABLE_WORK_OFFSET + TABLE_WORK_SIZE;
 

@@ -1,0 +1,605 @@
+// DFLTCC-CMPR (function code 2): compress the second operand into the first (spec §3.3, §4, §5, §12.3).
+//
+// Outline of one call:
+//   1. early outs that touch nothing: no input and CF = 0 (CC0); no output room (CC1);
+//      a dynamic block to open whose CDHT is invalid (CC2 + OESC, only OESC stored);
+//   2. NT = 1 starts a stream: HL = HO = 0, CV = initial value;
+//   3. bits queued in the CSB by an earlier call go out first, after the SBB bits already at op1;
+//   4. with BCF = 0 and input, a block header is written (BFINAL = BHF, BTYPE 01 or 10 + CDHT bits);
+//   5. the input is compressed span by span (LZ77 over history + input, Huffman coded). After each
+//      span the consumed bytes update CV and are appended to the history;
+//   6. when op1 fills, the bits that do not fit are queued in the CSB (CF = 1) and the result is CC1;
+//      when the CPU amount is used up the result is CC3; when all input is consumed and all bits are
+//      out it is CC0 (after the end-of-block symbol when BCC = 1).
+//
+// Access models (instance.ts): in `single` each span is first copied into the instance's window
+// (a snapshot) and everything (encoding, CV, history) reads that copy. In `multiple` the span is
+// encoded and checksummed where it lies, then env.hazard(pb, span, length) runs, and then the span is
+// read AGAIN to append it to the history, so a concurrent change between the two reads leaves the
+// history different from what the decoder reconstructs (spec §7).
+//
+// Matcher cache: the instance keeps a linear copy of the history (the window) and hash chains over it
+// in scratch. They are reused only when the CSB names this instance and the generation of its last
+// call, and pb, R3, HL and HO (and sampled history bytes) are unchanged; otherwise they are rebuilt
+// from the history. The rebuilt state equals the state a continuous run would have (every position
+// with four known bytes is indexed, and none beyond), so a copied parameter block produces exactly
+// the same output as the original.
+
+import {
+  ACCESS_MULTIPLE, BLOCK_CODES_OFFSET, FIXED_CODES_OFFSET, HASH_BITS, HASH_HEAD_OFFSET, HASH_HEAD_SIZE,
+  TABLE_WORK_OFFSET, WINDOW_CAPACITY, WINDOW_OFFSET, CACHE_TAG_OFFSET, accessModel,
+  cpuAmount, scratch,
+} from "./instance";
+import {
+  BCC_MASK, CC_AGAIN, CC_OK, CC_OP1_TOO_SHORT, CC_OP2_CORRUPT, CDHT, FLAGS_BYTE, HBT_CIRCULAR,
+  HISTORY_MASK, HISTORY_SIZE, OESC_NONE, getBCF, getCDHTL, getCF, getCheckValue, getCVT, getHL, getHO,
+  getHTT, getNT, getBHF, initialCheckValue, setBCF, setCF, setCheckValue, setEndOfBlockCode, setHL,
+  setHO, setNT, setOESC, setSBB, getSBB,
+} from "./param-block";
+import {
+  BLOCK_DYNAMIC, BLOCK_FIXED, BLOCK_NONE, COMPRESS_STATE_MAGIC, STATE_BLOCK_CODE,
+  STATE_DISTANCE_LENGTHS, STATE_GENERATION, STATE_LITERAL_LENGTHS, STATE_MAGIC, STATE_OWNER,
+  STATE_QUEUE, STATE_QUEUED_BITS,
+} from "./compress-state";
+import {
+  writerAccumulator, writerBitCount, writerEnd, writerFull, writerOut, writerPut, writerPutStream,
+  writerQueueBits, writerSpilled, writerStart, writerSync,
+} from "./bit-writer";
+import {
+  DISTANCE_ENTRIES, DISTANCE_INFO, DISTANCE_MAP_SIZE, ENCODER_TABLE_SIZE, END_OF_BLOCK_ENTRY,
+  LENGTH_ENTRIES, buildDistanceMap, buildEncoderTable, buildFixedEncoderTable,
+} from "./encoder-tables";
+import { readCompressedTable } from "./cdht";
+import { canonicalCodes } from "./huffman";
+import { DISTANCE_SYMBOLS, END_OF_BLOCK, LITERAL_LENGTH_SYMBOLS, MAX_DISTANCE, MAX_MATCH } from "./deflate-alphabet";
+import { adler32Update, crc32Update } from "./checksum";
+import { historyAppend, historyCopyOut } from "./history";
+import { hazard } from "./host-imports";
+
+// ---- tuning ---------------------------------------------------------------------------------------
+
+/** Input bytes per span (snapshot unit, hazard unit). */
+const SPAN: u32 = 32768;
+/** Inside matches longer than this, only the last INDEX_LAST positions are indexed at once. */
+const INDEX_ALL_BELOW: u32 = 8;
+const INDEX_LAST: u32 = 2;
+/** Candidates examined per position (1 or 2 = BUCKET_WAYS). */
+const SEARCH_WAYS: usize = 2;
+/** Stop searching once a match this long is found. */
+const NICE_MATCH: u32 = 32;
+/** Where the undo ring (4 records of 16 bytes) lives inside the CACHE_TAG area. */
+const UNDO_RING_OFFSET: usize = 64;
+const MIN_MATCH_FOUND: u32 = 4;
+/** The hot path runs while at least this many bytes of op1 remain. */
+const FAST_MARGIN: usize = 16;
+/** Positions restart from here after a reset (0 means "empty" in the hash heads). */
+const POSITION_ORIGIN: u32 = 65536;
+/** Rebase positions before they get near 2^32 (a call adds at most 2^31 input bytes). */
+const POSITION_LIMIT: u32 = 0x70000000;
+const HASH_MULTIPLIER: u32 = 0x9e3779b1;
+
+// ---- scratch regions used here --------------------------------------------------------------------
+
+// FIXED_CODES area: the fixed encoder table, then the distance-symbol map.
+const DISTANCE_MAP_OFFSET: usize = ENCODER_TABLE_SIZE + 32;
+// TABLE_WORK area while compressing.
+const PARSED_LITERAL_LENGTHS: usize = 0; // u8[286]
+const PARSED_DISTANCE_LENGTHS: usize = 320; // u8[30]
+const PARSE_WORK: usize = 512; // 4 KiB
+const QUEUE_COPY: usize = 8192; // 800 bytes
+const TABLE_BUILD_WORK: usize = 12288; // 2 KiB
+
+// ---- per-instance matcher cache (module globals are private to each instance) ----------------------
+
+let matcherReady: bool = false; // hash heads cleared at least once
+let cacheValid: bool = false;
+let cachePb: usize = 0;
+let cacheHistory: usize = 0;
+let cacheGeneration: u32 = 0;
+let cacheHL: u32 = 0;
+let cacheHO: u32 = 0;
+let blockCodesGeneration: u32 = 0; // generation whose open dynamic block is in BLOCK_CODES (0 = none)
+let generationCounter: u32 = 0;
+let windowBase: u32 = 0; // stream position of window[0]
+let windowLength: u32 = 0; // window[0..windowLength) holds the history, newest last
+
+export function initCompressor(): void {
+  const fixed = scratch() + FIXED_CODES_OFFSET;
+  buildFixedEncoderTable(fixed, scratch() + TABLE_WORK_OFFSET);
+  buildDistanceMap(fixed + DISTANCE_MAP_OFFSET);
+  // Continue the generation numbers a previous instance may have left in this scratch, so a stale CSB
+  // tag can never name a live cache.
+  generationCounter = load<u32>(scratch() + CACHE_TAG_OFFSET) + 0x10000;
+  store<u32>(scratch() + CACHE_TAG_OFFSET, generationCounter);
+  matcherReady = false;
+  cacheValid = false;
+  blockCodesGeneration = 0;
+  windowBase = 0;
+  windowLength = 0;
+}
+
+// @ts-ignore: decorator
+@inline function hashOf(fourBytes: u32): u32 {
+  return (fourBytes * HASH_MULTIPLIER) >> (32 - HASH_BITS);
+}
+
+// Byte at stream position q during a span: the window below `spanStart`, the input from it on.
+// @ts-ignore: decorator
+@inline function byteAt(q: u32, spanStart: u32, input: usize, window: usize): u32 {
+  return q >= spanStart ? <u32>load<u8>(input + <usize>(q - spanStart)) : <u32>load<u8>(window + <usize>(q - windowBase));
+}
+
+function fourBytesAt(q: u32, spanStart: u32, input: usize, window: usize): u32 {
+  if (q >= spanStart) return load<u32>(input + <usize>(q - spanStart));
+  if (q + 4 <= spanStart) return load<u32>(window + <usize>(q - windowBase));
+  return byteAt(q, spanStart, input, window) |
+    (byteAt(q + 1, spanStart, input, window) << 8) |
+    (byteAt(q + 2, spanStart, input, window) << 16) |
+    (byteAt(q + 3, spanStart, input, window) << 24);
+}
+
+/** Number of equal leading bytes of a and b, at most `limit`. */
+// @ts-ignore: decorator
+@inline function commonPrefix(a: usize, b: usize, limit: u32): u32 {
+  let k: u32 = 0;
+  while (limit - k >= 8) {
+    const x = load<u64>(a + <usize>k) ^ load<u64>(b + <usize>k);
+    if (x != 0) return k + (<u32>ctz<u64>(x) >> 3);
+    k += 8;
+  }
+  while (k < limit && load<u8>(a + <usize>k) == load<u8>(b + <usize>k)) k++;
+  return k;
+}
+
+/** Rebuild window and hash chains from the `historyLength` bytes of history. */
+function rebuildMatcher(pb: usize, circular: bool, historyAddress: usize, input: usize, historyLength: u32): void {
+  const head = scratch() + HASH_HEAD_OFFSET;
+  const window = scratch() + WINDOW_OFFSET;
+  cacheValid = false; // the window no longer holds whatever stream it held
+  let base = windowBase + windowLength + POSITION_ORIGIN;
+  if (!matcherReady || base > POSITION_LIMIT) {
+    memory.fill(head, 0, HASH_HEAD_SIZE);
+    base = POSITION_ORIGIN;
+    matcherReady = true;
+  }
+  if (circular) historyCopyOut(pb, historyAddress, window, historyLength);
+  else memory.copy(window, input - <usize>historyLength, historyLength);
+  windowBase = base;
+  windowLength = historyLength;
+  const end = base + historyLength;
+  for (let q = base; q + 4 <= end; q++) {
+    bucketPush(head + (<usize>hashOf(load<u32>(window + <usize>(q - base))) << 3), q);
+  }
+}
+
+/** Spot-check that the cached window still equals the circular history. */
+function windowMatchesHistory(pb: usize, historyAddress: usize, historyLength: u32): bool {
+  if (historyLength == 0) return true;
+  const window = scratch() + WINDOW_OFFSET;
+  const newest = getHO(pb) + historyLength; // offset just past the newest history byte (unwrapped)
+  for (let i: u32 = 0; i < 16; i++) {
+    const back = 1 + <u32>((<u64>(historyLength - 1) * i) / 15);
+    const fromWindow = load<u8>(window + <usize>(windowLength - back));
+    const fromHistory = load<u8>(historyAddress + <usize>((newest - back) & HISTORY_MASK));
+    if (fromWindow != fromHistory) return false;
+  }
+  return true;
+}
+
+// Results of encodeSpan besides the consumed count.
+let spanStoppedForOutput: bool = false;
+
+/** Length of the common prefix of the candidate at stream position `candidate` and the bytes at `here`. */
+// @ts-ignore: decorator
+@inline function matchLength(
+  candidate: u32, here: usize, current: u32, maxLength: u32, input: usize, spanStart: u32, window: usize, base: u32,
+): u32 {
+  if (candidate >= spanStart) {
+    const there = input + <usize>(candidate - spanStart);
+    if (load<u32>(there) != current) return 0;
+    return 4 + commonPrefix(there + 4, here + 4, maxLength - 4);
+  }
+  const there = window + <usize>(candidate - base);
+  const inWindow = spanStart - candidate;
+  const firstLimit = inWindow < maxLength ? inWindow : maxLength;
+  let length = commonPrefix(there, here, firstLimit);
+  if (length == firstLimit && firstLimit < maxLength) {
+    length += commonPrefix(input, here + <usize>firstLimit, maxLength - firstLimit);
+  }
+  return length;
+}
+
+/** Make `position` the newest entry of `bucket` (low word newest, high word the one before). */
+// @ts-ignore: decorator
+@inline function bucketPush(bucket: usize, position: u32): void {
+  store<u64>(bucket, (load<u64>(bucket) << 32) | <u64>position);
+}
+
+/**
+ * Encode the span [spanStart, spanStart + spanLength) whose bytes are at `input`, using the window for
+ * earlier positions. Returns the number of bytes consumed (all of them unless op1 filled up).
+ *
+ * Match finder: each hash value owns a bucket of the two newest positions with that hash.
+ * Every position where a symbol starts is pushed when it is searched; inside a match, positions whose
+ * four bytes lie in the match are pushed too (all of them for short matches, the last INDEX_LAST for
+ * long ones). When the call stops early, symbol-start pushes that used bytes beyond the last consumed
+ * one are taken back (undo ring). completeIndex() fills the gaps at the end of the call, so at every
+ * call boundary each bucket holds the newest positions of its hash among all history positions: a
+ * function of the history bytes alone, exactly what rebuildMatcher produces from a copied history.
+ */
+function encodeSpan(input: usize, spanStart: u32, spanLength: u32, windowLow: u32, codes: usize): u32 {
+  const head = scratch() + HASH_HEAD_OFFSET;
+  const window = scratch() + WINDOW_OFFSET;
+  const distanceMap = scratch() + FIXED_CODES_OFFSET + DISTANCE_MAP_OFFSET;
+  const undo = scratch() + CACHE_TAG_OFFSET + UNDO_RING_OFFSET;
+  const end = spanStart + spanLength;
+  const base = windowBase;
+
+  let acc = writerAccumulator;
+  let n = writerBitCount;
+  let out = writerOut;
+  const outEnd = writerEnd;
+  let stopped = false;
+  let p = spanStart;
+  let undoCount: u32 = 0;
+
+  while (p < end) {
+    let bits: u64;
+    let count: u32;
+    let step: u32 = 1;
+    const here = input + <usize>(p - spanStart);
+    if (p + 4 <= end) {
+      const current = load<u32>(here);
+      const bucket = head + (<usize>hashOf(current) << 3);
+      const previous = load<u64>(bucket);
+      store<u64>(bucket, (previous << 32) | <u64>p);
+      const record = undo + (<usize>(undoCount & 3) << 4);
+      store<u32>(record, p);
+      store<u32>(record, <u32>bucket, 4);
+      store<u64>(record, previous, 8);
+      undoCount++;
+
+      const low = p - MAX_DISTANCE > windowLow ? p - MAX_DISTANCE : windowLow;
+      const available = end - p;
+      const maxLength = available < MAX_MATCH ? available : MAX_MATCH;
+      let bestLength: u32 = 0;
+      let bestCandidate = <u32>previous;
+      if (bestCandidate >= low && bestCandidate < p) {
+        bestLength = matchLength(bestCandidate, here, current, maxLength, input, spanStart, window, base);
+        if (SEARCH_WAYS > 1 && bestLength < NICE_MATCH) {
+          const older = <u32>(previous >> 32);
+          if (older >= low && older < bestCandidate) {
+            const length = matchLength(older, here, current, maxLength, input, spanStart, window, base);
+            if (length > bestLength) {
+              bestLength = length;
+              bestCandidate = older;
+            }
+          }
+        }
+      }
+      if (bestLength >= MIN_MATCH_FOUND) {
+        const distance = p - bestCandidate;
+        const lengthEntry = load<u32>(codes + LENGTH_ENTRIES + (<usize>bestLength << 2));
+        const dm1 = distance - 1;
+        const symbol = <usize>(dm1 < 256 ? load<u8>(distanceMap + <usize>dm1) : load<u8>(distanceMap + 256 + <usize>(dm1 >> 7)));
+        const distanceEntry = load<u32>(codes + DISTANCE_ENTRIES + (symbol << 2));
+        const distanceInfo = load<u32>(codes + DISTANCE_INFO + (symbol << 2));
+        const lengthBits = lengthEntry >> 24;
+        const distanceCodeBits = distanceEntry >> 24;
+        bits = <u64>(lengthEntry & 0xffffff) |
+          ((<u64>(distanceEntry & 0xffffff) | (<u64>(distance - (distanceInfo & 0xffff)) << <u64>distanceCodeBits)) << <u64>lengthBits);
+        count = lengthBits + distanceCodeBits + (distanceInfo >> 16);
+        step = bestLength;
+        // Positions inside the match whose four bytes are in the match.
+        const last = p + bestLength - 4;
+        let q = p + 1;
+        if (bestLength > INDEX_ALL_BELOW) q = last + 1 - INDEX_LAST;
+        while (q <= last) {
+          bucketPush(head + (<usize>hashOf(load<u32>(input + <usize>(q - spanStart))) << 3), q);
+          q++;
+        }
+      } else {
+        const entry = load<u32>(codes + (<usize>(current & 0xff) << 2));
+        bits = <u64>(entry & 0xffffff);
+        count = entry >> 24;
+      }
+    } else {
+      const entry = load<u32>(codes + (<usize>load<u8>(here) << 2));
+      bits = <u64>(entry & 0xffffff);
+      count = entry >> 24;
+    }
+
+    p += step;
+    if (<usize>(outEnd - out) >= FAST_MARGIN) {
+      acc |= bits << <u64>n;
+      n += count;
+      store<u64>(out, acc);
+      const whole = n >> 3;
+      out += <usize>whole;
+      acc >>= <u64>(whole << 3);
+      n &= 7;
+    } else {
+      writerSync(acc, n, out);
+      writerPut(bits, count);
+      acc = writerAccumulator;
+      n = writerBitCount;
+      out = writerOut;
+      if (writerFull()) {
+        stopped = true;
+        break;
+      }
+    }
+  }
+  writerSync(acc, n, out);
+
+  // Take back symbol-start pushes built from bytes this call did not consume, newest first. (Such a
+  // symbol is a literal, so nothing was pushed after it except later symbol starts, undone first.)
+  let taken: u32 = 0;
+  while (taken < 4 && undoCount > taken) {
+    const record = undo + (<usize>((undoCount - 1 - taken) & 3) << 4);
+    if (load<u32>(record) + 4 <= p) break;
+    store<u64>(<usize>load<u32>(record, 4), load<u64>(record, 8));
+    taken++;
+  }
+  spanStoppedForOutput = stopped;
+  return p - spanStart;
+}
+
+/**
+ * Enter every position of [from, to) into its bucket unless already there, keeping each bucket the
+ * BUCKET_WAYS newest positions of its hash, newest first.
+ */
+function completeIndex(from: u32, to: u32): void {
+  const head = scratch() + HASH_HEAD_OFFSET;
+  const window = scratch() + WINDOW_OFFSET;
+  const base = windowBase;
+  for (let q = from; q < to; q++) {
+    const bucket = head + (<usize>hashOf(load<u32>(window + <usize>(q - base))) << 3);
+    const entries = load<u64>(bucket);
+    const newest = <u32>entries;
+    if (q > newest) {
+      store<u64>(bucket, (entries << 32) | <u64>q);
+    } else if (q != newest && q > <u32>(entries >> 32)) {
+      store<u64>(bucket, (<u64>q << 32) | <u64>newest);
+    }
+  }
+}
+
+/** Load the encoder table of the open dynamic block from the code lengths in the CSB. */
+function buildBlockCodes(pb: usize): void {
+  buildEncoderTable(
+    scratch() + BLOCK_CODES_OFFSET, pb + STATE_LITERAL_LENGTHS, LITERAL_LENGTH_SYMBOLS,
+    pb + STATE_DISTANCE_LENGTHS, scratch() + TABLE_WORK_OFFSET + TABLE_BUILD_WORK,
+  );
+}
+
+/** Natural-order code and length of end-of-block for the given code lengths (EOBS/EOBL). */
+function setEndOfBlockFromLengths(pb: usize, literalLengths: usize): void {
+  const codes = scratch() + TABLE_WORK_OFFSET + TABLE_BUILD_WORK; // u16[286]
+  canonicalCodes(literalLengths, LITERAL_LENGTH_SYMBOLS, codes, codes + 640);
+  setEndOfBlockCode(pb, <u32>load<u16>(codes + (<usize>END_OF_BLOCK << 1)), <u32>load<u8>(literalLengths + END_OF_BLOCK));
+}
+
+export function compress(gr0: u32, pb: usize, regs: usize): i32 {
+  const r1 = <usize>load<u32>(regs);
+  const r1Length = load<u32>(regs, 4);
+  const r2 = <usize>load<u32>(regs, 8);
+  const r2Length = load<u32>(regs, 12);
+  const r3 = <usize>load<u32>(regs, 16);
+  const circular = (gr0 & HBT_CIRCULAR) != 0;
+  const continuing = getCF(pb);
+
+  if (r2Length == 0 && !continuing) return CC_OK;
+  if (r1Length == 0) return CC_OP1_TOO_SHORT;
+
+  const work = scratch() + TABLE_WORK_OFFSET;
+  const stateValid = load<u32>(pb + STATE_MAGIC) == COMPRESS_STATE_MAGIC;
+  let blockOpen = getBCF(pb);
+  let blockCode: u8 = stateValid ? load<u8>(pb + STATE_BLOCK_CODE) : BLOCK_NONE;
+  const opening = !blockOpen && r2Length > 0;
+  // A block the program says is open but whose code this state does not know: take HTT/CDHT.
+  const adopting = blockOpen && blockCode != BLOCK_DYNAMIC && blockCode != BLOCK_FIXED;
+  let parsedTable = false;
+  if ((opening || adopting) && getHTT(pb)) {
+    const oesc = readCompressedTable(pb, work + PARSED_LITERAL_LENGTHS, work + PARSED_DISTANCE_LENGTHS, work + PARSE_WORK);
+    if (oesc != OESC_NONE) {
+      setOESC(pb, oesc);
+      return CC_OP2_CORRUPT;
+    }
+    parsedTable = true;
+  }
+
+  // From here on the call changes state.
+  const queuedBits = stateValid && continuing ? load<u32>(pb + STATE_QUEUED_BITS) : 0;
+  if (!stateValid) {
+    store<u32>(pb + STATE_MAGIC, COMPRESS_STATE_MAGIC);
+    store<u32>(pb + STATE_OWNER, 0);
+    store<u32>(pb + STATE_GENERATION, 0);
+    store<u32>(pb + STATE_QUEUED_BITS, 0);
+    store<u8>(pb + STATE_BLOCK_CODE, BLOCK_NONE);
+  }
+  setOESC(pb, OESC_NONE);
+  const newTask = getNT(pb);
+  if (newTask) {
+    setHL(pb, 0);
+    setHO(pb, 0);
+    setCheckValue(pb, initialCheckValue(pb));
+  }
+  const adler = getCVT(pb);
+  let checkValue = getCheckValue(pb);
+
+  // Output starts after the SBB valid bits of the byte at op1, then any queued bits.
+  const sbb = getSBB(pb);
+  const partial: u64 = sbb != 0 ? <u64>(<u32>load<u8>(r1) & ((<u32>1 << sbb) - 1)) : 0;
+  if (queuedBits != 0) memory.copy(work + QUEUE_COPY, pb + STATE_QUEUE, (queuedBits + 7) >> 3);
+  writerStart(r1, r1 + <usize>r1Length, partial, sbb, pb + STATE_QUEUE);
+  if (queuedBits != 0) writerPutStream(work + QUEUE_COPY, queuedBits);
+
+  // Which code the block uses.
+  let codesBuilt = false;
+  if (opening && !writerFull()) {
+    const dynamic = getHTT(pb);
+    writerPut(<u64>((getBHF(pb) ? 1 : 0) | ((dynamic ? 2 : 1) << 1)), 3);
+    if (dynamic) {
+      writerPutStream(pb + CDHT, getCDHTL(pb));
+      memory.copy(pb + STATE_LITERAL_LENGTHS, work + PARSED_LITERAL_LENGTHS, LITERAL_LENGTH_SYMBOLS);
+      memory.copy(pb + STATE_DISTANCE_LENGTHS, work + PARSED_DISTANCE_LENGTHS, DISTANCE_SYMBOLS);
+      blockCode = BLOCK_DYNAMIC;
+      setEndOfBlockFromLengths(pb, pb + STATE_LITERAL_LENGTHS);
+      buildBlockCodes(pb);
+      codesBuilt = true;
+    } else {
+      blockCode = BLOCK_FIXED;
+      setEndOfBlockCode(pb, 0, 7);
+    }
+    store<u8>(pb + STATE_BLOCK_CODE, blockCode);
+    blockOpen = true;
+    setBCF(pb, true);
+  } else if (adopting) {
+    if (parsedTable) {
+      memory.copy(pb + STATE_LITERAL_LENGTHS, work + PARSED_LITERAL_LENGTHS, LITERAL_LENGTH_SYMBOLS);
+      memory.copy(pb + STATE_DISTANCE_LENGTHS, work + PARSED_DISTANCE_LENGTHS, DISTANCE_SYMBOLS);
+      blockCode = BLOCK_DYNAMIC;
+      setEndOfBlockFromLengths(pb, pb + STATE_LITERAL_LENGTHS);
+      buildBlockCodes(pb);
+      codesBuilt = true;
+    } else {
+      blockCode = BLOCK_FIXED;
+      setEndOfBlockCode(pb, 0, 7);
+    }
+    store<u8>(pb + STATE_BLOCK_CODE, blockCode);
+  }
+
+  // Matcher cache: reuse or rebuild.
+  const owner = load<u32>(pb + STATE_OWNER);
+  const ownerGeneration = load<u32>(pb + STATE_GENERATION);
+  let historyLength = getHL(pb);
+  const cacheHit = cacheValid && circular && !newTask && owner == <u32>scratch() &&
+    ownerGeneration == cacheGeneration && cachePb == pb && cacheHistory == r3 &&
+    historyLength == cacheHL && getHO(pb) == cacheHO &&
+    windowBase + windowLength < POSITION_LIMIT && windowMatchesHistory(pb, r3, historyLength);
+  if (blockOpen && blockCode == BLOCK_DYNAMIC && !codesBuilt &&
+      !(cacheHit && blockCodesGeneration == cacheGeneration)) {
+    buildBlockCodes(pb);
+  }
+  // BLOCK_CODES now belongs to this stream (or is unused by it).
+  blockCodesGeneration = 0;
+  const codes = blockCode == BLOCK_DYNAMIC ? scratch() + BLOCK_CODES_OFFSET : scratch() + FIXED_CODES_OFFSET;
+
+  let input = r2;
+  let remaining = r2Length;
+  let matcherCurrent = cacheHit;
+  if (remaining > 0 && !writerFull() && blockOpen) {
+    if (!cacheHit) {
+      if (!circular && <u32>input < historyLength) historyLength = <u32>input;
+      rebuildMatcher(pb, circular, r3, input, historyLength);
+    }
+    matcherCurrent = true;
+    const windowLow = windowBase + windowLength - historyLength;
+    const indexedBefore = windowBase + windowLength - (historyLength < 3 ? historyLength : 3);
+    const multiple = accessModel() == ACCESS_MULTIPLE;
+    let budget = cpuAmount();
+    if (budget == 0) budget = 0xffffffff;
+    const window = scratch() + WINDOW_OFFSET;
+
+    while (remaining > 0 && budget > 0 && !writerFull()) {
+      let spanLength = remaining < SPAN ? remaining : SPAN;
+      if (spanLength > budget) spanLength = budget;
+      if (windowLength + spanLength > <u32>WINDOW_CAPACITY) {
+        const drop = windowLength - HISTORY_SIZE;
+        memory.copy(window, window + <usize>drop, HISTORY_SIZE);
+        windowBase += drop;
+        windowLength = HISTORY_SIZE;
+      }
+      const spanStart = windowBase + windowLength;
+      let source = input;
+      if (!multiple) {
+        memory.copy(window + <usize>windowLength, input, spanLength);
+        source = window + <usize>windowLength;
+      }
+      const consumed = encodeSpan(source, spanStart, spanLength, windowLow, codes);
+      if (consumed > 0) {
+        checkValue = adler ? adler32Update(checkValue, source, consumed) : crc32Update(checkValue, source, consumed);
+        if (multiple) {
+          hazard(<i32>pb, <i32>input, <i32>consumed);
+          // Second access: the history gets what memory holds now.
+          memory.copy(window + <usize>windowLength, input, consumed);
+        }
+        if (circular) {
+          historyAppend(pb, r3, window + <usize>windowLength, consumed);
+        } else {
+          const grown = getHL(pb) + consumed;
+          setHL(pb, grown > HISTORY_SIZE ? HISTORY_SIZE : grown);
+        }
+        windowLength += consumed;
+        input += <usize>consumed;
+        remaining -= consumed;
+        budget -= consumed;
+      }
+      if (spanStoppedForOutput) break;
+    }
+    // Index what long matches skipped in the last 32 KiB (see encodeSpan).
+    const t = windowBase + windowLength;
+    let from = t - HISTORY_SIZE;
+    if (from < indexedBefore) from = indexedBefore;
+    completeIndex(from, t >= 3 ? t - 3 : 0);
+  }
+
+  // Close the block when asked and everything is consumed.
+  const hadWork = r2Length > 0 || continuing;
+  if (remaining == 0 && !writerFull() && getFlagBCC(pb) && hadWork && blockOpen) {
+    const entry = load<u32>(codes + END_OF_BLOCK_ENTRY);
+    writerPut(<u64>(entry & 0xffffff), entry >> 24);
+    blockOpen = false;
+    setBCF(pb, false);
+    store<u8>(pb + STATE_BLOCK_CODE, BLOCK_NONE);
+  }
+
+  // Finish the output: queued bits stay in the CSB; otherwise the partial byte is stored at R1.
+  let cc: i32;
+  if (writerSpilled) {
+    setCF(pb, true);
+    store<u32>(pb + STATE_QUEUED_BITS, writerQueueBits);
+    setSBB(pb, 0);
+    cc = CC_OP1_TOO_SHORT;
+  } else {
+    setCF(pb, false);
+    store<u32>(pb + STATE_QUEUED_BITS, 0);
+    if (writerBitCount != 0) store<u8>(writerOut, <u8>writerAccumulator);
+    setSBB(pb, writerBitCount);
+    if (remaining == 0) cc = CC_OK;
+    else if (writerOut == writerEnd) cc = CC_OP1_TOO_SHORT;
+    else cc = CC_AGAIN;
+  }
+  store<u32>(regs, <u32>writerOut);
+  store<u32>(regs, <u32>(writerEnd - writerOut), 4);
+  store<u32>(regs, <u32>input, 8);
+  store<u32>(regs, remaining, 12);
+  setCheckValue(pb, checkValue);
+  setNT(pb, false);
+
+  // Tag the matcher cache with this call's generation.
+  if (matcherCurrent && circular) {
+    generationCounter++;
+    if (generationCounter == 0) generationCounter = 1;
+    store<u32>(scratch() + CACHE_TAG_OFFSET, generationCounter);
+    cacheValid = true;
+    cachePb = pb;
+    cacheHistory = r3;
+    cacheGeneration = generationCounter;
+    cacheHL = getHL(pb);
+    cacheHO = getHO(pb);
+    if (blockOpen && blockCode == BLOCK_DYNAMIC) blockCodesGeneration = generationCounter;
+    store<u32>(pb + STATE_OWNER, <u32>scratch());
+    store<u32>(pb + STATE_GENERATION, generationCounter);
+  } else {
+    store<u32>(pb + STATE_OWNER, 0);
+    store<u32>(pb + STATE_GENERATION, 0);
+  }
+  return cc;
+}
+
+// @ts-ignore: decorator
+@inline function getFlagBCC(pb: usize): bool {
+  return (load<u8>(pb + FLAGS_BYTE) & BCC_MASK) != 0;
+}
