@@ -5,7 +5,8 @@
  */
 import { constants, type FlushMode, type Level, type Strategy } from './constants.js';
 import type { CopyPolicy } from './core/copy-policy.js';
-import type { EngineName, Format, InflateFormat } from './engines/engine.js';
+import type { AccessModel, EngineName, Format, InflateFormat } from './engines/engine.js';
+import { environmentSettings, type DfltccModel, type DfltccOptions, type DfltccSettings } from './engines/dfltcc/settings.js';
 import { badOption } from './errors.js';
 import type { Machine } from './machine/machine.js';
 
@@ -24,6 +25,12 @@ interface CommonOptions {
   machine?: Machine;
   /** node:zlib's `info`: one-shots return `{ buffer, engine }` instead of the buffer. */
   info?: boolean;
+  /** dfltcc engine: the emulator's access model. 'multiple' (default) re-reads input for the history, as the hardware may. */
+  dfltccModel?: AccessModel;
+  /** dfltcc engine: bytes processed before the emulator returns CC3. 0 (default) = unbounded. */
+  cpuAmount?: number;
+  /** dfltcc engine: IBM zlib's tuning, defaulting to DFLTCC, DFLTCC_LEVEL_MASK, ... from the environment. */
+  dfltcc?: DfltccOptions;
 }
 
 export interface DeflateOptions extends CommonOptions {
@@ -56,6 +63,7 @@ export interface ResolvedCommon {
   finishFlush: FlushMode;
   dictionary: Uint8Array | undefined;
   engine: EngineName;
+  dfltcc: DfltccSettings & DfltccModel;
 }
 
 export interface ResolvedDeflateOptions extends ResolvedCommon {
@@ -98,7 +106,24 @@ function resolveCommon(options: CommonOptions, chunkDefault: number): ResolvedCo
   if (!flushModes.includes(finishFlush)) throw badOption('finishFlush', finishFlush, 'a Z_*_FLUSH constant');
   const engine = options.engine ?? 'zlib';
   if (engine !== 'zlib' && engine !== 'dfltcc') throw badOption('engine', engine, "'zlib' or 'dfltcc'");
-  return { chunkSize, flush, finishFlush, dictionary: bytesOf('dictionary', options.dictionary), engine };
+  return { chunkSize, flush, finishFlush, dictionary: bytesOf('dictionary', options.dictionary), engine, dfltcc: resolveDfltcc(options) };
+}
+
+function resolveDfltcc(options: CommonOptions): DfltccSettings & DfltccModel {
+  const model = options.dfltccModel ?? 'multiple';
+  if (model !== 'single' && model !== 'multiple') throw badOption('dfltccModel', model, "'single' or 'multiple'");
+  const cpuAmount = integerIn('cpuAmount', options.cpuAmount, 0, 2 ** 31 - 1, 0);
+  const overrides = options.dfltcc ?? {};
+  if (overrides === null || typeof overrides !== 'object') throw badOption('dfltcc', overrides, 'an object');
+  const settings = { ...environmentSettings, ...overrides };
+  integerIn('dfltcc.levelMask', settings.levelMask, 0, 0x3ff, 0);
+  integerIn('dfltcc.blockSize', settings.blockSize, 1, 2 ** 31 - 1, 0);
+  integerIn('dfltcc.firstFhtBlockSize', settings.firstFhtBlockSize, 0, 2 ** 31 - 1, 0);
+  integerIn('dfltcc.dhtMinSampleSize', settings.dhtMinSampleSize, 0, 2 ** 31 - 1, 0);
+  integerIn('dfltcc.ribm', settings.ribm, 0, 255, 0);
+  if (typeof settings.enabled !== 'boolean') throw badOption('dfltcc.enabled', settings.enabled, 'a boolean');
+  if (typeof settings.reproducible !== 'boolean') throw badOption('dfltcc.reproducible', settings.reproducible, 'a boolean');
+  return { ...settings, model, cpuAmount };
 }
 
 export function bytesOf(name: string, value: unknown): Uint8Array | undefined {

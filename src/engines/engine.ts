@@ -5,6 +5,7 @@
  */
 import type { FlushMode, Level, Strategy } from '../constants.js';
 import type { Machine } from '../machine/machine.js';
+import type { DfltccModel, DfltccSettings } from './dfltcc/settings.js';
 
 export type EngineName = 'zlib' | 'dfltcc';
 export type Format = 'raw' | 'zlib' | 'gzip';
@@ -23,12 +24,15 @@ export interface ResolvedDeflateParameters {
   windowBits: number;
   memLevel: number;
   strategy: Strategy;
+  /** The dfltcc engine's tuning and emulator model (other engines ignore it). */
+  dfltcc: DfltccSettings & DfltccModel;
 }
 
 export interface ResolvedInflateParameters {
   format: InflateFormat;
   /** 0 (take it from the header) or 8..15, without the format's sign or offset. */
   windowBits: number;
+  dfltcc: DfltccSettings & DfltccModel;
 }
 
 /** One call into an engine: what it consumed and produced, and zlib's status. */

@@ -4,16 +4,18 @@
 import { badOption, ZaccelError } from '../errors.js';
 import type { Machine } from '../machine/machine.js';
 import type { Engine, EngineName } from './engine.js';
+import { dfltccEngine } from './dfltcc/engine.js';
 import { zlibEngine } from './zlib/engine.js';
 
-const engines = new Map<EngineName, Engine>([['zlib', zlibEngine]]);
+const engines = new Map<EngineName, Engine>([
+  ['zlib', zlibEngine],
+  ['dfltcc', dfltccEngine],
+]);
+
+/** Every engine, available here or not. */
+export const allEngines = (): Engine[] => [...engines.values()];
 
 export const engineNames = (): EngineName[] => [...engines.keys()];
-
-/** Register an engine (the dfltcc engine registers itself when its module is present). */
-export function registerEngine(engine: Engine): void {
-  engines.set(engine.name, engine);
-}
 
 export function resolveEngine(name: unknown, machine: Machine): Engine {
   const engine = typeof name === 'string' ? engines.get(name as EngineName) : undefined;

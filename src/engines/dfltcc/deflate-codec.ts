@@ -1,0 +1,387 @@
+/**
+ * The dfltcc engine's deflate: what IBM's zlib integration does around the
+ * DFLTCC instruction (dfltcc-spec.md section 8), against the emulator.
+ *
+ * The wrapper (zlib or gzip header and trailer) is written in software. The
+ * body is either the accelerator (CMPR, with GDHT for dynamic blocks) or, for
+ * what the accelerator cannot do, software zlib producing raw DEFLATE. A
+ * deflateParams that moves between the two forces a full flush first, as
+ * IBM's zlib does: "do not convert between window formats".
+ */
+import { constants, type FlushMode, type Level, type Strategy } from '../../constants.js';
+import { ZaccelError } from '../../errors.js';
+import { ConditionCode, DfltccInstance, FunctionCode, type HazardHook } from '../../machine/dfltcc-instance.js';
+import type { Machine, Region } from '../../machine/machine.js';
+import type { ParameterBlock } from '../../machine/parameter-block.js';
+import { ZlibInstance } from '../../machine/zlib-instance.js';
+import type { AccessModel, CodecStep, DeflateCodec, ResolvedDeflateParameters } from '../engine.js';
+import { ZlibDeflateCodec } from '../zlib/codecs.js';
+import type { DfltccModel, DfltccSettings } from './settings.js';
+import { initialCheck, PendingOutput, streamHeader, streamTrailer } from './wrapper.js';
+
+/** zlib's flush ranking: a repeated flush of equal or lower rank without new input does nothing. */
+const rank = (flush: number): number => (flush < 0 ? -1 : flush * 2 - (flush > 4 ? 9 : 0));
+
+/** Can the accelerator compress with these parameters? (dfltcc_can_deflate) */
+export function acceleratorCanDeflate(settings: DfltccSettings, level: Level, windowBits: number, strategy: Strategy): boolean {
+  const actual = level === -1 ? 6 : level;
+  return (
+    settings.enabled &&
+    !settings.reproducible &&
+    (settings.levelMask & (1 << actual)) !== 0 &&
+    windowBits === 15 &&
+    (strategy === constants.Z_DEFAULT_STRATEGY || strategy === constants.Z_FIXED)
+  );
+}
+
+/** A cursor over the caller's output window. */
+interface Output {
+  address: number;
+  room: number;
+}
+
+export class DfltccDeflateCodec implements DeflateCodec {
+  readonly engine = 'dfltcc' as const;
+  /** Deflate calls handed to software zlib because the accelerator could not take them. */
+  fallbacks = 0;
+  /** Runs between the emulator's encode read and history read (multiple model): for deterministic hazard tests. */
+  hazardHook: HazardHook | undefined;
+
+  private readonly settings: DfltccSettings & DfltccModel;
+  private readonly format: ResolvedDeflateParameters['format'];
+  private readonly windowBits: number;
+  private readonly memLevel: number;
+  private level: Level;
+  private strategy: Strategy;
+  private readonly instance: DfltccInstance | undefined;
+  private readonly regions: Region[] = [];
+  private readonly block: ParameterBlock | undefined;
+  private readonly history: number;
+  private software: ZlibDeflateCodec | undefined;
+  private usingAccelerator: boolean;
+  private readonly pending = new PendingOutput();
+  private check: number;
+  private totalIn = 0;
+  private blockThreshold = 0;
+  private headerQueued = false;
+  private trailerQueued = false;
+  private dictionaryId: number | undefined;
+  private lastFlush = -2;
+  /** The requested flush was already written for the input so far: repeating it must not write it again. */
+  private flushWritten = false;
+  private ended = false;
+
+  constructor(
+    private readonly machine: Machine,
+    parameters: ResolvedDeflateParameters,
+  ) {
+    this.settings = parameters.dfltcc;
+    this.format = parameters.format;
+    this.windowBits = parameters.windowBits;
+    this.memLevel = parameters.memLevel;
+    this.level = parameters.level;
+    this.strategy = parameters.strategy;
+    this.check = initialCheck(this.format);
+    let accelerated = false;
+    try {
+      if (this.settings.enabled) {
+        this.instance = DfltccInstance.of(machine, this.settings.model, this.settings.cpuAmount);
+        const { parameterBlock, history } = this.instance.allocateStream();
+        this.regions.push(parameterBlock, history);
+        this.block = this.instance.block(parameterBlock);
+        this.history = history.address;
+        // QAF, as IBM's zlib does at init: deflate needs GDHT, CMPR and format 0.
+        accelerated = this.instance.queryAvailableFunctions(parameterBlock.address).deflate;
+        this.resetBlock();
+      } else {
+        this.history = 0;
+      }
+      this.usingAccelerator = accelerated && acceleratorCanDeflate(this.settings, this.level, this.windowBits, this.strategy);
+      if (!this.usingAccelerator) this.software = this.createSoftware();
+    } catch (error) {
+      this.end();
+      throw error;
+    }
+  }
+
+  /** The emulator's access model while the accelerator compresses; software zlib reads input once. */
+  get access(): AccessModel {
+    return this.usingAccelerator ? this.settings.model : 'single';
+  }
+
+  /** Whether the accelerator (rather than software zlib) is compressing now. */
+  get accelerated(): boolean {
+    return this.usingAccelerator;
+  }
+
+  message(): string | undefined {
+    return this.software?.message();
+  }
+
+  checkValue(): number {
+    return this.check;
+  }
+
+  bound(sourceLength: number): number {
+    const wrapper = this.format === 'zlib' ? 6 + (this.dictionaryId === undefined ? 0 : 4) : this.format === 'gzip' ? 18 : 0;
+    // The accelerator's worst case: every byte a 9-bit literal after a full dynamic header (spec 8.4).
+    const accelerator = 2 * sourceLength + 288 + wrapper;
+    return Math.max(accelerator, this.software?.bound(sourceLength) ?? 0);
+  }
+
+  setDictionary(address: number, length: number): number {
+    if (this.format === 'gzip' || this.headerQueued) return constants.Z_STREAM_ERROR;
+    const zlib = ZlibInstance.of(this.machine);
+    if (this.format === 'zlib') this.dictionaryId = zlib.exports.adler32(1, address, length) >>> 0;
+    if (this.usingAccelerator) {
+      // The dictionary goes into the circular history (only its last 32 KiB stay).
+      this.block!.appendHistory(this.history, address, length);
+      return constants.Z_OK;
+    }
+    return this.software!.setDictionary(address, length);
+  }
+
+  reset(): number {
+    this.assertOpen();
+    this.pending.take(this.pending.length);
+    this.pending.bits = this.pending.bitCount = 0;
+    this.check = initialCheck(this.format);
+    this.totalIn = 0;
+    this.headerQueued = this.trailerQueued = this.flushWritten = false;
+    this.dictionaryId = undefined;
+    this.lastFlush = -2;
+    if (this.block !== undefined) this.resetBlock();
+    if (this.software !== undefined) return this.software.reset();
+    return constants.Z_OK;
+  }
+
+  params(level: Level, strategy: Strategy, outputAddress: number, outputCapacity: number): CodecStep {
+    this.assertOpen();
+    const wantAccelerator = this.block !== undefined && acceleratorCanDeflate(this.settings, level, this.windowBits, strategy);
+    if (wantAccelerator === this.usingAccelerator) {
+      this.level = level;
+      this.strategy = strategy;
+      if (this.usingAccelerator) return { status: constants.Z_OK, consumed: 0, produced: 0 };
+      return this.software!.params(level, strategy, outputAddress, outputCapacity);
+    }
+    let produced = 0;
+    if (this.headerQueued) {
+      // Switching between accelerator and software after data: a full flush drops the history first.
+      const step = this.deflate(outputAddress, 0, outputAddress, outputCapacity, constants.Z_FULL_FLUSH);
+      produced = step.produced;
+      if (produced === outputCapacity) return { status: constants.Z_BUF_ERROR, consumed: 0, produced };
+    }
+    this.level = level;
+    this.strategy = strategy;
+    this.usingAccelerator = wantAccelerator;
+    if (wantAccelerator) {
+      this.software?.end();
+      this.software = undefined;
+      this.block!.hl = 0;
+      this.block!.bcf = false;
+      this.blockThreshold = this.totalIn; // the next block is dynamic
+    } else {
+      this.software = this.createSoftware();
+    }
+    this.flushWritten = false;
+    return { status: constants.Z_OK, consumed: 0, produced };
+  }
+
+  deflate(inputAddress: number, inputLength: number, outputAddress: number, outputCapacity: number, flush: FlushMode): CodecStep {
+    this.assertOpen();
+    const output: Output = { address: outputAddress, room: outputCapacity };
+    const step = (status: number, consumed: number): CodecStep => ({ status, consumed, produced: outputCapacity - output.room });
+    const previousFlush = this.lastFlush;
+    this.lastFlush = flush;
+
+    if (!this.headerQueued) {
+      this.pending.pushBytes(streamHeader(this.format, this.level, this.strategy, this.windowBits, this.dictionaryId));
+      this.headerQueued = true;
+    }
+    if (!this.drainPending(output)) {
+      this.lastFlush = -1; // the output filled: the same flush must be allowed to continue
+      return step(constants.Z_OK, 0);
+    }
+    if (this.trailerQueued) return step(flush === constants.Z_FINISH ? constants.Z_STREAM_END : constants.Z_STREAM_ERROR, 0);
+    // A repeated flush with no new input has nothing to do (zlib's duplicate-flush rule).
+    if (inputLength === 0 && flush !== constants.Z_FINISH && rank(flush) <= rank(previousFlush) && !this.block?.cf) {
+      return step(constants.Z_BUF_ERROR, 0);
+    }
+
+    const body = this.usingAccelerator
+      ? this.acceleratorBody(inputAddress, inputLength, output, flush)
+      : this.softwareBody(inputAddress, inputLength, output, flush);
+    if (body.consumed > 0) this.flushWritten = false;
+    if (!body.done) {
+      this.lastFlush = -1; // the output filled: the same flush must be allowed to continue
+      return step(constants.Z_OK, body.consumed);
+    }
+
+    if (flush !== constants.Z_NO_FLUSH && !this.flushWritten) {
+      if (this.usingAccelerator) this.writeFlush(flush);
+      if (flush === constants.Z_FINISH) {
+        this.pending.align();
+        this.pending.pushBytes(streamTrailer(this.format, this.check, this.totalIn));
+        this.trailerQueued = true;
+      }
+      this.flushWritten = true;
+    }
+    if (!this.drainPending(output)) {
+      this.lastFlush = -1;
+      return step(constants.Z_OK, body.consumed);
+    }
+    if (this.trailerQueued) return step(constants.Z_STREAM_END, body.consumed);
+    const progress = body.consumed > 0 || output.room < outputCapacity;
+    return step(progress ? constants.Z_OK : constants.Z_BUF_ERROR, body.consumed);
+  }
+
+  end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.software?.end();
+    this.software = undefined;
+    for (const region of this.regions.splice(0)) this.machine.free(region);
+  }
+
+  // --- the accelerator path ----------------------------------------------
+
+  /**
+   * Compress with CMPR until the input is consumed and the machine holds
+   * nothing (CF=0), or the output is full. Blocks are opened and sized as
+   * IBM's zlib does; they are closed by writeFlush() or a mid-stream switch.
+   */
+  private acceleratorBody(input: number, length: number, output: Output, flush: FlushMode): { consumed: number; done: boolean } {
+    const block = this.block!;
+    const settings = this.settings;
+    let consumed = 0;
+    for (;;) {
+      if (length === 0 && !block.cf) return { consumed, done: true };
+      // CMPR is never issued with an empty first operand.
+      if (output.room === 0) return { consumed, done: false };
+      // Mid-stream: close a big enough block and start a new dynamic one when enough input is there to sample.
+      if (block.bcf && !block.cf && flush === constants.Z_NO_FLUSH && this.totalIn > this.blockThreshold && length >= settings.dhtMinSampleSize) {
+        this.closeBlock();
+        if (!this.drainPending(output)) return { consumed, done: false };
+        continue;
+      }
+      let masked = length;
+      if (!block.bcf && length > 0) {
+        const fixed = this.strategy === constants.Z_FIXED || (this.totalIn === 0 && settings.firstFhtBlockSize > 0);
+        if (fixed) {
+          block.htt = false;
+          this.blockThreshold = this.strategy === constants.Z_FIXED ? Infinity : settings.firstFhtBlockSize;
+        } else {
+          this.blockThreshold = this.totalIn + settings.blockSize;
+          this.instance!.generateTable(block.address, input, Math.min(length, settings.blockSize));
+          block.htt = true;
+        }
+        // Each call covers at most one block: input past the block's size waits for the next.
+        masked = Math.min(length, settings.blockSize);
+        block.bhf = flush === constants.Z_FINISH && masked === length;
+      } else if (block.htt && this.blockThreshold > this.totalIn) {
+        masked = Math.min(length, this.blockThreshold - this.totalIn);
+      }
+      // The partial byte travels through SBB; the check value through CV; NT=0 honours history and CV.
+      this.machine.setU8(output.address, this.pending.bits);
+      block.sbb = this.pending.bitCount;
+      block.cvt = this.format !== 'gzip';
+      block.checkValue = this.check;
+      block.nt = false;
+      const { conditionCode, registers } = this.instance!.run(FunctionCode.CMPR, block.address, output.address, output.room, input, masked, this.history, this.hazardHook);
+      const used = masked - registers.inputLength;
+      const produced = registers.outputAddress - output.address;
+      this.pending.bitCount = block.sbb;
+      this.pending.bits = this.pending.bitCount === 0 ? 0 : this.machine.u8(registers.outputAddress) & ((1 << this.pending.bitCount) - 1);
+      output.address += produced;
+      output.room -= produced;
+      input += used;
+      length -= used;
+      consumed += used;
+      this.totalIn += used;
+      this.check = block.checkValue;
+      if (conditionCode === ConditionCode.INPUT_SHORT) {
+        throw new ZaccelError('ZACCEL_INTERNAL', `DFLTCC-CMPR ended with condition code 2 (OESC 0x${block.oesc.toString(16).padStart(2, '0')})`);
+      }
+      // CC1: output full (its length is 0 now). CC3: call again. CC0: the masked input is consumed.
+    }
+  }
+
+  /** Close the open block: the end-of-block symbol from EOBS/EOBL, written in software. */
+  private closeBlock(): void {
+    const block = this.block!;
+    const { bits, length } = block.endOfBlock();
+    this.pending.putBits(bits, length);
+    block.bcf = false;
+  }
+
+  /** What zlib's deflate() adds for a flush once the accelerator has consumed the input. */
+  private writeFlush(flush: FlushMode): void {
+    const block = this.block!;
+    if (flush === constants.Z_FINISH) {
+      const finalOpen = block.bcf && block.bhf;
+      if (block.bcf) this.closeBlock();
+      // No final block yet (a non-final one was open, or no input at all): an empty final block.
+      if (!finalOpen) this.pending.emptyFixedBlock(true);
+      return;
+    }
+    if (block.bcf) this.closeBlock();
+    if (flush === constants.Z_PARTIAL_FLUSH) this.pending.emptyFixedBlock(false);
+    else if (flush === constants.Z_SYNC_FLUSH || flush === constants.Z_FULL_FLUSH) this.pending.emptyStoredBlock(false);
+    // Z_FULL_FLUSH forgets the history, so what follows decodes on its own.
+    if (flush === constants.Z_FULL_FLUSH) block.hl = 0;
+  }
+
+  // --- the software path -------------------------------------------------
+
+  private softwareBody(input: number, length: number, output: Output, flush: FlushMode): { consumed: number; done: boolean } {
+    const software = this.software!;
+    this.fallbacks++;
+    // Software zlib writes its own flush markers and final block; the wrapper stays ours.
+    const step = software.deflate(input, length, output.address, output.room, flush);
+    if (step.status !== constants.Z_OK && step.status !== constants.Z_STREAM_END && step.status !== constants.Z_BUF_ERROR) {
+      throw new ZaccelError('ZACCEL_INTERNAL', `software deflate failed: ${software.message() ?? step.status}`, { zlibStatus: step.status });
+    }
+    if (step.consumed > 0 && this.format !== 'raw') {
+      const zlib = ZlibInstance.of(this.machine).exports;
+      this.check = (this.format === 'gzip' ? zlib.crc32(this.check, input, step.consumed) : zlib.adler32(this.check, input, step.consumed)) >>> 0;
+    }
+    this.totalIn += step.consumed;
+    output.address += step.produced;
+    output.room -= step.produced;
+    // zlib's contract: the input is consumed and the flush complete once output room is left over.
+    return { consumed: step.consumed, done: step.status === constants.Z_STREAM_END || (step.consumed === length && output.room > 0) };
+  }
+
+  private createSoftware(): ZlibDeflateCodec {
+    return new ZlibDeflateCodec(this.machine, {
+      format: 'raw',
+      level: this.level,
+      windowBits: this.windowBits,
+      memLevel: this.memLevel,
+      strategy: this.strategy,
+      dfltcc: this.settings,
+    });
+  }
+
+  // --- helpers -----------------------------------------------------------
+
+  /** Move pending whole bytes into the output. True when nothing is left pending. */
+  private drainPending(output: Output): boolean {
+    if (this.pending.length > 0 && output.room > 0) {
+      const bytes = this.pending.take(output.room);
+      this.machine.write(output.address, bytes);
+      output.address += bytes.length;
+      output.room -= bytes.length;
+    }
+    return this.pending.length === 0;
+  }
+
+  private resetBlock(): void {
+    this.block!.reset(this.settings.ribm);
+    this.blockThreshold = 0;
+  }
+
+  private assertOpen(): void {
+    if (this.ended) throw new ZaccelError('ZACCEL_STREAM_CLOSED');
+  }
+}
