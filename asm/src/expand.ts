@@ -55,7 +55,8 @@ import {
   getCheckValue,
   setCheckValue,
 } from "./param-block";
-import { adler32Update, crc32Update } from "./checksum";
+import { crc32Update } from "./checksum";
+import { adler32Fast } from "./adler32-simd";
 import { historyAppend } from "./history";
 import { cpuAmount, expandScratch } from "./instance";
 import {
@@ -335,7 +336,7 @@ export function expand(gr0: u32, pb: usize, regs: usize): i32 {
 function checkpoint(): void {
   const n = gOut - gCheckDone;
   if (n == 0) return;
-  gCheck = gAdler ? adler32Update(gCheck, gCheckDone, n) : crc32Update(gCheck, gCheckDone, n);
+  gCheck = gAdler ? adler32Fast(gCheck, gCheckDone, n) : crc32Update(gCheck, gCheckDone, n);
   gCheckDone = gOut;
 }
 

@@ -346,6 +346,18 @@ describe('check value', () => {
     }
   });
 
+  test('Adler-32 on long runs of 0xFF bytes (largest lane sums) and odd lengths', () => {
+    const ff = new Uint8Array(300_000).fill(0xff);
+    for (const level of [0, 1]) {
+      const raw = zlib.deflateRawSync(ff, { level });
+      for (const outChunk of [1 << 20, 65536, 65537, 63, 1000]) {
+        const r = xpndInflateRaw(m, raw, { outChunk });
+        expect(r.status).toBe('end');
+        expect(r.check).toBe(adler32(ff));
+      }
+    }
+  });
+
   test('NT=1 starts the check value afresh; NT=0 continues it', () => {
     const a = textLike(10_000, 92);
     const raw = zlib.deflateRawSync(a);

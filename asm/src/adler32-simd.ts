@@ -1,0 +1,59 @@
+// Adler-32 with 128-bit SIMD, used by XPND to fold its check value (checksum.ts has the scalar one;
+// this one falls back to it when the module is built without SIMD).
+//
+// For a 16-byte block x[0..15] and running sums (a, b):
+//   a' = a + sum x[i]
+//   b' = b + 16 a + sum (16 - i) x[i]
+// Over n blocks, with S(k) = the byte sum of the blocks before block k:
+//   a_n = a + sum_k blocksum(k)
+//   b_n = b + 16 n a + 16 sum_k S(k) + sum_k sum_i (16 - i) x[k][i]
+// The three sums are kept in u32x4 lanes; `prev` accumulates S(k) by adding the running byte-sum
+// vector before each block. With at most SIMD_BLOCKS blocks per run no lane overflows
+// (prev <= 1020 n^2 / 2 < 2^32), and the final combination is done in 64 bits.
+
+import { adler32Update } from "./checksum";
+
+const ADLER_MOD: u32 = 65521;
+const SIMD_BLOCKS: usize = 2048; // 32 KiB per run
+
+/** Running Adler-32 over `len` bytes at `ptr` (pass 1 to start). */
+export function adler32Fast(adler: u32, ptr: usize, len: usize): u32 {
+  if (!ASC_FEATURE_SIMD || len < 64) return adler32Update(adler, ptr, len);
+  let a = <u64>(adler & 0xffff);
+  let b = <u64>(adler >>> 16);
+  let p = ptr;
+  let blocks = len >> 4;
+  // Weights 16..1 for bytes 0..15 of a block.
+  const weights = i8x16(16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1);
+  while (blocks != 0) {
+    const n = blocks < SIMD_BLOCKS ? blocks : SIMD_BLOCKS;
+    blocks -= n;
+    let sum = i32x4.splat(0);
+    let prev = i32x4.splat(0);
+    let weighted = i32x4.splat(0);
+    for (let k: usize = 0; k < n; k++) {
+      const x = v128.load(p);
+      p += 16;
+      prev = i32x4.add(prev, sum);
+      const pairs = i16x8.extadd_pairwise_i8x16_u(x);
+      sum = i32x4.add(sum, i32x4.extadd_pairwise_i16x8_u(pairs));
+      const lo = i16x8.extmul_low_i8x16_u(x, weights);
+      const hi = i16x8.extmul_high_i8x16_u(x, weights);
+      weighted = i32x4.add(weighted, i32x4.extadd_pairwise_i16x8_u(i16x8.add(lo, hi)));
+    }
+    const sumAll =
+      <u64>i32x4.extract_lane(sum, 0) + <u64>i32x4.extract_lane(sum, 1) +
+      <u64>i32x4.extract_lane(sum, 2) + <u64>i32x4.extract_lane(sum, 3);
+    const prevAll =
+      <u64>i32x4.extract_lane(prev, 0) + <u64>i32x4.extract_lane(prev, 1) +
+      <u64>i32x4.extract_lane(prev, 2) + <u64>i32x4.extract_lane(prev, 3);
+    const weightedAll =
+      <u64>i32x4.extract_lane(weighted, 0) + <u64>i32x4.extract_lane(weighted, 1) +
+      <u64>i32x4.extract_lane(weighted, 2) + <u64>i32x4.extract_lane(weighted, 3);
+    b = (b + (<u64>n << 4) * a + (prevAll << 4) + weightedAll) % ADLER_MOD;
+    a = (a + sumAll) % ADLER_MOD;
+  }
+  const rest = len & 15;
+  const value = (<u32>b << 16) | <u32>a;
+  return rest != 0 ? adler32Update(value, p, rest) : value;
+}
