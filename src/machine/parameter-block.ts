@@ -160,11 +160,12 @@ export class ParameterBlock {
       done += piece;
       at = (at + piece) % HISTORY_BYTES;
     }
-    if (hl + length > HISTORY_BYTES) {
-      this.ho = (ho + (hl + length - HISTORY_BYTES)) % HISTORY_BYTES;
+    // Counted with the clamped length, as zlib-ng's append_history does.
+    if (hl + take > HISTORY_BYTES) {
+      this.ho = (ho + (hl + take - HISTORY_BYTES)) % HISTORY_BYTES;
       this.hl = HISTORY_BYTES;
     } else {
-      this.hl = hl + length;
+      this.hl = hl + take;
     }
   }
 

@@ -67,8 +67,8 @@ export class DfltccDeflateCodec implements DeflateCodec {
   private trailerQueued = false;
   private dictionaryId: number | undefined;
   private lastFlush = -2;
-  /** The requested flush was already written for the input so far: repeating it must not write it again. */
-  private flushWritten = false;
+  /** The flush already written for the input so far (-1: none): repeating it must not write it again. */
+  private writtenFlush = -1;
   private ended = false;
 
   constructor(
@@ -147,7 +147,8 @@ export class DfltccDeflateCodec implements DeflateCodec {
     this.pending.bits = this.pending.bitCount = 0;
     this.check = initialCheck(this.format);
     this.totalIn = 0;
-    this.headerQueued = this.trailerQueued = this.flushWritten = false;
+    this.headerQueued = this.trailerQueued = false;
+    this.writtenFlush = -1;
     this.dictionaryId = undefined;
     this.lastFlush = -2;
     if (this.block !== undefined) this.resetBlock();
@@ -183,7 +184,7 @@ export class DfltccDeflateCodec implements DeflateCodec {
     } else {
       this.software = this.createSoftware();
     }
-    this.flushWritten = false;
+    this.writtenFlush = -1;
     return { status: constants.Z_OK, consumed: 0, produced };
   }
 
@@ -211,20 +212,20 @@ export class DfltccDeflateCodec implements DeflateCodec {
     const body = this.usingAccelerator
       ? this.acceleratorBody(inputAddress, inputLength, output, flush)
       : this.softwareBody(inputAddress, inputLength, output, flush);
-    if (body.consumed > 0) this.flushWritten = false;
+    if (body.consumed > 0) this.writtenFlush = -1;
     if (!body.done) {
       this.lastFlush = -1; // the output filled: the same flush must be allowed to continue
       return step(constants.Z_OK, body.consumed);
     }
 
-    if (flush !== constants.Z_NO_FLUSH && !this.flushWritten) {
+    if (flush !== constants.Z_NO_FLUSH && this.writtenFlush !== flush) {
       if (this.usingAccelerator) this.writeFlush(flush);
       if (flush === constants.Z_FINISH) {
         this.pending.align();
         this.pending.pushBytes(streamTrailer(this.format, this.check, this.totalIn));
         this.trailerQueued = true;
       }
-      this.flushWritten = true;
+      this.writtenFlush = flush;
     }
     if (!this.drainPending(output)) {
       this.lastFlush = -1;
