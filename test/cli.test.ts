@@ -32,6 +32,19 @@ describe('zaccel compress / decompress', () => {
     }
   });
 
+  test('the dfltcc engine from the command line, with its model and CPU amount', () => {
+    const out = join(folder, 'dfltcc.gz');
+    const run = zaccel(['compress', inputFile, '-o', out, '--engine', 'dfltcc', '--level', '1', '--model', 'single', '--cpu-amount', '4096']);
+    expect(run.status, run.stderr.toString()).toBe(0);
+    const compressed = readFileSync(out);
+    expect(compressed.equals(nodeZlib.gzipSync(data, { level: 1 }))).toBe(false);
+    expect(nodeZlib.gunzipSync(compressed).equals(data)).toBe(true);
+    const restored = zaccel(['decompress', out, '--engine', 'dfltcc']);
+    expect(restored.status).toBe(0);
+    expect(restored.stdout.equals(data)).toBe(true);
+    expect(zaccel(['compress', inputFile, '--engine', 'dfltcc', '--model', 'triple']).status).toBe(2);
+  });
+
   test('stdin to stdout, with auto-detected format', () => {
     const compressed = zaccel(['compress', '--level', '1'], data);
     expect(compressed.status).toBe(0);

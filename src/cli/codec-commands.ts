@@ -8,7 +8,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Command } from 'commander';
 import { DeflateStream, InflateStream } from '../api/node-streams.js';
 import type { CopyPolicy } from '../core/copy-policy.js';
-import type { EngineName, Format, InflateFormat } from '../engines/engine.js';
+import type { AccessModel, EngineName, Format, InflateFormat } from '../engines/engine.js';
 import { badOption } from '../errors.js';
 import type { Level, Strategy } from '../constants.js';
 import { atomicOutput } from './files.js';
@@ -20,7 +20,17 @@ interface CodecFlags {
   output?: string;
   format: string;
   engine: string;
+  model: string;
+  cpuAmount: string;
   force?: boolean;
+}
+
+/** The dfltcc engine's emulator options, from the flags. */
+function emulatorOptions(flags: CodecFlags): { dfltccModel: AccessModel; cpuAmount: number } {
+  return {
+    dfltccModel: choice<AccessModel>('model', flags.model, ['single', 'multiple']),
+    cpuAmount: integerFlag('cpu-amount', flags.cpuAmount),
+  };
 }
 
 interface CompressFlags extends CodecFlags {
@@ -78,6 +88,8 @@ export function registerCodecCommands(program: Command): void {
     .option('--window-bits <bits>', 'window size, 9..15', '15')
     .option('--mem-level <level>', 'memory level, 1..9', '8')
     .option('-e, --engine <engine>', 'zlib or dfltcc', 'zlib')
+    .option('--model <model>', 'dfltcc: the emulator access model, single or multiple', 'multiple')
+    .option('--cpu-amount <bytes>', 'dfltcc: bytes processed before the emulator returns CC3 (0: unbounded)', '0')
     .option('--copy <policy>', 'copy policy: auto, always or never', 'auto')
     .option('--force', 'write compressed data even to a terminal')
     .action(async (input: string | undefined, flags: CompressFlags) => {
@@ -89,6 +101,7 @@ export function registerCodecCommands(program: Command): void {
         engine: flags.engine as EngineName,
         copy: flags.copy as CopyPolicy,
         chunkSize: CLI_CHUNK,
+        ...emulatorOptions(flags),
       });
       await run(input, transform, flags.output, true, flags.force ?? false);
     });
@@ -100,12 +113,15 @@ export function registerCodecCommands(program: Command): void {
     .option('-o, --output <file>', 'write here (default: stdout); written only if the whole stream is valid')
     .option('-f, --format <format>', 'raw, zlib, gzip or auto (zlib or gzip, from the header)', 'auto')
     .option('-e, --engine <engine>', 'zlib or dfltcc', 'zlib')
+    .option('--model <model>', 'dfltcc: the emulator access model, single or multiple', 'multiple')
+    .option('--cpu-amount <bytes>', 'dfltcc: bytes processed before the emulator returns CC3 (0: unbounded)', '0')
     .option('--max-output <bytes>', 'fail with ZACCEL_OUTPUT_LIMIT past this many bytes')
     .action(async (input: string | undefined, flags: DecompressFlags) => {
       const transform = new InflateStream(choice<InflateFormat>('format', flags.format, ['raw', 'zlib', 'gzip', 'auto']), {
         engine: flags.engine as EngineName,
         maxOutputLength: flags.maxOutput === undefined ? undefined : integerFlag('max-output', flags.maxOutput),
         chunkSize: CLI_CHUNK,
+        ...emulatorOptions(flags),
       });
       await run(input, transform, flags.output, false, true);
     });
