@@ -5,22 +5,42 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
+import { ALL_CONTENDERS } from '../src/bench/contenders.js';
 import { packageRoot } from '../src/machine/modules.js';
 
 test('zaccel bench --quick --json produces a complete, well-formed report', () => {
   const cli = join(packageRoot(), 'dist/src/cli/main.js');
-  const run = spawnSync(process.execPath, [cli, 'bench', '--quick', '--json', '--corpus-mib', '1', '--seconds', '0.02'], { maxBuffer: 1 << 24 });
+  const run = spawnSync(process.execPath, [cli, 'bench', '--quick', '--json', '--corpus-mib', '0.5', '--seconds', '0.01'], { maxBuffer: 1 << 26 });
   expect(run.status, run.stderr.toString()).toBe(0);
   const report = JSON.parse(run.stdout.toString());
-  expect(report.system).toMatchObject({ cores: expect.any(Number), node: process.versions.node });
-  expect(report.zlib.corpusBytes).toBe(1 << 20);
-  const cells = report.zlib.cells as { contender: string; operation: string; level: number; throughput: { median: number; min: number; max: number } }[];
-  for (const contender of ['zaccel zlib (wasm)', 'native zlib (gcc)', 'node:zlib'])
+  expect(report.system).toMatchObject({ cores: expect.any(Number), node: process.versions.node, cpu: expect.any(String) });
+  expect(report.engines.corpora).toEqual([{ name: 'mixed', bytes: 512 * 1024 }]);
+  const cells = report.engines.cells as { contender: string; operation: string; level: number; chunk: number; ratio: number; throughput: { median: number; min: number; max: number } }[];
+  for (const contender of ALL_CONTENDERS)
     for (const operation of ['deflate', 'inflate'])
       for (const level of [1, 6, 9]) {
         const cell = cells.find((c) => c.contender === contender && c.operation === operation && c.level === level);
+        // The emulated accelerator runs at level 1 only (its default level mask).
+        if (contender.startsWith('zaccel dfltcc') && level !== 1) {
+          expect(cell).toBeUndefined();
+          continue;
+        }
         expect(cell, `${contender} ${operation} ${level}`).toBeDefined();
         expect(cell!.throughput.median).toBeGreaterThan(0);
         expect(cell!.throughput.min).toBeLessThanOrEqual(cell!.throughput.max);
+        expect(cell!.ratio).toBeGreaterThan(0);
       }
+  expect(report.corpora.corpora.map((c: { name: string }) => c.name)).toEqual(['text', 'binary', 'vm-pages']);
+});
+
+test('the Markdown report carries the machine line and the headline ratios', () => {
+  const cli = join(packageRoot(), 'dist/src/cli/main.js');
+  const run = spawnSync(process.execPath, [cli, 'bench', '--quick', '--corpus-mib', '0.25', '--seconds', '0.01', '--contenders', 'zaccel zlib (wasm),native zlib (gcc),node:zlib', '--levels', '1'], {
+    maxBuffer: 1 << 26,
+  });
+  expect(run.status, run.stderr.toString()).toBe(0);
+  const markdown = run.stdout.toString();
+  expect(markdown).toMatch(/^- Machine: .+cores.+Node /m);
+  expect(markdown).toMatch(/\| zlib engine ÷ native, compress, level 1 \| \d+\.\d{3} \| ≥ 0\.95 \| (yes|no) \|/);
+  expect(markdown).toMatch(/## By corpus kind/);
 });

@@ -1,74 +1,107 @@
 /**
- * Benchmark reports: Markdown for people, JSON for tools.
+ * Benchmark reports: Markdown for people, JSON for tools. Every ratio is
+ * computed from medians measured in the same run.
  */
 import type { Level } from '../constants.js';
+import type { ContenderName } from './contenders.js';
+import { findCell, speedRatio, type GridResult, type Operation } from './grid-suite.js';
 import { systemLine, type SystemInfo } from './system-info.js';
-import { ratio, ZLIB_CONTENDERS, type Operation, type ZlibSuiteResult } from './zlib-suite.js';
 
 export interface BenchReport {
   system: SystemInfo;
   command: string;
   startedAt: string;
-  zlib?: ZlibSuiteResult;
+  /** The main grid: every contender, level and chunk size on the mixed corpus. */
+  engines?: GridResult;
+  /** Every contender per corpus kind, at one chunk size. */
+  corpora?: GridResult;
 }
 
-/** Targets the zlib engine is held to, against the native reference. */
-export const ZLIB_TARGETS: Record<Operation, number> = { deflate: 0.95, inflate: 0.9 };
+export interface Headline {
+  figure: string;
+  value: number;
+  target: string;
+  met: boolean | undefined;
+}
 
-const format = (value: number, digits = 1) => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');
+const format = (value: number, digits = 2) => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');
+const DEFAULT_CHUNK = 65536;
 
-export function headline(result: ZlibSuiteResult): { operation: Operation; level: Level; versusNative: number; versusNodeZlib: number; target: number; met: boolean }[] {
-  const levels = [...new Set(result.cells.map((cell) => cell.level))].sort((a, b) => a - b);
-  return (['deflate', 'inflate'] as Operation[]).flatMap((operation) =>
-    levels.map((level) => {
-      const versusNative = ratio(result, 'zaccel zlib (wasm)', 'native zlib (gcc)', operation, level);
-      return {
-        operation,
-        level,
-        versusNative,
-        versusNodeZlib: ratio(result, 'zaccel zlib (wasm)', 'node:zlib', operation, level),
-        target: ZLIB_TARGETS[operation],
-        met: versusNative >= ZLIB_TARGETS[operation],
-      };
-    }),
+/** The figures the issues hold the engines to, from the main grid at 64 KiB chunks. */
+export function headlines(grid: GridResult): Headline[] {
+  const chunk = grid.chunks.includes(DEFAULT_CHUNK) ? DEFAULT_CHUNK : grid.chunks[0];
+  const rows: Headline[] = [];
+  const at = (contender: ContenderName, baseline: ContenderName, operation: Operation, level: Level) => speedRatio(grid, contender, baseline, { operation, level, chunk });
+  for (const level of grid.levels) {
+    const deflate = at('zaccel zlib (wasm)', 'native zlib (gcc)', 'deflate', level);
+    const inflate = at('zaccel zlib (wasm)', 'native zlib (gcc)', 'inflate', level);
+    rows.push({ figure: `zlib engine ÷ native, compress, level ${level}`, value: deflate, target: '≥ 0.95', met: deflate >= 0.95 });
+    rows.push({ figure: `zlib engine ÷ native, inflate, level ${level}`, value: inflate, target: '≥ 0.90', met: inflate >= 0.9 });
+  }
+  if (grid.levels.includes(1)) {
+    for (const model of ['single', 'multiple'] as const) {
+      const name: ContenderName = `zaccel dfltcc ${model}`;
+      const compress = at(name, 'node:zlib', 'deflate', 1);
+      const inflate = at(name, 'node:zlib', 'inflate', 1);
+      rows.push({ figure: `dfltcc (${model}) ÷ node:zlib level 1, compress`, value: compress, target: '≥ 1.5', met: compress >= 1.5 });
+      rows.push({ figure: `dfltcc (${model}) ÷ node:zlib, inflate`, value: inflate, target: '≥ 1.0', met: inflate >= 1.0 });
+      rows.push({ figure: `dfltcc (${model}) ÷ zlib engine level 1, compress`, value: at(name, 'zaccel zlib (wasm)', 'deflate', 1), target: '', met: undefined });
+      rows.push({ figure: `dfltcc (${model}) ÷ zlib engine, inflate`, value: at(name, 'zaccel zlib (wasm)', 'inflate', 1), target: '', met: undefined });
+    }
+    const dfltcc = findCell(grid, 'zaccel dfltcc multiple', { operation: 'deflate', level: 1, chunk });
+    const zlib = findCell(grid, 'zaccel zlib (wasm)', { operation: 'deflate', level: 1, chunk });
+    if (dfltcc && zlib) {
+      const size = dfltcc.ratio / zlib.ratio;
+      rows.push({ figure: 'dfltcc compressed size ÷ zlib level 1', value: size, target: '≤ 1.15', met: size <= 1.15 });
+    }
+  }
+  return rows.filter((row) => Number.isFinite(row.value));
+}
+
+function gridTable(grid: GridResult, lines: string[]): void {
+  lines.push(
+    '| corpus | operation | level | chunk | contender | MB/s median | min–max | × native | × node:zlib | compressed |',
+    '|---|---|---:|---:|---|---:|---:|---:|---:|---:|',
   );
-}
-
-export function markdownReport(report: BenchReport): string {
-  const lines = [
-    '# zaccel benchmarks',
-    '',
-    `- Machine: ${systemLine(report.system)}`,
-    `- Run: \`${report.command}\`, started ${report.startedAt}`,
-  ];
-  const zlib = report.zlib;
-  if (zlib !== undefined) {
-    lines.push(
-      `- Corpus: ${(zlib.corpusBytes / 2 ** 20).toFixed(1)} MiB, deterministic (text-like, binary/code-like and VM-page thirds); ${zlib.chunk} bytes per call; ${zlib.repetitions} interleaved repetitions, medians with min–max`,
-      '',
-      '## zlib engine against native zlib and node:zlib',
-      '',
-      'Throughput is uncompressed MB/s (10^6 bytes). Ratios divide medians from this one run.',
-      '',
-      '| operation | level | contender | MB/s median | min–max | × native | × node:zlib | compressed |',
-      '|---|---:|---|---:|---:|---:|---:|---:|',
-    );
-    const levels = [...new Set(zlib.cells.map((cell) => cell.level))].sort((a, b) => a - b);
+  for (const corpus of grid.corpora) {
     for (const operation of ['deflate', 'inflate'] as Operation[]) {
-      for (const level of levels) {
-        for (const contender of ZLIB_CONTENDERS) {
-          const cell = zlib.cells.find((c) => c.contender === contender && c.operation === operation && c.level === level);
-          if (cell === undefined) continue;
-          lines.push(
-            `| ${operation} | ${level} | ${contender} | ${format(cell.throughput.median)} | ${format(cell.throughput.min)}–${format(cell.throughput.max)} | ${format(ratio(zlib, contender, 'native zlib (gcc)', operation, level), 2)} | ${format(ratio(zlib, contender, 'node:zlib', operation, level), 2)} | ${format((100 * cell.compressedBytes) / zlib.corpusBytes)}% |`,
-          );
+      for (const level of grid.levels) {
+        for (const chunk of grid.chunks) {
+          const cells = grid.cells.filter((c) => c.corpus === corpus.name && c.operation === operation && c.level === level && c.chunk === chunk);
+          for (const cell of cells) {
+            const query = { operation, level, chunk, corpus: corpus.name };
+            lines.push(
+              `| ${corpus.name} | ${operation} | ${level} | ${chunk} | ${cell.contender} | ${format(cell.throughput.median, 1)} | ${format(cell.throughput.min, 1)}–${format(cell.throughput.max, 1)} | ${format(speedRatio(grid, cell.contender, 'native zlib (gcc)', query))} | ${format(speedRatio(grid, cell.contender, 'node:zlib', query))} | ${operation === 'deflate' ? `${format(100 * cell.ratio, 1)}%` : ''} |`,
+            );
+          }
         }
       }
     }
-    lines.push('', '### Headline: zlib engine ÷ native reference', '', '| operation | level | × native | target | met | × node:zlib |', '|---|---:|---:|---:|---|---:|');
-    for (const row of headline(zlib)) {
-      lines.push(`| ${row.operation} | ${row.level} | ${format(row.versusNative, 3)} | ≥ ${row.target} | ${row.met ? 'yes' : 'no'} | ${format(row.versusNodeZlib, 3)} |`);
-    }
+  }
+}
+
+export function markdownReport(report: BenchReport): string {
+  const lines = ['# zaccel benchmarks', '', `- Machine: ${systemLine(report.system)}`, `- Command: \`${report.command}\`, started ${report.startedAt}`];
+  const grid = report.engines;
+  if (grid !== undefined) {
+    lines.push(
+      `- Main grid: ${grid.corpora.map((c) => `${c.name} (${(c.bytes / 2 ** 20).toFixed(1)} MiB)`).join(', ')}; levels ${grid.levels.join(', ')}; chunks ${grid.chunks.join(', ')} bytes; ${grid.repetitions} interleaved repetitions; medians with min–max`,
+      '- Throughput is uncompressed MB/s (10^6 bytes). zaccel, pako and fflate take `chunk` input bytes per call; node:zlib takes the whole input with a `chunk`-byte output window; the native reference takes `chunk` bytes per call, timed in C. Inflate uses a `chunk`-byte output window. The dfltcc engine runs only at level 1, its default level mask.',
+      '',
+      '## Headline ratios',
+      '',
+      '| figure | value | target | met |',
+      '|---|---:|---:|---|',
+      ...headlines(grid).map((row) => `| ${row.figure} | ${format(row.value, 3)} | ${row.target} | ${row.met === undefined ? '' : row.met ? 'yes' : 'no'} |`),
+      '',
+      '## Every contender, level and chunk size',
+      '',
+    );
+    gridTable(grid, lines);
+  }
+  if (report.corpora !== undefined) {
+    lines.push('', '## By corpus kind', '');
+    gridTable(report.corpora, lines);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -1,13 +1,15 @@
 /**
  * `zaccel bench` (and `npm run bench`): the benchmark harness.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import type { Command } from 'commander';
 import type { Level } from '../constants.js';
+import { ALL_CONTENDERS, contenders, type ContenderName } from '../bench/contenders.js';
+import { runGrid } from '../bench/grid-suite.js';
 import { markdownReport, type BenchReport } from '../bench/report.js';
 import { systemInfo } from '../bench/system-info.js';
-import { runZlibSuite } from '../bench/zlib-suite.js';
+import { corpus, type CorpusName } from '../corpus/corpus.js';
 import { badOption } from '../errors.js';
 import { Machine } from '../machine/machine.js';
 
@@ -18,7 +20,10 @@ interface BenchFlags {
   corpusMib?: string;
   repetitions?: string;
   seconds?: string;
-  chunk?: string;
+  chunks?: string;
+  levels?: string;
+  contenders?: string;
+  file?: string[];
 }
 
 function positive(name: string, text: string | undefined, fallback: number): number {
@@ -26,6 +31,15 @@ function positive(name: string, text: string | undefined, fallback: number): num
   const value = Number(text);
   if (!Number.isFinite(value) || value <= 0) throw badOption(name, text, 'a positive number');
   return value;
+}
+
+function list<T>(name: string, text: string | undefined, fallback: T[], parse: (item: string) => T | undefined): T[] {
+  if (text === undefined) return fallback;
+  return text.split(',').map((item) => {
+    const value = parse(item.trim());
+    if (value === undefined) throw badOption(name, item, 'a comma-separated list of valid values');
+    return value;
+  });
 }
 
 /** One status line, redrawn in place on a terminal; silent otherwise. */
@@ -44,32 +58,68 @@ function progressLine(): { update: (message: string) => void; done: () => void }
   };
 }
 
+/** The main corpus: text-like, binary/code-like and VM-page-like thirds. */
+function mixedCorpus(bytes: number): Uint8Array {
+  const third = Math.floor(bytes / 3);
+  const out = new Uint8Array(bytes);
+  out.set(corpus('text', third, 31));
+  out.set(corpus('binary', third, 32), third);
+  out.set(corpus('vm-pages', bytes - 2 * third, 33), 2 * third);
+  return out;
+}
+
 export function registerBenchCommand(program: Command): void {
   program
     .command('bench')
-    .description('benchmark the zlib engine against native zlib (gcc, same source) and node:zlib')
-    .option('--quick', 'small corpus, one repetition: a smoke run for CI')
+    .description('benchmark zaccel\'s engines against native zlib (gcc, same source), node:zlib, pako and fflate')
+    .option('--quick', 'small corpus, one repetition, one chunk size: a smoke run for CI')
     .option('--json', 'print the JSON report instead of Markdown')
     .option('--out <dir>', 'also write report.md and report.json here')
-    .option('--corpus-mib <n>', 'corpus size in MiB (default 32, quick 4)')
-    .option('--repetitions <n>', 'interleaved repetitions (default 5, quick 1)')
-    .option('--seconds <s>', 'minimum measuring time per cell (default 1, quick 0.1)')
-    .option('--chunk <bytes>', 'bytes per deflate call and output window', '65536')
+    .option('--corpus-mib <n>', 'main corpus size in MiB (default 32, quick 2)')
+    .option('--repetitions <n>', 'interleaved repetitions (default 3, quick 1)')
+    .option('--seconds <s>', 'minimum measuring time per cell (default 0.5, quick 0.05)')
+    .option('--chunks <list>', 'bytes per call, comma-separated (default 4096,65536,1048576; quick 65536)')
+    .option('--levels <list>', 'levels, comma-separated (default 1,6,9)')
+    .option('--contenders <list>', `contenders, comma-separated (default all: ${ALL_CONTENDERS.join(', ')})`)
+    .option('--file <path...>', 'your own files, benchmarked as extra corpora')
     .action(async (flags: BenchFlags) => {
       const quick = flags.quick === true;
       const progress = progressLine();
+      const machine = Machine.create();
+      const chosen = contenders(
+        machine,
+        list('contenders', flags.contenders, ALL_CONTENDERS, (item) => (ALL_CONTENDERS.includes(item as ContenderName) ? (item as ContenderName) : undefined)),
+      );
+      const levels = list<Level>('levels', flags.levels, [1, 6, 9], (item) => (/^-?\d$/.test(item) && Number(item) >= -1 ? (Number(item) as Level) : undefined));
+      const chunks = list('chunks', flags.chunks, quick ? [65536] : [4096, 65536, 1048576], (item) => (Number(item) >= 64 ? Math.floor(Number(item)) : undefined));
+      const repetitions = Math.round(positive('repetitions', flags.repetitions, quick ? 1 : 3));
+      const seconds = positive('seconds', flags.seconds, quick ? 0.05 : 0.5);
+      const mainBytes = Math.round(positive('corpus-mib', flags.corpusMib, quick ? 2 : 32) * 2 ** 20);
       const report: BenchReport = {
         system: systemInfo(),
         command: `zaccel bench ${process.argv.slice(3).join(' ')}`.trim(),
         startedAt: new Date().toISOString(),
       };
-      report.zlib = await runZlibSuite({
-        corpusBytes: Math.round(positive('corpus-mib', flags.corpusMib, quick ? 4 : 32) * 2 ** 20),
-        levels: [1, 6, 9] as Level[],
-        chunk: Math.round(positive('chunk', flags.chunk, 65536)),
-        repetitions: Math.round(positive('repetitions', flags.repetitions, quick ? 1 : 5)),
-        seconds: positive('seconds', flags.seconds, quick ? 0.1 : 1),
-        machine: Machine.create(),
+      report.engines = await runGrid({
+        contenders: chosen,
+        corpora: [
+          { name: 'mixed', data: mixedCorpus(mainBytes) },
+          ...(flags.file ?? []).map((path) => ({ name: basename(path), data: new Uint8Array(readFileSync(path)) })),
+        ],
+        levels,
+        chunks,
+        repetitions,
+        seconds,
+        progress: progress.update,
+      });
+      const kindBytes = Math.max(1, Math.floor(mainBytes / 4));
+      report.corpora = await runGrid({
+        contenders: chosen,
+        corpora: (['text', 'binary', 'vm-pages'] as CorpusName[]).map((name) => ({ name, data: corpus(name, kindBytes, 51) })),
+        levels: levels.filter((level) => level === 1 || level === 6),
+        chunks: [chunks.includes(65536) ? 65536 : chunks[0]],
+        repetitions,
+        seconds,
         progress: progress.update,
       });
       progress.done();

@@ -4,10 +4,10 @@
 // scratch region above heap_base() and calls dfltcc_init. It offers a bump allocator, typed views that
 // follow memory growth, and call() that fills and reads back the five-word register block.
 //
-// Build the module first: npx asc asm/src/index.ts --config asm/asconfig.json --target release
+// The module is (re)built on first use when asm/src is newer than asm/build/dfltcc.wasm (build.ts).
 
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { emulatorWasm, ensureBuilt } from './build';
 
 export const FC_QAF = 0;
 export const FC_GDHT = 1;
@@ -51,10 +51,11 @@ interface DfltccExports {
   heap_base(): number;
 }
 
-const defaultWasm = fileURLToPath(new URL('../../asm/build/dfltcc.wasm', import.meta.url));
+const defaultWasm = emulatorWasm;
 const moduleCache = new Map<string, WebAssembly.Module>();
 
 function compiledModule(path: string): WebAssembly.Module {
+  if (path === defaultWasm) ensureBuilt();
   let module = moduleCache.get(path);
   if (!module) {
     module = new WebAssembly.Module(readFileSync(path));
