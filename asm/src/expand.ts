@@ -55,8 +55,8 @@ import {
   getCheckValue,
   setCheckValue,
 } from "./param-block";
-import { crc32Update } from "./checksum";
 import { adler32Fast } from "./adler32-simd";
+import { crc16Tables, crc32Fast } from "./crc32-fast";
 import { historyAppend } from "./history";
 import { cpuAmount, expandScratch } from "./instance";
 import {
@@ -130,6 +130,8 @@ import {
   LITLEN_ROOT_DYN,
   LITLEN_ROOT_FIXED,
   SCR_CL_TABLE,
+  SCR_CRC_TABLES,
+  SCR_CRC_TAG,
   SCR_DYN_DIST,
   SCR_DYN_LIT,
   SCR_FIXED_DIST,
@@ -224,6 +226,7 @@ export function expand(gr0: u32, pb: usize, regs: usize): i32 {
   gWhave = whave;
   gHistEnd = (getHO(pb) + whave) & HISTORY_MASK;
   gAdler = getCVT(pb);
+  if (!gAdler) crc16Tables(gScratch + SCR_CRC_TAG, gScratch + SCR_CRC_TABLES);
   gCheck = newTask ? (gAdler ? 1 : 0) : getCheckValue(pb);
 
   gIn = r2;
@@ -336,7 +339,9 @@ export function expand(gr0: u32, pb: usize, regs: usize): i32 {
 function checkpoint(): void {
   const n = gOut - gCheckDone;
   if (n == 0) return;
-  gCheck = gAdler ? adler32Fast(gCheck, gCheckDone, n) : crc32Update(gCheck, gCheckDone, n);
+  gCheck = gAdler
+    ? adler32Fast(gCheck, gCheckDone, n)
+    : crc32Fast(gCheck, gScratch + SCR_CRC_TABLES, gCheckDone, n);
   gCheckDone = gOut;
 }
 
@@ -614,6 +619,26 @@ function copyChunked(out: usize, dist: u32, len: u32): usize {
   return end;
 }
 
+/**
+ * Fast-loop copy of n bytes of a match whose distance reaches back into the circular history
+ * (dist > bytes produced by this call). Uses chunked copies when the history part does not wrap
+ * and there are 16 bytes of slack after the match; otherwise copies exactly.
+ */
+function copyMatchHistory(out: usize, dist: u32, n: u32, room: u32): usize {
+  const back = dist - <u32>(out - gOutStart);
+  const pos = (gHistEnd - back) & HISTORY_MASK;
+  const m = n < back ? n : back;
+  if (n + 16 > room || pos + m + 16 > HISTORY_SIZE) return copyMatchExact(out, dist, n);
+  let src = gHist + <usize>pos;
+  const end = out + <usize>m;
+  do {
+    copy16(out, src);
+    out += 16;
+    src += 16;
+  } while (out < end);
+  return n > m ? copyChunked(end, dist, n - m) : end;
+}
+
 // ---- the fast loop ----------------------------------------------------------------------------------
 
 /**
@@ -641,8 +666,6 @@ function inflateFast(): u32 {
   const outStart = gOutStart;
   const whave = gWhave;
   const circular = gCircular;
-  const hist = gHist;
-  const histEnd = gHistEnd;
   let err: u32 = 0;
 
   while (inp <= inLast && out < outLast) {
@@ -721,25 +744,9 @@ function inflateFast(): u32 {
           break;
         }
         if (circular) {
-          // The first min(len, back) bytes come from the circular history.
-          const back = dist - produced;
-          const pos = (histEnd - back) & HISTORY_MASK;
-          const m = len < back ? len : back;
-          if (<usize>len + 16 <= room && pos + m + 16 <= HISTORY_SIZE) {
-            let src = hist + <usize>pos;
-            const end = out + <usize>m;
-            do {
-              copy16(out, src);
-              out += 16;
-              src += 16;
-            } while (out < end);
-            out = end;
-            if (len > m) out = copyChunked(out, dist, len - m);
-            continue;
-          }
-          // Wrapping in the history, or near the end of the first operand.
+          // Reaches into the circular history: out of line, to keep the loop's registers free.
           const n = <usize>len <= room ? len : <u32>room;
-          out = copyMatchExact(out, dist, n);
+          out = copyMatchHistory(out, dist, n, <u32>room);
           if (n < len) {
             gMode = XM_MATCH;
             gLength = len - n;

@@ -75,7 +75,10 @@ export const SCR_FIXED_LIT: usize = 2048; // 512 entries
 export const SCR_FIXED_DIST: usize = 4096; // 32 entries
 export const SCR_DYN_LIT: usize = 8192; // LITLEN_DYN_ENTRIES entries
 export const SCR_DYN_DIST: usize = SCR_DYN_LIT + (<usize>LITLEN_DYN_ENTRIES << 2); // DIST_DYN_ENTRIES entries
-export const SCR_END: usize = SCR_DYN_DIST + (<usize>DIST_DYN_ENTRIES << 2);
+export const SCR_END_TABLES: usize = SCR_DYN_DIST + (<usize>DIST_DYN_ENTRIES << 2);
+export const SCR_CRC_TAG: usize = 240; // u32: set once the CRC tables below are built
+export const SCR_CRC_TABLES: usize = 32768; // 16 KiB: CRC-32 slicing-by-16 tables (crc32-fast.ts)
+export const SCR_END: usize = SCR_CRC_TABLES + 16384;
 
 export const FIXED_MAGIC: u32 = 0x46495844; // "DXIF"
 
