@@ -18,10 +18,10 @@
 // read AGAIN to append it to the history, so a concurrent change between the two reads leaves the
 // history different from what the decoder reconstructs (spec §7).
 //
-// Matcher cache: the instance keeps a linear copy of the history (the window) and hash chains over it
-// in scratch. They are reused only when the CSB names this instance and the generation of its last
-// call, and pb, R3, HL and HO (and sampled history bytes) are unchanged; otherwise they are rebuilt
-// from the history. The rebuilt state equals the state a continuous run would have (every position
+// Matcher cache: the instance keeps a linear copy of the history (the window) and a hash index over
+// it in scratch. They are reused only when the CSB names this instance and the generation of its last
+// call, and pb, R3, HL, HO, the CV field and 16 sampled history bytes are unchanged; otherwise they
+// are rebuilt from the history. The rebuilt state equals the state a continuous run would have (every position
 // with four known bytes is indexed, and none beyond), so a copied parameter block produces exactly
 // the same output as the original.
 
@@ -31,7 +31,7 @@ import {
   cpuAmount, scratch,
 } from "./instance";
 import {
-  BCC_MASK, CC_AGAIN, CC_OK, CC_OP1_TOO_SHORT, CC_OP2_CORRUPT, CDHT, FLAGS_BYTE, HBT_CIRCULAR,
+  BCC_MASK, CC_AGAIN, CC_OK, CC_OP1_TOO_SHORT, CC_OP2_CORRUPT, CDHT, CV, FLAGS_BYTE, HBT_CIRCULAR,
   HISTORY_MASK, HISTORY_SIZE, OESC_NONE, getBCF, getCDHTL, getCF, getCheckValue, getCVT, getHL, getHO,
   getHTT, getNT, getBHF, initialCheckValue, setBCF, setCF, setCheckValue, setEndOfBlockCode, setHL,
   setHO, setNT, setOESC, setSBB, getSBB,
@@ -98,6 +98,7 @@ let cacheHistory: usize = 0;
 let cacheGeneration: u32 = 0;
 let cacheHL: u32 = 0;
 let cacheHO: u32 = 0;
+let cacheCheckValue: u32 = 0; // raw CV field after the call
 let blockCodesGeneration: u32 = 0; // generation whose open dynamic block is in BLOCK_CODES (0 = none)
 let generationCounter: u32 = 0;
 let windowBase: u32 = 0; // stream position of window[0]
@@ -151,7 +152,7 @@ function fourBytesAt(q: u32, spanStart: u32, input: usize, window: usize): u32 {
   return k;
 }
 
-/** Rebuild window and hash chains from the `historyLength` bytes of history. */
+/** Rebuild window and hash index from the `historyLength` bytes of history. */
 function rebuildMatcher(pb: usize, circular: bool, historyAddress: usize, input: usize, historyLength: u32): void {
   const head = scratch() + HASH_HEAD_OFFSET;
   const window = scratch() + WINDOW_OFFSET;
@@ -476,7 +477,7 @@ export function compress(gr0: u32, pb: usize, regs: usize): i32 {
   let historyLength = getHL(pb);
   const cacheHit = cacheValid && circular && !newTask && owner == <u32>scratch() &&
     ownerGeneration == cacheGeneration && cachePb == pb && cacheHistory == r3 &&
-    historyLength == cacheHL && getHO(pb) == cacheHO &&
+    historyLength == cacheHL && getHO(pb) == cacheHO && load<u32>(pb + CV) == cacheCheckValue &&
     windowBase + windowLength < POSITION_LIMIT && windowMatchesHistory(pb, r3, historyLength);
   if (blockOpen && blockCode == BLOCK_DYNAMIC && !codesBuilt &&
       !(cacheHit && blockCodesGeneration == cacheGeneration)) {
@@ -589,6 +590,7 @@ export function compress(gr0: u32, pb: usize, regs: usize): i32 {
     cacheGeneration = generationCounter;
     cacheHL = getHL(pb);
     cacheHO = getHO(pb);
+    cacheCheckValue = load<u32>(pb + CV);
     if (blockOpen && blockCode == BLOCK_DYNAMIC) blockCodesGeneration = generationCounter;
     store<u32>(pb + STATE_OWNER, <u32>scratch());
     store<u32>(pb + STATE_GENERATION, generationCounter);
