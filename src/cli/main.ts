@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { isZaccelError } from '../errors.js';
 import { registerBenchCommand } from './bench-command.js';
 import { registerCodecCommands } from './codec-commands.js';
+import { registerServeCommand } from './serve-command.js';
 
 const program = new Command()
   .name('zaccel')
@@ -14,6 +15,7 @@ const program = new Command()
 
 registerCodecCommands(program);
 registerBenchCommand(program);
+registerServeCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,0 +1,76 @@
+/**
+ * Answering one write: feed the request body to the worker, hold the first
+ * `commitBytes` of output back, then either answer with all of it (and
+ * exact counts in headers), or commit to 200 and stream the rest (final
+ * counts in HTTP trailers). An error before the commit point is a JSON
+ * error answer; after it, the response is destroyed.
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { pumpBody } from './body.js';
+import type { ServiceContext } from './context.js';
+import type { Session, WriteCall } from './pool.js';
+import type { FlushName, SessionReport } from './protocol.js';
+
+export interface AnswerOptions {
+  /** Body size limit for this write. */
+  limit: number;
+  flush: FlushName;
+  contentType: string;
+  /** Headers from a report: the exact totals, or what is known when streaming starts. */
+  headers: (report: SessionReport | undefined, session: Session) => Record<string, string>;
+  /** Trailer names and values, computed from the final report when a streamed answer ends. */
+  trailers: (report: SessionReport, session: Session) => Record<string, string>;
+}
+
+/** Run one write of `session` for this request, and answer it. */
+export async function answerWrite(
+  context: ServiceContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  write: WriteCall,
+  options: AnswerOptions,
+): Promise<FastifyReply> {
+  const session = write.session;
+  let bodyDone = false;
+  const pumping = pumpBody(request.raw, write, options.limit).then(() => {
+    bodyDone = true;
+    return write.end(options.flush);
+  });
+  pumping.catch((error: Error) => {
+    // Our side gave up (body too large, client gone): free the core now. A worker failure has closed it already.
+    if (session.state === 'open') session.abort(error);
+  });
+  try {
+    const readiness = await write.output.ready();
+    if (readiness === 'complete') {
+      const report = await write.completed;
+      const body = write.output.takeAll();
+      reply.headers(options.headers(report, session));
+      reply.header('content-type', options.contentType);
+      return reply.send(body);
+    }
+  } catch (error) {
+    // Unread body left in the socket: close the connection after this answer rather than drain it.
+    if (!bodyDone) reply.header('connection', 'close');
+    throw error;
+  }
+  // Streaming: the status is committed with the first bytes; trailers carry the final counts.
+  reply.headers(options.headers(undefined, session));
+  reply.header('content-type', options.contentType);
+  const trailerValues = write.completed.then((report) => options.trailers(report, session));
+  trailerValues.catch(() => {});
+  const names = Object.keys(options.trailers(session.report ?? emptyReport(session), session));
+  for (const name of names) {
+    reply.trailer(name, async () => (await trailerValues)[name]);
+  }
+  write.output.once('error', (error: Error) => {
+    context.metrics.aborted.inc({ route: request.routeOptions.url ?? 'unknown', phase: 'response' });
+    context.metrics.errors.inc({ code: (error as { code?: string }).code ?? 'ZACCEL_INTERNAL' });
+    request.log.warn({ err: error }, 'response aborted after it started');
+  });
+  return reply.send(write.output);
+}
+
+function emptyReport(session: Session): SessionReport {
+  return { engine: session.engine, bytesIn: 0, bytesOut: 0, ended: false, fallbacks: 0, copies: { decisions: 0, copies: 0, copyBytes: 0, copyNanoseconds: 0 } };
+}

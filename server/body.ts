@@ -1,0 +1,83 @@
+/**
+ * Feeding a request body to a worker: as it arrives, with the socket paused
+ * while the worker has a full input window, and stopped (not drained) as
+ * soon as the write failed, the body passed its limit, or the client left.
+ */
+import type { Readable } from 'node:stream';
+import { ServiceError } from './errors.js';
+import type { WriteCall } from './pool.js';
+
+/** The client closed the connection: there is nobody to answer. */
+export class ClientGoneError extends Error {
+  override readonly name = 'ClientGoneError';
+  readonly code = 'ECONNRESET';
+}
+
+export interface PumpResult {
+  bytes: number;
+}
+
+/** Resolves with the body's size when it ended; rejects on the first failure, leaving the rest unread. */
+export function pumpBody(source: Readable, write: WriteCall, limit: number): Promise<PumpResult> {
+  return new Promise<PumpResult>((resolve, reject) => {
+    let bytes = 0;
+    let settled = false;
+    let ended = false;
+    const stop = (error?: Error) => {
+      if (settled) return;
+      settled = true;
+      source.off('data', onData);
+      source.off('end', onEnd);
+      source.off('error', onError);
+      source.off('close', onClose);
+      if (error === undefined) {
+        resolve({ bytes });
+      } else {
+        source.pause();
+        reject(error);
+      }
+    };
+    const onData = (chunk: Buffer) => {
+      if (settled) return;
+      bytes += chunk.length;
+      if (bytes > limit) {
+        stop(new ServiceError('ZACCEL_BODY_TOO_LARGE', `the request body is larger than the limit of ${limit} bytes`));
+        return;
+      }
+      let wait: Promise<void> | undefined;
+      try {
+        wait = write.send(chunk);
+      } catch (error) {
+        stop(error as Error);
+        return;
+      }
+      if (wait !== undefined) {
+        source.pause();
+        wait.then(
+          () => {
+            if (!settled) source.resume();
+          },
+          (error: Error) => stop(error),
+        );
+      }
+    };
+    const onEnd = () => {
+      ended = true;
+      stop();
+    };
+    const onError = (error: Error) => stop(new ClientGoneError(`the request body failed: ${error.message}`));
+    const onClose = () => {
+      if (!ended) stop(new ClientGoneError('the client closed the connection before the body ended'));
+    };
+    if (source.readableEnded) {
+      stop();
+      return;
+    }
+    source.on('data', onData);
+    source.on('end', onEnd);
+    source.on('error', onError);
+    source.on('close', onClose);
+    // The worker refused the input (bad data, output limit): stop reading the body at once.
+    write.completed.catch((error: Error) => stop(error));
+  });
+}

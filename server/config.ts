@@ -1,0 +1,165 @@
+/**
+ * The service's configuration: every setting with its default, its command
+ * line flag and its environment variable, in one table. Flags win over the
+ * environment, which wins over the defaults.
+ */
+import { availableParallelism } from 'node:os';
+import { ZaccelError } from '../src/errors.js';
+
+export interface ServerConfig {
+  /** Interface to listen on. */
+  host: string;
+  /** TCP port; 0 picks a free one. */
+  port: number;
+  /** Worker threads that do the compression. */
+  workers: number;
+  /** Largest request body of a one-shot (POST /v1/deflate, /v1/inflate), in bytes. */
+  maxBodyBytes: number;
+  /** Largest body of one write to a stateful stream, in bytes. */
+  maxWriteBytes: number;
+  /** Inflate output cap when the request names none (maxOutput), in bytes. */
+  maxOutputBytes: number;
+  /** The largest maxOutput a request may ask for, in bytes. */
+  maxOutputLimitBytes: number;
+  /** Stateful streams open at once. */
+  maxStreams: number;
+  /** A stream without a request for this long is closed (reaped), in milliseconds. */
+  streamIdleMs: number;
+  /** Writes (and the DELETE) that may wait behind the running one on one stream. */
+  maxQueuedWrites: number;
+  /** One-shot requests and stream writes in progress at once; more are refused with 503. */
+  maxInflight: number;
+  /** Output held back before a response commits to 200, so early errors still get a JSON answer, in bytes. */
+  commitBytes: number;
+  /** Largest size the shared Machine memory may grow to, in bytes. */
+  machineBytes: number;
+  /** Time SIGTERM waits for requests in flight before the process exits anyway, in milliseconds. */
+  shutdownTimeoutMs: number;
+  /** pino level: fatal, error, warn, info, debug, trace or silent. */
+  logLevel: string;
+}
+
+type Kind = 'integer' | 'bytes' | 'string' | 'level';
+
+export interface Setting {
+  key: keyof ServerConfig;
+  flag: string;
+  env: string;
+  kind: Kind;
+  /** Smallest value allowed, for numbers. */
+  min?: number;
+  description: string;
+}
+
+const MiB = 1024 * 1024;
+const GiB = 1024 * MiB;
+
+export function defaultConfig(): ServerConfig {
+  return {
+    host: '127.0.0.1',
+    port: 8080,
+    workers: Math.max(1, availableParallelism()),
+    maxBodyBytes: 4 * GiB,
+    maxWriteBytes: 16 * MiB,
+    maxOutputBytes: 256 * MiB,
+    maxOutputLimitBytes: 8 * GiB,
+    maxStreams: 1024,
+    streamIdleMs: 60_000,
+    maxQueuedWrites: 16,
+    maxInflight: 256,
+    commitBytes: 1 * MiB,
+    machineBytes: 1 * GiB,
+    shutdownTimeoutMs: 30_000,
+    logLevel: 'info',
+  };
+}
+
+/** Every setting, as the README's configuration table lists it. */
+export const settings: Setting[] = [
+  { key: 'host', flag: '--host', env: 'ZACCEL_HOST', kind: 'string', description: 'interface to listen on' },
+  { key: 'port', flag: '--port', env: 'ZACCEL_PORT', kind: 'integer', min: 0, description: 'TCP port (0: any free port)' },
+  { key: 'workers', flag: '--workers', env: 'ZACCEL_WORKERS', kind: 'integer', min: 1, description: 'compression worker threads' },
+  { key: 'maxBodyBytes', flag: '--max-body', env: 'ZACCEL_MAX_BODY', kind: 'bytes', min: 1, description: 'largest one-shot request body' },
+  { key: 'maxWriteBytes', flag: '--max-write', env: 'ZACCEL_MAX_WRITE', kind: 'bytes', min: 1, description: 'largest body of one stream write' },
+  { key: 'maxOutputBytes', flag: '--max-output', env: 'ZACCEL_MAX_OUTPUT', kind: 'bytes', min: 1, description: 'inflate output cap when a request sets no maxOutput' },
+  { key: 'maxOutputLimitBytes', flag: '--max-output-limit', env: 'ZACCEL_MAX_OUTPUT_LIMIT', kind: 'bytes', min: 1, description: 'largest maxOutput a request may ask for' },
+  { key: 'maxStreams', flag: '--max-streams', env: 'ZACCEL_MAX_STREAMS', kind: 'integer', min: 1, description: 'stateful streams open at once' },
+  { key: 'streamIdleMs', flag: '--stream-idle-ms', env: 'ZACCEL_STREAM_IDLE_MS', kind: 'integer', min: 1, description: 'idle time after which a stream is closed' },
+  { key: 'maxQueuedWrites', flag: '--max-queued-writes', env: 'ZACCEL_MAX_QUEUED_WRITES', kind: 'integer', min: 1, description: 'requests waiting behind the running one on a stream' },
+  { key: 'maxInflight', flag: '--max-inflight', env: 'ZACCEL_MAX_INFLIGHT', kind: 'integer', min: 1, description: 'one-shots and stream writes in progress at once' },
+  { key: 'commitBytes', flag: '--commit-bytes', env: 'ZACCEL_COMMIT_BYTES', kind: 'bytes', min: 1, description: 'output held back before a response commits to 200' },
+  { key: 'machineBytes', flag: '--machine-bytes', env: 'ZACCEL_MACHINE_BYTES', kind: 'bytes', min: 4 * MiB, description: 'largest size of the shared Machine memory (at most 2 GiB)' },
+  { key: 'shutdownTimeoutMs', flag: '--shutdown-timeout-ms', env: 'ZACCEL_SHUTDOWN_TIMEOUT_MS', kind: 'integer', min: 0, description: 'how long SIGTERM waits for requests in flight' },
+  { key: 'logLevel', flag: '--log-level', env: 'ZACCEL_LOG_LEVEL', kind: 'level', description: 'pino log level' },
+];
+
+const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+const units: Record<string, number> = { '': 1, b: 1, k: 1024, kb: 1024, kib: 1024, m: MiB, mb: MiB, mib: MiB, g: GiB, gb: GiB, gib: GiB };
+
+/** "1048576", "64k", "16MiB", "1g": binary units, case-insensitive. */
+export function parseBytes(text: string): number {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(text);
+  const unit = match === null ? undefined : units[match[2].toLowerCase()];
+  if (match === null || unit === undefined) return Number.NaN;
+  return Math.round(Number(match[1]) * unit);
+}
+
+function parseValue(setting: Setting, text: string, source: string): string | number {
+  const bad = (expected: string) =>
+    new ZaccelError('ZACCEL_BAD_OPTION', `invalid ${source} ${JSON.stringify(text)}: expected ${expected}`);
+  switch (setting.kind) {
+    case 'string':
+      if (text.length === 0) throw bad('a non-empty string');
+      return text;
+    case 'level':
+      if (!logLevels.includes(text)) throw bad(logLevels.join(', '));
+      return text;
+    case 'integer':
+    case 'bytes': {
+      const value = setting.kind === 'bytes' ? parseBytes(text) : /^\s*\d+\s*$/.test(text) ? Number(text) : Number.NaN;
+      const min = setting.min ?? 0;
+      if (!Number.isSafeInteger(value) || value < min) {
+        throw bad(setting.kind === 'bytes' ? `a size of at least ${min} bytes (units k, m, g)` : `an integer >= ${min}`);
+      }
+      return value;
+    }
+  }
+}
+
+/** Check the settings against each other; throws ZACCEL_BAD_OPTION. */
+export function validateConfig(config: ServerConfig): ServerConfig {
+  for (const setting of settings) {
+    const value = config[setting.key];
+    if (setting.kind === 'integer' || setting.kind === 'bytes') {
+      if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < (setting.min ?? 0)) {
+        throw new ZaccelError('ZACCEL_BAD_OPTION', `invalid ${setting.key}: ${String(value)}`);
+      }
+    }
+  }
+  if (config.port > 65535) throw new ZaccelError('ZACCEL_BAD_OPTION', `invalid port: ${config.port}`);
+  if (config.machineBytes > 2 * GiB) throw new ZaccelError('ZACCEL_BAD_OPTION', 'machineBytes: at most 2 GiB');
+  if (config.maxOutputBytes > config.maxOutputLimitBytes) {
+    throw new ZaccelError('ZACCEL_BAD_OPTION', 'maxOutputBytes must not be above maxOutputLimitBytes');
+  }
+  if (!logLevels.includes(config.logLevel)) throw new ZaccelError('ZACCEL_BAD_OPTION', `invalid logLevel: ${config.logLevel}`);
+  return config;
+}
+
+/**
+ * The configuration from flags (already parsed into strings by the CLI,
+ * keyed by setting key), the environment, and the defaults.
+ */
+export function resolveConfig(
+  flags: Partial<Record<keyof ServerConfig, string>> = {},
+  env: NodeJS.ProcessEnv = process.env,
+  overrides: Partial<ServerConfig> = {},
+): ServerConfig {
+  const config = defaultConfig() as unknown as Record<string, string | number>;
+  for (const setting of settings) {
+    const fromEnv = env[setting.env];
+    if (fromEnv !== undefined && fromEnv !== '') config[setting.key] = parseValue(setting, fromEnv, setting.env);
+    const fromFlag = flags[setting.key];
+    if (fromFlag !== undefined) config[setting.key] = parseValue(setting, fromFlag, setting.flag);
+  }
+  return validateConfig({ ...(config as unknown as ServerConfig), ...overrides });
+}

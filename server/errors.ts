@@ -1,0 +1,95 @@
+/**
+ * The service's errors and the ONE table that maps every `ZACCEL_*` code,
+ * the library's and the service's own, to an HTTP status. Every error answer
+ * is `{"error":{"code","message"}}`.
+ */
+import { ErrorCodes, type ErrorCode } from '../src/errors.js';
+
+/** Conditions of the service itself, each with its default message. Codes are stable. */
+export const ServiceErrorCodes = {
+  /** The request is malformed: bad JSON, or a JSON route without a JSON body. */
+  ZACCEL_BAD_REQUEST: 'malformed request',
+  /** No such stream (never opened, deleted, or reaped after idling), or no such route. */
+  ZACCEL_NOT_FOUND: 'not found',
+  /** The request body is larger than the limit for the route. */
+  ZACCEL_BODY_TOO_LARGE: 'request body too large',
+  /** Too many requests in flight, streams open, or writes queued on one stream: try again later. */
+  ZACCEL_AT_CAPACITY: 'server at capacity',
+  /** The server is shutting down and takes no new requests. */
+  ZACCEL_SHUTTING_DOWN: 'server is shutting down',
+  /** The worker threads have not finished starting. */
+  ZACCEL_NOT_READY: 'server is not ready',
+} as const;
+
+export type ServiceErrorCode = keyof typeof ServiceErrorCodes;
+export type AnyErrorCode = ErrorCode | ServiceErrorCode;
+
+/** The one status table. `satisfies` makes the compiler demand a row for every library code. */
+export const statusByCode = {
+  ZACCEL_BAD_OPTION: 400,
+  ZACCEL_DATA_ERROR: 400,
+  ZACCEL_TRUNCATED: 400,
+  ZACCEL_TRAILING_DATA: 400,
+  ZACCEL_NEED_DICTIONARY: 400,
+  ZACCEL_OUTPUT_LIMIT: 413,
+  ZACCEL_MEMORY_EXHAUSTED: 503,
+  ZACCEL_STREAM_CLOSED: 409,
+  ZACCEL_STREAM_STATE: 409,
+  ZACCEL_ENGINE_UNAVAILABLE: 501,
+  ZACCEL_NOT_BUILT: 500,
+  ZACCEL_INTERNAL: 500,
+  ZACCEL_BAD_REQUEST: 400,
+  ZACCEL_NOT_FOUND: 404,
+  ZACCEL_BODY_TOO_LARGE: 413,
+  ZACCEL_AT_CAPACITY: 503,
+  ZACCEL_SHUTTING_DOWN: 503,
+  ZACCEL_NOT_READY: 503,
+} as const satisfies Record<AnyErrorCode, number>;
+
+/** Statuses that ask the client to come back: they carry Retry-After. */
+const retryable = new Set<number>([429, 503]);
+
+export class ServiceError extends Error {
+  override readonly name = 'ServiceError';
+  constructor(
+    readonly code: AnyErrorCode,
+    message?: string,
+  ) {
+    super(message ?? (ServiceErrorCodes as Record<string, string>)[code] ?? (ErrorCodes as Record<string, string>)[code]);
+  }
+}
+
+export function isKnownCode(code: unknown): code is AnyErrorCode {
+  return typeof code === 'string' && Object.hasOwn(statusByCode, code);
+}
+
+export interface HttpError {
+  status: number;
+  code: AnyErrorCode;
+  message: string;
+  headers: Record<string, string>;
+}
+
+/** Map anything thrown to its status and body: zaccel errors by code, Fastify's own by kind. */
+export function toHttpError(error: unknown): HttpError {
+  const value = error as { code?: unknown; message?: unknown; statusCode?: unknown; validation?: unknown };
+  let code: AnyErrorCode;
+  let message = typeof value?.message === 'string' ? value.message : String(error);
+  if (isKnownCode(value?.code)) {
+    code = value.code;
+  } else if (value?.validation !== undefined) {
+    // Schema validation of the query, params or JSON body: a bad parameter.
+    code = 'ZACCEL_BAD_OPTION';
+  } else if (value?.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+    code = 'ZACCEL_BODY_TOO_LARGE';
+  } else if (typeof value?.statusCode === 'number' && value.statusCode >= 400 && value.statusCode < 500) {
+    code = value.statusCode === 404 ? 'ZACCEL_NOT_FOUND' : 'ZACCEL_BAD_REQUEST';
+  } else {
+    code = 'ZACCEL_INTERNAL';
+    message = `internal error: ${message}`;
+  }
+  const status = statusByCode[code];
+  return { status, code, message, headers: retryable.has(status) ? { 'retry-after': '1' } : {} };
+}
+
+export const errorBody = (code: string, message: string) => ({ error: { code, message } });

@@ -1,0 +1,453 @@
+/**
+ * The pool of compression workers on one shared Machine, and the main
+ * thread's side of a session (one stream core in one worker).
+ *
+ * The Machine is created here, on the main thread, and every worker attaches
+ * to it: all stream state lives in one shared WebAssembly memory. A session
+ * stays on the worker that opened it (stream affinity), and new sessions go
+ * to the worker with the fewest open sessions.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { Logger } from 'pino';
+import { Machine } from '../src/machine/machine.js';
+import { packageRoot } from '../src/machine/modules.js';
+import { ServiceError, isKnownCode } from './errors.js';
+import { OutputStream } from './output-stream.js';
+import type {
+  EngineInfo,
+  FlushName,
+  FromWorker,
+  Mode,
+  SessionOptions,
+  SessionReport,
+  ToWorker,
+  WorkerInit,
+  WorkerMemoryStats,
+} from './protocol.js';
+
+/** Input bytes in flight to a worker per session before the request body is paused. */
+const INPUT_WINDOW = 1024 * 1024;
+
+export interface PoolOptions {
+  workers: number;
+  machineBytes: number;
+  /** Output held before a response commits; the worker's output window is this plus 1 MiB. */
+  commitBytes: number;
+  logger: Pick<Logger, 'info' | 'warn' | 'error'>;
+  /** Told about every report, with the previous one for the same session (for metric increments). */
+  onReport?: (mode: Mode, report: SessionReport, previous: SessionReport | undefined) => void;
+}
+
+/** Where the compiled worker is: beside this file in dist/, or in dist/ when this file runs as TypeScript. */
+function workerFile(): string {
+  const here = fileURLToPath(import.meta.url);
+  const sibling = join(here, '..', 'worker.js');
+  if (here.endsWith('.js') && existsSync(sibling)) return sibling;
+  const built = join(packageRoot(), 'dist', 'server', 'worker.js');
+  if (existsSync(built)) return built;
+  throw new ServiceError('ZACCEL_NOT_BUILT', `compiled worker missing (${built}): run npm run build`);
+}
+
+export class WorkerHandle {
+  readonly sessions = new Map<number, Session>();
+  readonly ready: Promise<void>;
+  engines: EngineInfo[] = [];
+  private readonly statsWaiters = new Map<number, (stats: WorkerMemoryStats) => void>();
+  private exited = false;
+
+  constructor(
+    readonly pool: WorkerPool,
+    readonly index: number,
+    readonly worker: Worker,
+  ) {
+    this.ready = new Promise<void>((resolve, reject) => {
+      worker.on('message', (message: FromWorker) => {
+        if (message.t === 'ready') {
+          this.engines = message.engines;
+          resolve();
+        } else if (message.t === 'fatal') {
+          reject(new ServiceError(isKnownCode(message.code) ? message.code : 'ZACCEL_INTERNAL', message.message));
+        } else {
+          this.dispatch(message);
+        }
+      });
+      worker.on('error', (error) => {
+        reject(error);
+        this.pool.options.logger.error({ err: error, worker: index }, 'worker failed');
+      });
+      worker.on('exit', (code) => {
+        this.exited = true;
+        reject(new ServiceError('ZACCEL_INTERNAL', `worker ${index} exited with ${code} while starting`));
+        this.pool.workerExited(this, code);
+      });
+    });
+    this.ready.catch(() => {});
+  }
+
+  get alive(): boolean {
+    return !this.exited;
+  }
+
+  post(message: ToWorker, transfer?: ArrayBuffer[]): void {
+    if (!this.exited) this.worker.postMessage(message, transfer);
+  }
+
+  stats(): Promise<WorkerMemoryStats> {
+    const rid = this.pool.nextId();
+    return new Promise((resolve, reject) => {
+      if (this.exited) {
+        reject(new ServiceError('ZACCEL_INTERNAL', 'worker is gone'));
+        return;
+      }
+      this.statsWaiters.set(rid, resolve);
+      this.post({ t: 'stats', rid });
+    });
+  }
+
+  /** Fail every session of a worker that died. */
+  failAll(error: ServiceError): void {
+    for (const session of this.sessions.values()) session.failed(error, null);
+    this.sessions.clear();
+  }
+
+  private dispatch(message: FromWorker): void {
+    if (message.t === 'stats') {
+      this.statsWaiters.get(message.rid)?.(message.stats);
+      this.statsWaiters.delete(message.rid);
+      return;
+    }
+    if (message.t === 'ready' || message.t === 'fatal') return;
+    const session = this.sessions.get(message.sid);
+    if (session === undefined) return;
+    switch (message.t) {
+      case 'opened':
+        session.markOpened(message.engine);
+        return;
+      case 'output':
+        session.output(Buffer.from(message.chunk.buffer, message.chunk.byteOffset, message.chunk.byteLength));
+        return;
+      case 'consumed':
+        session.consumed(message.bytes);
+        return;
+      case 'done':
+        session.done(message.report);
+        return;
+      case 'error':
+        session.failed(new ServiceError(isKnownCode(message.code) ? message.code : 'ZACCEL_INTERNAL', message.message), message.report);
+        return;
+      case 'closed':
+        this.sessions.delete(message.sid);
+        session.closed(message.report);
+        return;
+    }
+  }
+}
+
+/** One write of a session: input goes in with flow control, output comes out as an OutputStream. */
+export class WriteCall {
+  readonly output: OutputStream;
+  private completion: { resolve: (report: SessionReport) => void; reject: (error: Error) => void } | undefined;
+  readonly completed: Promise<SessionReport>;
+  /** Bytes of request body sent to the worker. */
+  bytesSent = 0;
+
+  constructor(
+    readonly session: Session,
+    commitBytes: number,
+  ) {
+    this.output = new OutputStream(
+      (bytes) => session.ack(bytes),
+      commitBytes,
+      (error) => session.abort(error),
+    );
+    this.completed = new Promise<SessionReport>((resolve, reject) => {
+      this.completion = { resolve, reject };
+    });
+    this.completed.catch(() => {});
+  }
+
+  /** Send a piece of the body. Returns a promise when the caller must wait before sending more. */
+  send(chunk: Uint8Array): Promise<void> | undefined {
+    this.bytesSent += chunk.length;
+    return this.session.input(chunk);
+  }
+
+  /** End the write with a flush; `completed` settles when the worker has processed it. */
+  end(flush: FlushName): Promise<SessionReport> {
+    this.session.end(flush);
+    return this.completed;
+  }
+
+  resolve(report: SessionReport): void {
+    this.output.finish();
+    this.completion?.resolve(report);
+    this.completion = undefined;
+  }
+
+  reject(error: Error): void {
+    this.output.fail(error);
+    this.completion?.reject(error);
+    this.completion = undefined;
+  }
+}
+
+export type SessionState = 'open' | 'failed' | 'closed';
+
+export class Session {
+  engine: string;
+  state: SessionState = 'open';
+  error: Error | undefined;
+  report: SessionReport | undefined;
+  private write: WriteCall | undefined;
+  private inflight = 0;
+  private inputWaiter: { resolve: () => void; reject: (error: Error) => void } | undefined;
+  private closing: Promise<SessionReport | null> | undefined;
+  private closeResolve: ((report: SessionReport | null) => void) | undefined;
+  /** Settles when the worker made the core: rejects with the option or engine error if it could not. */
+  readonly opened: Promise<void>;
+  private openSettle: { resolve: () => void; reject: (error: Error) => void } | undefined;
+
+  constructor(
+    readonly id: number,
+    readonly mode: Mode,
+    readonly handle: WorkerHandle,
+    options: SessionOptions,
+  ) {
+    this.engine = options.engine;
+    this.opened = new Promise<void>((resolve, reject) => {
+      this.openSettle = { resolve, reject };
+    });
+    this.opened.catch(() => {});
+    const transfer = options.dictionary === undefined ? undefined : [options.dictionary.buffer as ArrayBuffer];
+    handle.post({ t: 'open', sid: id, mode, options }, transfer);
+  }
+
+  markOpened(engine: string): void {
+    this.engine = engine;
+    this.openSettle?.resolve();
+    this.openSettle = undefined;
+  }
+
+  /** Start the next write. The caller runs one write at a time per session. */
+  beginWrite(commitBytes: number): WriteCall {
+    if (this.state !== 'open') {
+      throw this.error ?? new ServiceError('ZACCEL_STREAM_CLOSED', 'the stream is closed');
+    }
+    this.write = new WriteCall(this, commitBytes);
+    return this.write;
+  }
+
+  input(chunk: Uint8Array): Promise<void> | undefined {
+    if (this.state !== 'open') return Promise.reject(this.error ?? new ServiceError('ZACCEL_STREAM_CLOSED'));
+    // A copy of our own, transferred: a socket's Buffer may share its memory with other data.
+    const copy = new Uint8Array(chunk);
+    this.inflight += copy.length;
+    this.handle.post({ t: 'input', sid: this.id, chunk: copy }, [copy.buffer]);
+    if (this.inflight < INPUT_WINDOW) return undefined;
+    return new Promise<void>((resolve, reject) => {
+      this.inputWaiter = { resolve, reject };
+    });
+  }
+
+  end(flush: FlushName): void {
+    if (this.state === 'open') this.handle.post({ t: 'end', sid: this.id, flush });
+  }
+
+  ack(bytes: number): void {
+    if (this.state === 'open' && bytes > 0) this.handle.post({ t: 'ack', sid: this.id, bytes });
+  }
+
+  output(chunk: Buffer): void {
+    if (this.write !== undefined) this.write.output.deliver(chunk);
+    else this.ack(chunk.length);
+  }
+
+  consumed(bytes: number): void {
+    this.inflight -= bytes;
+    if (this.inflight < INPUT_WINDOW && this.inputWaiter !== undefined) {
+      const { resolve } = this.inputWaiter;
+      this.inputWaiter = undefined;
+      resolve();
+    }
+  }
+
+  done(report: SessionReport): void {
+    this.noteReport(report);
+    const write = this.write;
+    this.write = undefined;
+    write?.resolve(report);
+  }
+
+  /** The worker reported a failure (its core is closed), or the worker died. */
+  failed(error: Error, report: SessionReport | null): void {
+    if (report !== null) this.noteReport(report);
+    if (this.state === 'open') {
+      this.state = 'failed';
+      this.error = error;
+    }
+    this.openSettle?.reject(error);
+    this.openSettle = undefined;
+    this.inputWaiter?.reject(error);
+    this.inputWaiter = undefined;
+    const write = this.write;
+    this.write = undefined;
+    write?.reject(error);
+    if (!this.handle.alive) this.closed(report);
+  }
+
+  /** Give up on the session from this side: the client went away or its body was refused. */
+  abort(error: Error): void {
+    this.failed(error, null);
+    void this.close();
+  }
+
+  /** Free the session's core and machine memory in the worker. Idempotent. */
+  close(): Promise<SessionReport | null> {
+    if (this.closing !== undefined) return this.closing;
+    this.closing = new Promise((resolve) => {
+      this.closeResolve = resolve;
+    });
+    if (this.state === 'open') {
+      this.state = 'closed';
+      this.error = new ServiceError('ZACCEL_STREAM_CLOSED', 'the stream is closed');
+    }
+    this.openSettle?.reject(this.error!);
+    this.openSettle = undefined;
+    this.inputWaiter?.reject(this.error!);
+    this.inputWaiter = undefined;
+    this.write?.reject(this.error!);
+    this.write = undefined;
+    if (this.handle.alive) this.handle.post({ t: 'close', sid: this.id });
+    else this.closed(null);
+    return this.closing;
+  }
+
+  closed(report: SessionReport | null): void {
+    if (report !== null) this.noteReport(report);
+    this.handle.pool.sessionClosed(this);
+    if (this.closeResolve !== undefined) this.closeResolve(this.report ?? null);
+    else this.closing = Promise.resolve(this.report ?? null);
+  }
+
+  private noteReport(report: SessionReport): void {
+    this.handle.pool.options.onReport?.(this.mode, report, this.report);
+    this.report = report;
+  }
+}
+
+export class WorkerPool {
+  readonly machine: Machine;
+  readonly handles: WorkerHandle[] = [];
+  private sequence = 0;
+  private stopping = false;
+  private readyPromise: Promise<void>;
+  private isReady = false;
+  private startError: Error | undefined;
+  openSessions = 0;
+
+  constructor(readonly options: PoolOptions) {
+    this.machine = Machine.create({ maximumBytes: options.machineBytes });
+    for (let index = 0; index < options.workers; index++) this.handles.push(this.spawn(index));
+    this.readyPromise = Promise.all(this.handles.map((handle) => handle.ready)).then(
+      () => {
+        this.isReady = true;
+        options.logger.info({ workers: this.handles.length, engines: this.engines().filter((e) => e.available).map((e) => e.name) }, 'workers ready');
+      },
+      (error: Error) => {
+        this.startError = error;
+        options.logger.error({ err: error }, 'workers failed to start');
+        throw error;
+      },
+    );
+    this.readyPromise.catch(() => {});
+  }
+
+  get ready(): boolean {
+    return this.isReady && !this.stopping && this.handles.every((handle) => handle.alive);
+  }
+
+  /** Resolves when every worker has instantiated its modules; rejects if one could not. */
+  whenReady(): Promise<void> {
+    if (this.startError !== undefined) return Promise.reject(this.startError);
+    return this.readyPromise;
+  }
+
+  nextId(): number {
+    return ++this.sequence;
+  }
+
+  /** What the workers found: every engine with its version and access model. */
+  engines(): EngineInfo[] {
+    return this.handles.find((handle) => handle.engines.length > 0)?.engines ?? [];
+  }
+
+  /** Open a session on the least loaded worker. */
+  open(mode: Mode, options: SessionOptions): Session {
+    const engine = this.engines().find((info) => info.name === options.engine);
+    if (engine === undefined || !engine.available) {
+      throw new ServiceError('ZACCEL_ENGINE_UNAVAILABLE', `engine '${options.engine}' is not available on this server`);
+    }
+    const live = this.handles.filter((handle) => handle.alive);
+    if (live.length === 0 || this.stopping) throw new ServiceError('ZACCEL_SHUTTING_DOWN');
+    const handle = live.reduce((best, next) => (next.sessions.size < best.sessions.size ? next : best));
+    const session = new Session(this.nextId(), mode, handle, options);
+    handle.sessions.set(session.id, session);
+    this.openSessions++;
+    return session;
+  }
+
+  sessionClosed(session: Session): void {
+    session.handle.sessions.delete(session.id);
+    this.openSessions = this.countSessions();
+  }
+
+  private countSessions(): number {
+    return this.handles.reduce((sum, handle) => sum + handle.sessions.size, 0);
+  }
+
+  /** Machine memory in use, summed over the workers (each handle counts its own regions). */
+  async memoryStats(): Promise<{ bytesInUse: number; liveRegions: number; bytesOwned: number; memoryBytes: number; sessions: number; workers: WorkerMemoryStats[] }> {
+    const workers = await Promise.all(this.handles.filter((handle) => handle.alive).map((handle) => handle.stats()));
+    const sum = (pick: (stats: WorkerMemoryStats) => number) => workers.reduce((total, stats) => total + pick(stats), 0);
+    return {
+      bytesInUse: sum((stats) => stats.machine.bytesInUse),
+      liveRegions: sum((stats) => stats.machine.liveRegions),
+      bytesOwned: sum((stats) => stats.machine.bytesOwned),
+      memoryBytes: this.machine.memory.buffer.byteLength,
+      sessions: sum((stats) => stats.sessions),
+      workers,
+    };
+  }
+
+  workerExited(handle: WorkerHandle, code: number): void {
+    handle.failAll(new ServiceError('ZACCEL_INTERNAL', `worker ${handle.index} exited with code ${code}`));
+    this.openSessions = this.countSessions();
+    if (this.stopping) return;
+    // A replacement attaches to the same Machine. The dead worker's partitions stay carved: the Machine cannot take them back.
+    this.options.logger.error({ worker: handle.index, code }, 'worker exited; starting a replacement');
+    const replacement = this.spawn(handle.index);
+    this.handles[this.handles.indexOf(handle)] = replacement;
+    replacement.ready.catch((error: Error) => this.options.logger.error({ err: error }, 'replacement worker failed'));
+  }
+
+  /** Terminate the workers; sessions still open fail with ZACCEL_SHUTTING_DOWN. */
+  async close(): Promise<void> {
+    this.stopping = true;
+    await Promise.all(
+      this.handles.map(async (handle) => {
+        handle.failAll(new ServiceError('ZACCEL_SHUTTING_DOWN'));
+        await handle.worker.terminate();
+      }),
+    );
+    this.openSessions = 0;
+  }
+
+  private spawn(index: number): WorkerHandle {
+    const init: WorkerInit = { descriptor: this.machine.descriptor, outputWindow: this.options.commitBytes + 1024 * 1024, index };
+    const worker = new Worker(workerFile(), { workerData: init, name: `zaccel-worker-${index}` });
+    return new WorkerHandle(this, index, worker);
+  }
+}

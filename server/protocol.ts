@@ -1,0 +1,86 @@
+/**
+ * Messages between the main thread and the compression workers.
+ *
+ * A session is one stream core in one worker. Its input arrives in `input`
+ * messages and is split by `end` messages into writes; the worker answers
+ * each write with `output` messages and one `done`. Flow control runs both
+ * ways in bytes: the worker acknowledges input with `consumed`, so the main
+ * thread keeps a bounded amount of input in flight, and the main thread
+ * acknowledges output with `ack` as the HTTP response takes it, so the
+ * worker stops between input pieces while too much output is unacknowledged.
+ */
+import type { CopyCounters } from '../src/core/copy-policy.js';
+import type { MachineStats } from '../src/machine/machine.js';
+
+export type Mode = 'deflate' | 'inflate';
+export type FlushName = 'none' | 'sync' | 'full' | 'finish';
+
+/** Options of a session, as validated by the routes (engine availability is checked by the worker). */
+export interface SessionOptions {
+  engine: string;
+  format: string;
+  level?: number;
+  strategy?: number;
+  windowBits?: number;
+  memLevel?: number;
+  copy?: string;
+  /** Inflate: the output cap in bytes. */
+  maxOutput?: number;
+  dictionary?: Uint8Array;
+}
+
+/** A session's totals so far; the main thread turns successive reports into metric increments. */
+export interface SessionReport {
+  engine: string;
+  bytesIn: number;
+  bytesOut: number;
+  /** The stream ended (deflate: finished; inflate: the compressed stream is complete). */
+  ended: boolean;
+  fallbacks: number;
+  copies: CopyCounters;
+}
+
+export interface EngineInfo {
+  name: string;
+  available: boolean;
+  version: string | null;
+  /** Deflate's access model at the default parameters: 'single' or 'multiple' (reads input more than once). */
+  access: string | null;
+  /** The access model at each level 0..9. */
+  accessByLevel: Record<string, string> | null;
+  levels: number[];
+  defaultLevel: number;
+  formats: { deflate: string[]; inflate: string[] };
+}
+
+export interface WorkerMemoryStats {
+  machine: MachineStats;
+  copies: Record<string, CopyCounters>;
+  sessions: number;
+}
+
+export interface WorkerInit {
+  descriptor: unknown;
+  /** Unacknowledged output bytes at which a session stops taking input. */
+  outputWindow: number;
+  index: number;
+}
+
+export type ToWorker =
+  | { t: 'open'; sid: number; mode: Mode; options: SessionOptions }
+  | { t: 'input'; sid: number; chunk: Uint8Array }
+  | { t: 'end'; sid: number; flush: FlushName }
+  | { t: 'ack'; sid: number; bytes: number }
+  | { t: 'close'; sid: number }
+  | { t: 'stats'; rid: number };
+
+export type FromWorker =
+  | { t: 'ready'; engines: EngineInfo[]; stats: WorkerMemoryStats }
+  | { t: 'fatal'; code: string; message: string }
+  | { t: 'opened'; sid: number; engine: string }
+  | { t: 'output'; sid: number; chunk: Uint8Array }
+  | { t: 'consumed'; sid: number; bytes: number }
+  | { t: 'done'; sid: number; report: SessionReport }
+  | { t: 'error'; sid: number; code: string; message: string; report: SessionReport | null }
+  | { t: 'closed'; sid: number; report: SessionReport | null }
+  | { t: 'stats'; rid: number; stats: WorkerMemoryStats };

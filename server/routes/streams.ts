@@ -1,0 +1,188 @@
+/**
+ * Stateful streams: POST /v1/streams, POST /v1/streams/:id/write,
+ * GET /v1/streams/:id and DELETE /v1/streams/:id.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { answerWrite } from '../answer.js';
+import { admit, declaredLength } from '../context.js';
+import { ServiceError } from '../errors.js';
+import type { FlushName, Mode, SessionOptions, SessionReport } from '../protocol.js';
+import { errors, streamCreateBody, streamIdParams, streamInfo, strategies, writeQuery, type StrategyName } from '../schemas.js';
+import { binaryRoute, countHeaders } from './oneshot.js';
+
+interface CreateBody {
+  mode: Mode;
+  engine?: string;
+  format?: string;
+  level?: number;
+  strategy?: StrategyName;
+  windowBits?: number;
+  memLevel?: number;
+  copy?: string;
+  maxOutput?: number;
+  dictionary?: string;
+}
+
+const deflateOnly = ['level', 'strategy', 'memLevel', 'copy'] as const;
+
+function sessionOptions(body: CreateBody, defaultMaxOutput: number): SessionOptions {
+  const format = body.format ?? (body.mode === 'deflate' ? 'zlib' : 'auto');
+  if (body.mode === 'deflate' && format === 'auto') {
+    throw new ServiceError('ZACCEL_BAD_OPTION', "invalid format: 'auto' (expected raw, zlib or gzip to deflate)");
+  }
+  if (body.mode === 'inflate') {
+    const misplaced = deflateOnly.filter((name) => body[name] !== undefined);
+    if (misplaced.length > 0) throw new ServiceError('ZACCEL_BAD_OPTION', `invalid option for inflate: ${misplaced.join(', ')}`);
+  }
+  let dictionary: Uint8Array | undefined;
+  if (body.dictionary !== undefined) {
+    const bytes = Buffer.from(body.dictionary, 'base64');
+    dictionary = new Uint8Array(bytes); // a copy with its own buffer, to transfer
+  }
+  return {
+    engine: body.engine ?? 'zlib',
+    format,
+    level: body.level,
+    strategy: body.strategy === undefined ? undefined : strategies[body.strategy],
+    windowBits: body.windowBits,
+    memLevel: body.memLevel,
+    copy: body.copy,
+    maxOutput: body.mode === 'inflate' ? (body.maxOutput ?? defaultMaxOutput) : body.maxOutput,
+    dictionary,
+  };
+}
+
+export async function streamRoutes(app: FastifyInstance): Promise<void> {
+  const context = app.zaccel;
+  const { config, streams } = context;
+  const tags = ['streams'];
+
+  app.post(
+    '/v1/streams',
+    {
+      schema: {
+        tags,
+        summary: 'open a stateful stream',
+        body: streamCreateBody(config),
+        response: {
+          201: { type: 'object', properties: { id: { type: 'string' } } },
+          ...errors({ 400: 'bad options', 501: 'the engine is not available', 503: 'too many streams open, or shutting down' }),
+        },
+      },
+    },
+    async (request: FastifyRequest<{ Body: CreateBody }>, reply: FastifyReply) => {
+      await context.pool.whenReady();
+      const entry = await streams.create(request.body.mode, sessionOptions(request.body, config.maxOutputBytes));
+      request.log.info({ stream: entry.id, mode: entry.mode, engine: entry.session.engine }, 'stream opened');
+      return reply.code(201).header('location', `/v1/streams/${entry.id}`).send({ id: entry.id });
+    },
+  );
+}
+
+/** The write route reads its body raw, so it lives with the one-shots in the raw-body context. */
+export async function streamWriteRoute(app: FastifyInstance): Promise<void> {
+  const context = app.zaccel;
+  const { config, streams } = context;
+
+  app.post(
+    '/v1/streams/:id/write',
+    {
+      schema: {
+        tags: ['streams'],
+        summary: "push bytes into a stream; the answer is exactly the output this write produced",
+        params: streamIdParams,
+        querystring: writeQuery,
+        response: errors({
+          400: 'bad flush, or malformed compressed data (the stream fails)',
+          404: 'no such stream',
+          409: 'the stream has failed or finished',
+          413: 'the write body, or the stream output, is over its limit',
+          503: 'too many writes queued on the stream, or at capacity',
+        }),
+      },
+      config: { swaggerTransform: binaryRoute('the bytes to push') },
+    },
+    async (request: FastifyRequest<{ Params: { id: string }; Querystring: { flush: FlushName } }>, reply: FastifyReply) => {
+      const entry = streams.get(request.params.id);
+      const length = declaredLength(request.headers);
+      if (length !== undefined && length > config.maxWriteBytes) {
+        // Refused before a byte is read: the stream is untouched.
+        reply.header('connection', 'close');
+        throw new ServiceError('ZACCEL_BODY_TOO_LARGE', `the write of ${length} bytes is larger than the limit of ${config.maxWriteBytes}`);
+      }
+      const release = await streams.turn(entry);
+      // The turn lasts until the answer is over: the next write starts after this one was delivered.
+      reply.raw.once('close', () => {
+        if (!reply.raw.writableFinished && entry.session.state === 'open') {
+          // The client missed part of this write's output: the stream cannot go on correctly.
+          entry.session.abort(new ServiceError('ZACCEL_STREAM_CLOSED', `the client went away during write ${entry.writes}`));
+        }
+        release();
+      });
+      if (entry.closed) throw new ServiceError('ZACCEL_NOT_FOUND', `stream ${entry.id} was deleted`);
+      const session = entry.session;
+      if (session.state !== 'open') {
+        const cause = session.error as { code?: string; message?: string } | undefined;
+        throw new ServiceError(
+          'ZACCEL_STREAM_CLOSED',
+          `stream ${entry.id} is ${session.state === 'failed' ? 'failed' : 'closed'}${cause?.code ? ` (${cause.code}: ${cause.message})` : ''}`,
+        );
+      }
+      admit(context, reply);
+      entry.writes++;
+      const write = session.beginWrite(config.commitBytes);
+      const headers = (report: SessionReport | undefined) => ({
+        'x-zaccel-engine': session.engine,
+        'x-zaccel-stream': entry.id,
+        ...(report === undefined ? {} : streamHeaders(report)),
+      });
+      return answerWrite(context, request, reply, write, {
+        limit: config.maxWriteBytes,
+        flush: request.query.flush,
+        contentType: 'application/octet-stream',
+        headers,
+        trailers: (report) => streamHeaders(report),
+      });
+    },
+  );
+}
+
+/** After a write: the stream's totals so far. */
+function streamHeaders(report: SessionReport): Record<string, string> {
+  return { ...countHeaders(report), 'x-zaccel-ended': String(report.ended) };
+}
+
+export async function streamInfoRoutes(app: FastifyInstance): Promise<void> {
+  const { streams } = app.zaccel;
+  const tags = ['streams'];
+  app.get(
+    '/v1/streams/:id',
+    {
+      schema: { tags, summary: "a stream's totals and state", params: streamIdParams, response: { 200: streamInfo, ...errors({ 404: 'no such stream' }) } },
+    },
+    async (request: FastifyRequest<{ Params: { id: string } }>) => streams.describe(streams.get(request.params.id)),
+  );
+  app.delete(
+    '/v1/streams/:id',
+    {
+      schema: {
+        tags,
+        summary: 'close a stream (after the writes queued before this request)',
+        params: streamIdParams,
+        response: { 200: streamInfo, ...errors({ 404: 'no such stream', 503: 'too many requests queued on the stream' }) },
+      },
+    },
+    async (request: FastifyRequest<{ Params: { id: string } }>) => {
+      const entry = streams.get(request.params.id);
+      const release = await streams.turn(entry);
+      try {
+        if (entry.closed) throw new ServiceError('ZACCEL_NOT_FOUND', `stream ${entry.id} was deleted`);
+        const info = await streams.close(entry);
+        request.log.info({ stream: entry.id, bytesIn: info.bytesIn, bytesOut: info.bytesOut }, 'stream closed');
+        return info;
+      } finally {
+        release();
+      }
+    },
+  );
+}

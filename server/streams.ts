@@ -1,0 +1,170 @@
+/**
+ * Stateful streams: each is one session pinned to one worker, with a queue
+ * that runs its requests one at a time in arrival order, and a reaper that
+ * closes streams left idle.
+ */
+import { randomUUID } from 'node:crypto';
+import type { FastifyBaseLogger } from 'fastify';
+import { emptyCounters } from '../src/core/copy-policy.js';
+import type { ServerConfig } from './config.js';
+import { ServiceError } from './errors.js';
+import type { ServiceMetrics } from './metrics.js';
+import type { Session, WorkerPool } from './pool.js';
+import type { Mode, SessionOptions } from './protocol.js';
+
+export type StreamState = 'open' | 'busy' | 'ended' | 'failed' | 'closed';
+
+export interface StreamEntry {
+  id: string;
+  mode: Mode;
+  format: string;
+  session: Session;
+  createdAt: number;
+  lastActive: number;
+  writes: number;
+  /** Requests holding or waiting for the stream's turn. */
+  pending: number;
+  tail: Promise<void>;
+  closed: boolean;
+}
+
+export class StreamRegistry {
+  private readonly entries = new Map<string, StreamEntry>();
+  private readonly reaper: NodeJS.Timeout;
+
+  constructor(
+    private readonly config: ServerConfig,
+    private readonly pool: WorkerPool,
+    private readonly metrics: ServiceMetrics,
+    private readonly log: FastifyBaseLogger,
+  ) {
+    this.reaper = setInterval(() => this.reap(), Math.max(10, Math.min(config.streamIdleMs / 2, 5_000)));
+    this.reaper.unref();
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** Open a stream; resolves once the worker has made its core, so option errors answer the POST. */
+  async create(mode: Mode, options: SessionOptions): Promise<StreamEntry> {
+    if (this.entries.size >= this.config.maxStreams) {
+      throw new ServiceError('ZACCEL_AT_CAPACITY', `the server has ${this.config.maxStreams} streams open, its limit`);
+    }
+    const session = this.pool.open(mode, options);
+    const now = Date.now();
+    const entry: StreamEntry = {
+      id: randomUUID(),
+      mode,
+      format: options.format,
+      session,
+      createdAt: now,
+      lastActive: now,
+      writes: 0,
+      pending: 0,
+      tail: Promise.resolve(),
+      closed: false,
+    };
+    this.entries.set(entry.id, entry);
+    this.metrics.openStreams.set(this.entries.size);
+    try {
+      await session.opened;
+    } catch (error) {
+      this.remove(entry);
+      await session.close();
+      throw error;
+    }
+    return entry;
+  }
+
+  get(id: string): StreamEntry {
+    const entry = this.entries.get(id);
+    if (entry === undefined) throw new ServiceError('ZACCEL_NOT_FOUND', `no stream ${id}: never opened, deleted, or closed after idling`);
+    entry.lastActive = Date.now();
+    return entry;
+  }
+
+  /**
+   * Wait for the stream's turn. Resolves with the function that ends the
+   * turn; throws ZACCEL_AT_CAPACITY when too many requests already wait.
+   */
+  async turn(entry: StreamEntry): Promise<() => void> {
+    if (entry.pending > this.config.maxQueuedWrites) {
+      throw new ServiceError('ZACCEL_AT_CAPACITY', `${entry.pending} requests are already queued on stream ${entry.id}`);
+    }
+    entry.pending++;
+    const previous = entry.tail;
+    let done!: () => void;
+    entry.tail = new Promise<void>((resolve) => {
+      done = resolve;
+    });
+    await previous;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      entry.pending--;
+      entry.lastActive = Date.now();
+      done();
+    };
+  }
+
+  describe(entry: StreamEntry) {
+    const session = entry.session;
+    const report = session.report;
+    const now = Date.now();
+    let state: StreamState;
+    if (entry.closed) state = 'closed';
+    else if (session.state === 'failed') state = 'failed';
+    else if (report?.ended === true) state = 'ended';
+    else state = entry.pending > 0 ? 'busy' : 'open';
+    const error = session.state === 'failed' && session.error !== undefined ? session.error : undefined;
+    return {
+      id: entry.id,
+      mode: entry.mode,
+      engine: session.engine,
+      format: entry.format,
+      state,
+      bytesIn: report?.bytesIn ?? 0,
+      bytesOut: report?.bytesOut ?? 0,
+      writes: entry.writes,
+      pendingWrites: entry.pending,
+      fallbacks: report?.fallbacks ?? 0,
+      copies: report?.copies ?? emptyCounters(),
+      createdAt: new Date(entry.createdAt).toISOString(),
+      idleMs: entry.pending > 0 ? 0 : now - entry.lastActive,
+      expiresInMs: entry.pending > 0 ? this.config.streamIdleMs : Math.max(0, this.config.streamIdleMs - (now - entry.lastActive)),
+      ...(error === undefined ? {} : { error: { code: (error as { code?: string }).code ?? 'ZACCEL_INTERNAL', message: error.message } }),
+    };
+  }
+
+  /** Close the stream's session and forget it; later requests for it get 404. */
+  async close(entry: StreamEntry) {
+    entry.closed = true;
+    this.remove(entry);
+    await entry.session.close();
+    return this.describe(entry);
+  }
+
+  /** Close every stream (shutdown). */
+  async closeAll(): Promise<void> {
+    clearInterval(this.reaper);
+    await Promise.all([...this.entries.values()].map((entry) => this.close(entry)));
+  }
+
+  private remove(entry: StreamEntry): void {
+    this.entries.delete(entry.id);
+    this.metrics.openStreams.set(this.entries.size);
+  }
+
+  /** Close streams with no request for streamIdleMs. */
+  reap(): void {
+    const now = Date.now();
+    for (const entry of this.entries.values()) {
+      if (entry.pending > 0 || now - entry.lastActive < this.config.streamIdleMs) continue;
+      this.metrics.streamsReaped.inc();
+      this.log.info({ stream: entry.id, idleMs: now - entry.lastActive }, 'stream reaped after idling');
+      void this.close(entry);
+    }
+  }
+}

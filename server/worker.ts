@@ -1,0 +1,293 @@
+/**
+ * A compression worker: attaches to the service's shared Machine and runs
+ * stream cores for the main thread, one per session, a piece of input at a
+ * time. It runs as compiled JavaScript (dist/server/worker.js).
+ *
+ * Scheduling: every turn of the worker's event loop, each runnable session
+ * gets one piece of input (or its pending flush); then the loop turns again,
+ * so messages (acks, new input, closes) are handled between pieces and no
+ * session starves another. A session is runnable while it has queued input
+ * and less than `outputWindow` bytes of output unacknowledged.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import type { FlushMode } from '../src/constants.js';
+import { emptyCounters } from '../src/core/copy-policy.js';
+import { resolveEngine } from '../src/engines/registry.js';
+import {
+  copyStats,
+  createDeflateCore,
+  createInflateCore,
+  DeflateCore,
+  engineNames,
+  isZaccelError,
+  Machine,
+  setDefaultMachine,
+  type InflateCore,
+  type MachineDescriptor,
+} from '../src/index.js';
+import { resolveDeflateOptions } from '../src/options.js';
+import type {
+  EngineInfo,
+  FlushName,
+  FromWorker,
+  SessionOptions,
+  SessionReport,
+  ToWorker,
+  WorkerInit,
+  WorkerMemoryStats,
+} from './protocol.js';
+
+const init = workerData as WorkerInit;
+const port = parentPort!;
+
+/** The cores' output window: 64 KiB keeps calls into wasm few. */
+const CHUNK_SIZE = 64 * 1024;
+/** Deflate input per scheduling step. */
+const DEFLATE_PIECE = 32 * 1024;
+/**
+ * Inflate input per step. A push emits all its output before it returns, and
+ * inflate can expand about 1032 times, so the piece shrinks as the session's
+ * expansion ratio grows: normal data gets 16 KiB pieces, a bomb 1 KiB ones.
+ */
+const INFLATE_PIECE_MAX = 16 * 1024;
+const INFLATE_PIECE_MIN = 1024;
+const INFLATE_PIECE_FIRST = 4 * 1024;
+/** Output is posted in messages of about this size. */
+const OUTPUT_BATCH = 256 * 1024;
+
+const flushModes: Record<FlushName, FlushMode> = { none: 0, sync: 2, full: 3, finish: 4 };
+
+interface Input {
+  chunk: Uint8Array;
+  offset: number;
+}
+
+interface Session {
+  sid: number;
+  core: DeflateCore | InflateCore | undefined;
+  engine: string;
+  queue: Array<Input | FlushName>;
+  unacked: number;
+  failed: boolean;
+  pending: Buffer[];
+  pendingBytes: number;
+}
+
+const sessions = new Map<number, Session>();
+let machine: Machine;
+
+function post(message: FromWorker, transfer?: ArrayBuffer[]): void {
+  port.postMessage(message, transfer);
+}
+
+function report(session: Session): SessionReport | null {
+  const core = session.core;
+  if (core === undefined) return null;
+  return {
+    engine: core.engine.name,
+    bytesIn: core.bytesIn,
+    bytesOut: core.bytesOut,
+    ended: core.ended,
+    fallbacks: core.codec.fallbacks,
+    copies: core instanceof DeflateCore ? { ...core.copies.counters } : emptyCounters(),
+  };
+}
+
+function errorOf(error: unknown): { code: string; message: string } {
+  if (isZaccelError(error)) return { code: error.code, message: error.message };
+  return { code: 'ZACCEL_INTERNAL', message: `internal error: ${(error as Error)?.message ?? String(error)}` };
+}
+
+/** Post what a step produced, in one message whose buffer is transferred, not copied. */
+function flushOutput(session: Session): void {
+  if (session.pendingBytes === 0) return;
+  const pieces = session.pending;
+  let bytes: Uint8Array;
+  const only = pieces.length === 1 ? pieces[0] : undefined;
+  // A Buffer with an ArrayBuffer of its own can be transferred; small ones share Node's pool and are copied.
+  if (only !== undefined && only.byteOffset === 0 && only.byteLength === only.buffer.byteLength) bytes = only;
+  else bytes = new Uint8Array(Buffer.concat(pieces, session.pendingBytes));
+  session.unacked += bytes.byteLength;
+  session.pending = [];
+  session.pendingBytes = 0;
+  post({ t: 'output', sid: session.sid, chunk: bytes }, [bytes.buffer as ArrayBuffer]);
+}
+
+function open(sid: number, mode: 'deflate' | 'inflate', options: SessionOptions): void {
+  const session: Session = { sid, core: undefined, engine: options.engine, queue: [], unacked: 0, failed: false, pending: [], pendingBytes: 0 };
+  sessions.set(sid, session);
+  try {
+    const common = { engine: options.engine as 'zlib', chunkSize: CHUNK_SIZE, machine, dictionary: options.dictionary };
+    const core =
+      mode === 'deflate'
+        ? createDeflateCore(options.format as 'zlib', {
+            ...common,
+            level: options.level as 6 | undefined,
+            strategy: options.strategy as 0 | undefined,
+            windowBits: options.windowBits,
+            memLevel: options.memLevel,
+            copy: options.copy as 'auto' | undefined,
+          })
+        : createInflateCore(options.format as 'auto', {
+            ...common,
+            windowBits: options.windowBits,
+            maxOutputLength: options.maxOutput,
+          });
+    core.ondata = (chunk) => {
+      session.pending.push(chunk);
+      session.pendingBytes += chunk.length;
+      if (session.pendingBytes >= OUTPUT_BATCH) flushOutput(session);
+    };
+    session.core = core;
+    session.engine = core.engine.name;
+    post({ t: 'opened', sid, engine: core.engine.name });
+  } catch (error) {
+    fail(session, error);
+  }
+}
+
+function fail(session: Session, error: unknown): void {
+  flushOutput(session);
+  session.failed = true;
+  session.queue = [];
+  session.core?.close();
+  post({ t: 'error', sid: session.sid, ...errorOf(error), report: report(session) });
+}
+
+function inflatePiece(core: InflateCore): number {
+  if (core.bytesIn === 0) return INFLATE_PIECE_FIRST;
+  const ratio = Math.max(1, core.bytesOut / core.bytesIn);
+  const piece = Math.floor(init.outputWindow / 4 / ratio);
+  return Math.min(INFLATE_PIECE_MAX, Math.max(INFLATE_PIECE_MIN, piece));
+}
+
+/** One scheduling step of a session: one piece of input, or the flush that ends a write. */
+function step(session: Session): void {
+  const core = session.core!;
+  const head = session.queue[0];
+  try {
+    if (typeof head === 'string') {
+      session.queue.shift();
+      if (core instanceof DeflateCore) {
+        if (head !== 'none') core.push(Buffer.alloc(0), flushModes[head]);
+      } else if (head === 'finish') {
+        core.push(Buffer.alloc(0), true);
+      }
+      flushOutput(session);
+      post({ t: 'done', sid: session.sid, report: report(session)! });
+      return;
+    }
+    const piece = core instanceof DeflateCore ? DEFLATE_PIECE : inflatePiece(core);
+    const length = Math.min(piece, head.chunk.length - head.offset);
+    const bytes = head.chunk.subarray(head.offset, head.offset + length);
+    head.offset += length;
+    if (head.offset === head.chunk.length) session.queue.shift();
+    if (core instanceof DeflateCore) core.push(bytes, 0);
+    else core.push(bytes, false);
+    flushOutput(session);
+    post({ t: 'consumed', sid: session.sid, bytes: length });
+  } catch (error) {
+    fail(session, error);
+  }
+}
+
+const runnable = (session: Session) =>
+  !session.failed && session.core !== undefined && session.queue.length > 0 && session.unacked < init.outputWindow;
+
+let scheduled = false;
+
+function schedule(): void {
+  if (scheduled) return;
+  scheduled = true;
+  setImmediate(turn);
+}
+
+function turn(): void {
+  scheduled = false;
+  let more = false;
+  for (const session of sessions.values()) {
+    if (!runnable(session)) continue;
+    step(session);
+    more ||= runnable(session);
+  }
+  if (more) schedule();
+}
+
+function stats(): WorkerMemoryStats {
+  return { machine: machine.stats(), copies: copyStats(), sessions: sessions.size };
+}
+
+port.on('message', (message: ToWorker) => {
+  switch (message.t) {
+    case 'open':
+      open(message.sid, message.mode, message.options);
+      return;
+    case 'input':
+    case 'end': {
+      const session = sessions.get(message.sid);
+      if (session === undefined || session.failed) return; // the main thread already knows it failed
+      session.queue.push(message.t === 'input' ? { chunk: message.chunk, offset: 0 } : message.flush);
+      schedule();
+      return;
+    }
+    case 'ack': {
+      const session = sessions.get(message.sid);
+      if (session === undefined) return;
+      session.unacked -= message.bytes;
+      if (runnable(session)) schedule();
+      return;
+    }
+    case 'close': {
+      const session = sessions.get(message.sid);
+      sessions.delete(message.sid);
+      const last = session === undefined ? null : report(session);
+      session?.core?.close();
+      post({ t: 'closed', sid: message.sid, report: last });
+      return;
+    }
+    case 'stats':
+      post({ t: 'stats', rid: message.rid, stats: stats() });
+      return;
+  }
+});
+
+/** What /v1/engines shows, found by asking each engine on this Machine. */
+function describeEngines(): EngineInfo[] {
+  const names = [...new Set<string>([...engineNames(), 'zlib', 'dfltcc'])];
+  return names.map((name) => {
+    const info: EngineInfo = {
+      name,
+      available: false,
+      version: null,
+      access: null,
+      accessByLevel: null,
+      levels: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+      defaultLevel: 6,
+      formats: { deflate: ['raw', 'zlib', 'gzip'], inflate: ['raw', 'zlib', 'gzip', 'auto'] },
+    };
+    try {
+      const engine = resolveEngine(name, machine);
+      info.version = engine.version(machine);
+      info.access = engine.deflateAccess(resolveDeflateOptions('zlib', {}));
+      info.accessByLevel = Object.fromEntries(
+        info.levels.map((level) => [String(level), engine.deflateAccess(resolveDeflateOptions('zlib', { level: level as 6 }))]),
+      );
+      // Instantiate the engine's modules in this thread now: readiness means they are.
+      createDeflateCore('zlib', { engine: engine.name, machine }).close();
+      createInflateCore('zlib', { engine: engine.name, machine }).close();
+      info.available = true;
+    } catch {
+      // Not registered, or not built: listed as unavailable.
+    }
+    return info;
+  });
+}
+
+try {
+  machine = Machine.attach(init.descriptor as MachineDescriptor);
+  setDefaultMachine(machine);
+  const engines = describeEngines();
+  post({ t: 'ready', engines, stats: stats() });
+} catch (error) {
+  post({ t: 'fatal', ...errorOf(error) });
+}
