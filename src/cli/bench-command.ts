@@ -12,6 +12,8 @@ import { systemInfo } from '../bench/system-info.js';
 import { corpus, type CorpusName } from '../corpus/corpus.js';
 import { badOption } from '../errors.js';
 import { Machine } from '../machine/machine.js';
+import { positiveFlag as positive } from './options.js';
+import { progressLine } from './progress.js';
 
 interface BenchFlags {
   quick?: boolean;
@@ -26,13 +28,6 @@ interface BenchFlags {
   file?: string[];
 }
 
-function positive(name: string, text: string | undefined, fallback: number): number {
-  if (text === undefined) return fallback;
-  const value = Number(text);
-  if (!Number.isFinite(value) || value <= 0) throw badOption(name, text, 'a positive number');
-  return value;
-}
-
 function list<T>(name: string, text: string | undefined, fallback: T[], parse: (item: string) => T | undefined): T[] {
   if (text === undefined) return fallback;
   return text.split(',').map((item) => {
@@ -40,22 +35,6 @@ function list<T>(name: string, text: string | undefined, fallback: T[], parse: (
     if (value === undefined) throw badOption(name, item, 'a comma-separated list of valid values');
     return value;
   });
-}
-
-/** One status line, redrawn in place on a terminal; silent otherwise. */
-function progressLine(): { update: (message: string) => void; done: () => void } {
-  const tty = process.stderr.isTTY === true;
-  const started = Date.now();
-  return {
-    update(message) {
-      if (!tty) return;
-      const seconds = ((Date.now() - started) / 1000).toFixed(0);
-      process.stderr.write(`\r\x1b[2K[${seconds}s] ${message}`.slice(0, (process.stderr.columns ?? 120) + 8));
-    },
-    done() {
-      if (tty) process.stderr.write('\r\x1b[2K');
-    },
-  };
 }
 
 /** The main corpus: text-like, binary/code-like and VM-page-like thirds. */

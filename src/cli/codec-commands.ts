@@ -10,6 +10,7 @@ import { DeflateStream, InflateStream } from '../api/node-streams.js';
 import type { CopyPolicy } from '../core/copy-policy.js';
 import type { AccessModel, EngineName, Format, InflateFormat } from '../engines/engine.js';
 import { badOption } from '../errors.js';
+import { choice, integerFlag } from './options.js';
 import type { Level, Strategy } from '../constants.js';
 import { atomicOutput } from './files.js';
 
@@ -43,17 +44,6 @@ interface CompressFlags extends CodecFlags {
 
 interface DecompressFlags extends CodecFlags {
   maxOutput?: string;
-}
-
-function integerFlag(name: string, text: string): number {
-  const value = Number(text);
-  if (!Number.isInteger(value)) throw badOption(name, text, 'an integer');
-  return value;
-}
-
-function choice<T extends string>(name: string, value: string, allowed: readonly T[]): T {
-  if (!allowed.includes(value as T)) throw badOption(name, value, allowed.join(', '));
-  return value as T;
 }
 
 /** Run input through the transform into the output, which only appears if everything succeeded. */

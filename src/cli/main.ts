@@ -6,7 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { isZaccelError } from '../errors.js';
 import { registerBenchCommand } from './bench-command.js';
 import { registerCodecCommands } from './codec-commands.js';
-import { registerServeCommand } from './serve-command.js';
+import { registerHazardCommand } from './hazard-command.js';
 
 const program = new Command()
   .name('zaccel')
@@ -15,7 +15,7 @@ const program = new Command()
 
 registerCodecCommands(program);
 registerBenchCommand(program);
-registerServeCommand(program);
+registerHazardCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,0 +1,134 @@
+/**
+ * `zaccel hazard`: zlib-ng's concurrency test, with real threads or
+ * deterministically, on either engine and any copy policy.
+ */
+import { Worker } from 'node:worker_threads';
+import { constants } from '../constants.js';
+import { createDeflateCore } from '../core/factories.js';
+import { corpus } from '../corpus/corpus.js';
+import type { DfltccDeflateCodec } from '../engines/dfltcc/deflate-codec.js';
+import { badOption } from '../errors.js';
+import { GuestMemory } from '../machine/guest-memory.js';
+import { Machine } from '../machine/machine.js';
+import { workerUrl } from '../workers.js';
+import { HALF, HAZARD_BUFFER_BYTES, runOnce, scenarioOptions, type HazardOptions, type HazardResult } from './scenario.js';
+import { WriterControl, WriterState } from './writer-control.js';
+
+/** Bytes per call while the zlib engine's first half is written between calls (deterministic mode). */
+const DETERMINISTIC_ZLIB_PIECE = 256;
+
+function prepare(options: HazardOptions) {
+  if (options.iterations === undefined && options.seconds === undefined) throw badOption('iterations', undefined, 'iterations or seconds');
+  const machine = Machine.create({ initialBytes: 8 << 20, maximumBytes: 64 << 20 });
+  const { guest } = GuestMemory.create(machine, HAZARD_BUFFER_BYTES, HAZARD_BUFFER_BYTES);
+  const base = guest.pageAddress(0);
+  // zlib-ng's buffer starts zeroed; the snapshot pattern starts from text, whose matches reach far back.
+  if (options.pattern === 'snapshot') guest.writePage(0, corpus('text', HAZARD_BUFFER_BYTES, 7));
+  return { machine, guest, base };
+}
+
+function result(options: HazardOptions, mode: HazardResult['mode'], fields: Omit<HazardResult, 'engine' | 'model' | 'copy' | 'mode' | 'pattern' | 'detectionRate'>): HazardResult {
+  return {
+    engine: options.engine,
+    model: options.engine === 'dfltcc' ? options.model : null,
+    copy: options.copy,
+    mode,
+    pattern: options.pattern,
+    ...fields,
+    detectionRate: fields.runs === 0 ? 0 : fields.corruptRuns / fields.runs,
+  };
+}
+
+/**
+ * Deterministic: the write happens at a chosen point instead of in a race.
+ * dfltcc: inside the emulator's hazard hook, between its encode read and its
+ * history read. zlib: between the calls that consume the first half, which
+ * is fed in small pieces into a small output window.
+ */
+export function runDeterministic(options: HazardOptions): HazardResult {
+  const { machine, guest, base } = prepare(options);
+  const sweepLength = options.pattern === 'sweep' ? HAZARD_BUFFER_BYTES : HALF;
+  const core = createDeflateCore('raw', { machine, ...scenarioOptions(options), chunkSize: 64 });
+  let writing = false;
+  let mutations = 0;
+  const write = () => {
+    if (!writing) return;
+    guest.increment(base, sweepLength);
+    mutations++;
+  };
+  if (options.engine === 'dfltcc') (core.codec as DfltccDeflateCodec).hazardHook = write;
+  const started = process.hrtime.bigint();
+  const deadline = options.seconds === undefined ? Infinity : Date.now() + options.seconds * 1000;
+  let runs = 0;
+  let corruptRuns = 0;
+  let firstCorruptRun: number | null = null;
+  try {
+    while (runs < (options.iterations ?? Infinity) && Date.now() < deadline && !(options.stopAtFirstCorruption && corruptRuns > 0)) {
+      const right = runOnce(core, guest, base, options.pattern, {
+        startWriting: () => (writing = true),
+        stopWriting: () => (writing = false),
+        compressFirstHalf: (stream) => {
+          if (options.engine === 'dfltcc') {
+            stream.pushRegion({ address: base, length: HALF, stable: false }, constants.Z_NO_FLUSH);
+            return;
+          }
+          for (let offset = 0; offset < HALF; offset += DETERMINISTIC_ZLIB_PIECE) {
+            stream.pushRegion({ address: base + offset, length: DETERMINISTIC_ZLIB_PIECE, stable: false }, constants.Z_NO_FLUSH);
+            write();
+          }
+        },
+      });
+      runs++;
+      if (!right) {
+        corruptRuns++;
+        firstCorruptRun ??= runs;
+      }
+    }
+    const counters = core.copies.counters;
+    return result(options, 'deterministic', {
+      runs,
+      corruptRuns,
+      firstCorruptRun,
+      copies: counters.copies,
+      copyBytes: counters.copyBytes,
+      copyNanoseconds: counters.copyNanoseconds,
+      mutations,
+      seconds: Number(process.hrtime.bigint() - started) / 1e9,
+    });
+  } finally {
+    core.close();
+  }
+}
+
+/** Real threads: a writer worker races a compressor worker on the same shared memory. */
+export async function runThreaded(options: HazardOptions, progress?: (runs: number, corruptRuns: number) => void): Promise<HazardResult> {
+  const { machine, guest, base } = prepare(options);
+  const control = new WriterControl();
+  const shared = { descriptor: machine.descriptor, layout: guest.layout, control: control.buffer };
+  const mutator = new Worker(workerUrl('hazard/mutator-worker'), {
+    workerData: { ...shared, address: base, length: options.pattern === 'sweep' ? HAZARD_BUFFER_BYTES : HALF },
+  });
+  const compressor = new Worker(workerUrl('hazard/compressor-worker'), { workerData: { ...shared, options } });
+  try {
+    const done = await new Promise<{ runs: number; corruptRuns: number; firstCorruptRun: number | null; copies: number; copyBytes: number; copyNanoseconds: number; seconds: number }>(
+      (resolve, reject) => {
+        compressor.on('message', (message: { type: string; runs: number; corruptRuns: number }) => {
+          if (message.type === 'progress') progress?.(message.runs, message.corruptRuns);
+          else resolve(message as never);
+        });
+        compressor.once('error', reject);
+        mutator.once('error', reject);
+        compressor.once('exit', (code) => code !== 0 && reject(new Error(`compressor worker exited with ${code}`)));
+      },
+    );
+    return result(options, 'threads', { ...done, mutations: control.sweeps });
+  } finally {
+    Atomics.store(control.words, 0, WriterState.STOPPED);
+    Atomics.notify(control.words, 0);
+    await Promise.all([mutator.terminate(), compressor.terminate()]);
+  }
+}
+
+export function runHazard(options: HazardOptions, progress?: (runs: number, corruptRuns: number) => void): Promise<HazardResult> {
+  return options.deterministic ? Promise.resolve(runDeterministic(options)) : runThreaded(options, progress);
+}

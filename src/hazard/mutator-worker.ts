@@ -1,0 +1,24 @@
+/**
+ * The writer thread of `zaccel hazard`: increments every byte of its range,
+ * again and again, while the compressor thread compresses it in place.
+ */
+import { workerData } from 'node:worker_threads';
+import { GuestMemory, type GuestLayout } from '../machine/guest-memory.js';
+import { Machine, type MachineDescriptor } from '../machine/machine.js';
+import { WriterControl, WriterState } from './writer-control.js';
+
+interface MutatorData {
+  descriptor: MachineDescriptor;
+  layout: GuestLayout;
+  control: SharedArrayBuffer;
+  address: number;
+  length: number;
+}
+
+const data = workerData as MutatorData;
+const guest = new GuestMemory(Machine.attach(data.descriptor), data.layout);
+const control = new WriterControl(data.control);
+while (control.next() === WriterState.RUNNING) {
+  guest.increment(data.address, data.length);
+  control.countSweep();
+}

@@ -1,0 +1,98 @@
+/**
+ * zlib-ng's test_deflate_concurrency, as zaccel runs it: an 8 KiB buffer in
+ * a Machine, level 1, raw deflate with windowBits -15. The first half is
+ * compressed in place while it is being written; then the writer pauses, the
+ * second half is compressed with Z_FINISH and left alone, node:zlib inflates
+ * the stream, and the second half must come back exactly.
+ */
+import * as nodeZlib from 'node:zlib';
+import { constants } from '../constants.js';
+import type { CopyPolicy } from '../core/copy-policy.js';
+import type { DeflateCore } from '../core/deflate-core.js';
+import type { AccessModel, EngineName } from '../engines/engine.js';
+import type { GuestMemory } from '../machine/guest-memory.js';
+
+export const HAZARD_BUFFER_BYTES = 8 * 1024;
+export const HALF = HAZARD_BUFFER_BYTES / 2;
+
+/**
+ * What the writer does. `snapshot`: it increments every byte of the first half; the second half is the
+ * first half as the writer left it (so it matches what a re-read history holds). `sweep`: zlib-ng's own
+ * mutator, incrementing every byte of the whole buffer until it pauses.
+ */
+export type MutationPattern = 'snapshot' | 'sweep';
+
+export interface HazardOptions {
+  engine: EngineName;
+  model: AccessModel;
+  copy: CopyPolicy;
+  iterations?: number;
+  seconds?: number;
+  deterministic: boolean;
+  pattern: MutationPattern;
+  /** dfltcc: bytes before CC3 (0 = unbounded). */
+  cpuAmount: number;
+  /** Stop at the first corrupt run (to measure how soon a race shows). */
+  stopAtFirstCorruption?: boolean;
+}
+
+export interface HazardResult {
+  engine: EngineName;
+  model: AccessModel | null;
+  copy: CopyPolicy;
+  mode: 'deterministic' | 'threads';
+  pattern: MutationPattern;
+  runs: number;
+  corruptRuns: number;
+  /** corruptRuns / runs. */
+  detectionRate: number;
+  /** The first run (1-based) whose second half decoded wrong, or null. */
+  firstCorruptRun: number | null;
+  copies: number;
+  copyBytes: number;
+  copyNanoseconds: number;
+  /** Writer sweeps over the first half during the runs. */
+  mutations: number;
+  seconds: number;
+}
+
+/** The deflate options every run uses. */
+export function scenarioOptions(options: HazardOptions) {
+  return { engine: options.engine, level: 1 as const, windowBits: 15, dfltccModel: options.model, copy: options.copy, cpuAmount: options.cpuAmount };
+}
+
+export interface RunHooks {
+  /** The writer starts (threads) or is armed (deterministic). */
+  startWriting(): void;
+  /** The writer stops; returns once it no longer writes. */
+  stopWriting(): void;
+  /** Compress the first half while it is written. */
+  compressFirstHalf(core: DeflateCore, output: Buffer[]): void;
+}
+
+/** One run; true when the second half came back exactly. */
+export function runOnce(core: DeflateCore, guest: GuestMemory, base: number, pattern: MutationPattern, hooks: RunHooks): boolean {
+  const output: Buffer[] = [];
+  core.reset();
+  core.ondata = (chunk) => output.push(chunk);
+  hooks.startWriting();
+  try {
+    hooks.compressFirstHalf(core, output);
+  } finally {
+    hooks.stopWriting();
+  }
+  if (pattern === 'snapshot') guest.copyWithin(base + HALF, base, HALF);
+  core.pushRegion({ address: base + HALF, length: HALF, stable: true }, constants.Z_FINISH);
+  const expected = guest.readRange(base + HALF, HALF);
+  try {
+    const decoded = nodeZlib.inflateRawSync(Buffer.concat(output));
+    return decoded.length === HAZARD_BUFFER_BYTES && decoded.subarray(HALF).equals(expected);
+  } catch {
+    return false; // a stream that does not even decode is corrupt too
+  }
+}
+
+/** The first half, compressed where it lies: input the writer may change, so not stable. */
+export function compressInPlace(core: DeflateCore, base: number): void {
+  core.pushRegion({ address: base, length: HALF, stable: false }, constants.Z_NO_FLUSH);
+}

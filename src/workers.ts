@@ -1,0 +1,23 @@
+/**
+ * Where a worker thread's entry point is. Workers run compiled JavaScript:
+ * from dist/ when zaccel runs built, and also when the caller is the
+ * TypeScript source (tests), since Node 20 cannot run .ts in a worker.
+ */
+import { existsSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { ZaccelError } from './errors.js';
+import { packageRoot } from './machine/modules.js';
+
+/** The URL of the compiled `src/<path>.js` under dist/. */
+export function workerUrl(path: string): URL {
+  const root = packageRoot();
+  const compiled = join(root, 'dist', 'src', `${path}.js`);
+  if (!existsSync(compiled)) {
+    throw new ZaccelError('ZACCEL_NOT_BUILT', `${relative(root, compiled)} is missing: run npm run build`);
+  }
+  return pathToFileURL(compiled);
+}
+
+/** True when this module runs from dist/ (built) rather than from the TypeScript source. */
+export const runningBuilt = (): boolean => fileURLToPath(import.meta.url).includes(`${join('dist', 'src')}`);
