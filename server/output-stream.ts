@@ -5,7 +5,8 @@
  * thread) buffer without bound.
  *
  * Before the response commits to a status, output is held back: `ready()`
- * settles once `commitBytes` are held, or the write completed, or it failed.
+ * settles once more than `commitBytes` are held (so an output cap up to
+ * `commitBytes` is always answered with a clean 413), or the write completed, or it failed.
  * A failure before that point becomes a JSON error answer; a failure after it
  * destroys this stream, and Fastify then destroys the socket, so a chunked
  * response never gets its terminating chunk and cannot look complete.
@@ -38,7 +39,7 @@ export class OutputStream extends Readable {
     this.readiness.catch(() => {}); // observed by ready(); a failure nobody waits for is not unhandled
   }
 
-  /** Resolves 'complete' (all output is held) or 'streaming' (commitBytes are held); rejects on an early failure. */
+  /** Resolves 'complete' (all output is held) or 'streaming' (more than commitBytes are held); rejects on an early failure. */
   ready(): Promise<Readiness> {
     return this.readiness;
   }
@@ -60,7 +61,7 @@ export class OutputStream extends Readable {
     }
     this.queue.push(chunk);
     this.queued += chunk.length;
-    if (this.queued >= this.commitBytes) this.settleWith('streaming');
+    if (this.queued > this.commitBytes) this.settleWith('streaming');
   }
 
   /** The write completed: everything it produced has been delivered. */

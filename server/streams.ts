@@ -80,7 +80,6 @@ export class StreamRegistry {
   get(id: string): StreamEntry {
     const entry = this.entries.get(id);
     if (entry === undefined) throw new ServiceError('ZACCEL_NOT_FOUND', `no stream ${id}: never opened, deleted, or closed after idling`);
-    entry.lastActive = Date.now();
     return entry;
   }
 
@@ -157,7 +156,7 @@ export class StreamRegistry {
     this.metrics.openStreams.set(this.entries.size);
   }
 
-  /** Close streams with no request for streamIdleMs. */
+  /** Close streams that had no write (nor a request waiting for one) for streamIdleMs. GET does not count as activity. */
   reap(): void {
     const now = Date.now();
     for (const entry of this.entries.values()) {

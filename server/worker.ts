@@ -22,6 +22,7 @@ import {
   isZaccelError,
   Machine,
   setDefaultMachine,
+  ZaccelError,
   type InflateCore,
   type MachineDescriptor,
 } from '../src/index.js';
@@ -133,7 +134,12 @@ function open(sid: number, mode: 'deflate' | 'inflate', options: SessionOptions)
             windowBits: options.windowBits,
             maxOutputLength: options.maxOutput,
           });
+    const cap = mode === 'deflate' ? options.maxOutput : undefined;
     core.ondata = (chunk) => {
+      // Inflate enforces its cap in the core; a deflate cap is ours. Throwing here fails the push, which closes the core.
+      if (cap !== undefined && core.bytesOut > cap) {
+        throw new ZaccelError('ZACCEL_OUTPUT_LIMIT', `compressed output exceeds maxOutput of ${cap} bytes`);
+      }
       session.pending.push(chunk);
       session.pendingBytes += chunk.length;
       if (session.pendingBytes >= OUTPUT_BATCH) flushOutput(session);

@@ -112,8 +112,10 @@ export async function streamWriteRoute(app: FastifyInstance): Promise<void> {
       }
       const release = await streams.turn(entry);
       // The turn lasts until the answer is over: the next write starts after this one was delivered.
+      let finished = false;
+      reply.raw.once('finish', () => (finished = true));
       reply.raw.once('close', () => {
-        if (!reply.raw.writableFinished && entry.session.state === 'open') {
+        if (!finished && entry.session.state === 'open') {
           // The client missed part of this write's output: the stream cannot go on correctly.
           entry.session.abort(new ServiceError('ZACCEL_STREAM_CLOSED', `the client went away during write ${entry.writes}`));
         }

@@ -1,0 +1,135 @@
+/**
+ * Helpers for the service tests: servers with small limits, an HTTP client
+ * that reports trailers and aborted responses, and data generators.
+ */
+import http from 'node:http';
+import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
+import { buildServer } from '../../server/app.js';
+import type { ServerConfig } from '../../server/config.js';
+
+export async function testServer(overrides: Partial<ServerConfig> = {}): Promise<FastifyInstance> {
+  const app = await buildServer({ workers: 1, logLevel: 'silent', ...overrides });
+  await app.ready();
+  await app.zaccel.pool.whenReady();
+  return app;
+}
+
+/** Listen on 127.0.0.1, on a port the system picks. */
+export async function listen(app: FastifyInstance): Promise<number> {
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const address = app.server.address();
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
+
+export interface Answer {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  trailers: NodeJS.Dict<string>;
+  body: Buffer;
+  /** The response ended without its terminating chunk (the server aborted it). */
+  aborted: boolean;
+}
+
+export interface RequestOptions {
+  method?: string;
+  path: string;
+  port: number;
+  body?: Buffer | Readable;
+  headers?: http.OutgoingHttpHeaders;
+  /** Consume the response with this instead of collecting it (returns an empty body). */
+  sink?: (chunk: Buffer) => void;
+  /** Time limit for the whole exchange. */
+  timeoutMs?: number;
+}
+
+/** One HTTP request to 127.0.0.1 with a bounded time. */
+export function request(options: RequestOptions): Promise<Answer> {
+  return new Promise<Answer>((resolve, reject) => {
+    const req = http.request(
+      { host: '127.0.0.1', port: options.port, method: options.method ?? 'POST', path: options.path, headers: options.headers, agent: false },
+      (res) => {
+        const chunks: Buffer[] = [];
+        let aborted = false;
+        res.on('data', (chunk: Buffer) => (options.sink ? options.sink(chunk) : chunks.push(chunk)));
+        res.on('aborted', () => (aborted = true));
+        const finish = () => {
+          clearTimeout(timer);
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, trailers: res.trailers, body: Buffer.concat(chunks), aborted: aborted || !res.complete });
+        };
+        res.on('end', finish);
+        res.on('error', () => {
+          aborted = true;
+        });
+        res.on('close', finish);
+      },
+    );
+    const timer = setTimeout(() => {
+      req.destroy(new Error(`request ${options.path} timed out`));
+    }, options.timeoutMs ?? 60_000);
+    req.on('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    const body = options.body;
+    if (body === undefined) req.end();
+    else if (Buffer.isBuffer(body)) req.end(body);
+    else {
+      body.on('error', (error) => req.destroy(error));
+      body.pipe(req);
+    }
+  });
+}
+
+/** Deterministic, compressible bytes: text-like lines with counters. */
+export function textBytes(length: number, seed = 1): Buffer {
+  const words = ['zaccel', 'deflate', 'inflate', 'window', 'history', 'page', 'guest', 'migration', 'accelerator', 'stream', 'zlib'];
+  let state = seed >>> 0 || 1;
+  const parts: string[] = [];
+  let size = 0;
+  while (size < length) {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    const word = `${words[state % words.length]} ${state % 997} `;
+    parts.push(word);
+    size += word.length;
+  }
+  return Buffer.from(parts.join('')).subarray(0, length);
+}
+
+/** A Readable of `total` bytes made of `block` repeated with a changing counter, hashed as it goes. */
+export function generated(total: number, block: Buffer, chunk = 64 * 1024): { stream: Readable; digest: () => string } {
+  const hash = createHash('sha256');
+  let produced = 0;
+  let counter = 0;
+  const stream = new Readable({
+    highWaterMark: chunk,
+    read() {
+      if (produced >= total) {
+        this.push(null);
+        return;
+      }
+      const size = Math.min(chunk, total - produced);
+      const piece = Buffer.allocUnsafe(size);
+      for (let offset = 0; offset < size; offset += block.length) block.copy(piece, offset, 0, Math.min(block.length, size - offset));
+      if (size >= 4) piece.writeUInt32LE(counter++ >>> 0, 0);
+      produced += size;
+      hash.update(piece);
+      this.push(piece);
+    },
+  });
+  return { stream, digest: () => hash.digest('hex') };
+}
+
+export const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
+
+/** Poll until `check` returns true, or fail after `timeoutMs`. */
+export async function eventually(check: () => Promise<boolean> | boolean, timeoutMs = 10_000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
