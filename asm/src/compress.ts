@@ -52,8 +52,9 @@ import {
 import { readCompressedTable } from "./cdht";
 import { canonicalCodes } from "./huffman";
 import { DISTANCE_SYMBOLS, END_OF_BLOCK, LITERAL_LENGTH_SYMBOLS, MAX_DISTANCE, MAX_MATCH } from "./deflate-alphabet";
-import { adler32Update, crc32Update } from "./checksum";
-import { historyAppend, historyCopyOut } from "./history";
+import { crc32Update } from "./checksum";
+import { adler32Fast } from "./adler32-simd";
+import { historyAppendTail, historyCopyOut } from "./history";
 import { hazard } from "./host-imports";
 
 // ---- tuning ---------------------------------------------------------------------------------------
@@ -66,9 +67,7 @@ const INDEX_LAST: u32 = 2;
 /** Candidates examined per position (1 or 2 = BUCKET_WAYS). */
 const SEARCH_WAYS: usize = 2;
 /** Stop searching once a match this long is found. */
-const NICE_MATCH: u32 = 32;
-/** Where the undo ring (4 records of 16 bytes) lives inside the CACHE_TAG area. */
-const UNDO_RING_OFFSET: usize = 64;
+const NICE_MATCH: u32 = 8;
 const MIN_MATCH_FOUND: u32 = 4;
 /** The hot path runs while at least this many bytes of op1 remain. */
 const FAST_MARGIN: usize = 16;
@@ -224,7 +223,7 @@ let spanStoppedForOutput: bool = false;
  * Every position where a symbol starts is pushed when it is searched; inside a match, positions whose
  * four bytes lie in the match are pushed too (all of them for short matches, the last INDEX_LAST for
  * long ones). When the call stops early, symbol-start pushes that used bytes beyond the last consumed
- * one are taken back (undo ring). completeIndex() fills the gaps at the end of the call, so at every
+ * one are taken back (the three newest pushes are remembered). completeIndex() fills the gaps at the end of the call, so at every
  * call boundary each bucket holds the newest positions of its hash among all history positions: a
  * function of the history bytes alone, exactly what rebuildMatcher produces from a copied history.
  */
@@ -232,7 +231,6 @@ function encodeSpan(input: usize, spanStart: u32, spanLength: u32, windowLow: u3
   const head = scratch() + HASH_HEAD_OFFSET;
   const window = scratch() + WINDOW_OFFSET;
   const distanceMap = scratch() + FIXED_CODES_OFFSET + DISTANCE_MAP_OFFSET;
-  const undo = scratch() + CACHE_TAG_OFFSET + UNDO_RING_OFFSET;
   const end = spanStart + spanLength;
   const base = windowBase;
 
@@ -242,7 +240,10 @@ function encodeSpan(input: usize, spanStart: u32, spanLength: u32, windowLow: u3
   const outEnd = writerEnd;
   let stopped = false;
   let p = spanStart;
-  let undoCount: u32 = 0;
+  // The three newest symbol-start pushes (position, bucket, previous contents), newest in `A`.
+  let undoPositionA: u32 = 0, undoBucketA: usize = 0, undoValueA: u64 = 0;
+  let undoPositionB: u32 = 0, undoBucketB: usize = 0, undoValueB: u64 = 0;
+  let undoPositionC: u32 = 0, undoBucketC: usize = 0, undoValueC: u64 = 0;
 
   while (p < end) {
     let bits: u64;
@@ -254,11 +255,9 @@ function encodeSpan(input: usize, spanStart: u32, spanLength: u32, windowLow: u3
       const bucket = head + (<usize>hashOf(current) << 3);
       const previous = load<u64>(bucket);
       store<u64>(bucket, (previous << 32) | <u64>p);
-      const record = undo + (<usize>(undoCount & 3) << 4);
-      store<u32>(record, p);
-      store<u32>(record, <u32>bucket, 4);
-      store<u64>(record, previous, 8);
-      undoCount++;
+      undoPositionC = undoPositionB; undoBucketC = undoBucketB; undoValueC = undoValueB;
+      undoPositionB = undoPositionA; undoBucketB = undoBucketA; undoValueB = undoValueA;
+      undoPositionA = p; undoBucketA = bucket; undoValueA = previous;
 
       const low = p - MAX_DISTANCE > windowLow ? p - MAX_DISTANCE : windowLow;
       const available = end - p;
@@ -334,13 +333,14 @@ function encodeSpan(input: usize, spanStart: u32, spanLength: u32, windowLow: u3
   writerSync(acc, n, out);
 
   // Take back symbol-start pushes built from bytes this call did not consume, newest first. (Such a
-  // symbol is a literal, so nothing was pushed after it except later symbol starts, undone first.)
-  let taken: u32 = 0;
-  while (taken < 4 && undoCount > taken) {
-    const record = undo + (<usize>((undoCount - 1 - taken) & 3) << 4);
-    if (load<u32>(record) + 4 <= p) break;
-    store<u64>(<usize>load<u32>(record, 4), load<u64>(record, 8));
-    taken++;
+  // symbol is a literal, so nothing was pushed after it except later symbol starts, undone first.
+  // At most the last three symbols qualify: their positions are within 3 bytes of the end.)
+  if (stopped && undoBucketA != 0 && undoPositionA + 4 > p) {
+    store<u64>(undoBucketA, undoValueA);
+    if (undoBucketB != 0 && undoPositionB + 4 > p) {
+      store<u64>(undoBucketB, undoValueB);
+      if (undoBucketC != 0 && undoPositionC + 4 > p) store<u64>(undoBucketC, undoValueC);
+    }
   }
   spanStoppedForOutput = stopped;
   return p - spanStart;
@@ -520,17 +520,11 @@ export function compress(gr0: u32, pb: usize, regs: usize): i32 {
       }
       const consumed = encodeSpan(source, spanStart, spanLength, windowLow, codes);
       if (consumed > 0) {
-        checkValue = adler ? adler32Update(checkValue, source, consumed) : crc32Update(checkValue, source, consumed);
+        checkValue = adler ? adler32Fast(checkValue, source, consumed) : crc32Update(checkValue, source, consumed);
         if (multiple) {
           hazard(<i32>pb, <i32>input, <i32>consumed);
           // Second access: the history gets what memory holds now.
           memory.copy(window + <usize>windowLength, input, consumed);
-        }
-        if (circular) {
-          historyAppend(pb, r3, window + <usize>windowLength, consumed);
-        } else {
-          const grown = getHL(pb) + consumed;
-          setHL(pb, grown > HISTORY_SIZE ? HISTORY_SIZE : grown);
         }
         windowLength += consumed;
         input += <usize>consumed;
@@ -538,6 +532,16 @@ export function compress(gr0: u32, pb: usize, regs: usize): i32 {
         budget -= consumed;
       }
       if (spanStoppedForOutput) break;
+    }
+    // The consumed bytes join the history. The window holds (at least) their last 32 KiB, as read for
+    // the history (the snapshot in `single`, the second read in `multiple`), so only those are copied.
+    const total = r2Length - remaining;
+    if (circular) {
+      const kept = total < HISTORY_SIZE ? total : HISTORY_SIZE;
+      historyAppendTail(pb, r3, window + <usize>(windowLength - kept), kept, <u64>total);
+    } else {
+      const grown = <u64>getHL(pb) + <u64>total;
+      setHL(pb, grown > <u64>HISTORY_SIZE ? HISTORY_SIZE : <u32>grown);
     }
     // Index what long matches skipped in the last 32 KiB (see encodeSpan).
     const t = windowBase + windowLength;

@@ -16,30 +16,34 @@ import { HISTORY_MASK, HISTORY_SIZE, getHL, getHO, setHL, setHO } from "./param-
 /** Append `len` bytes at `src` to the circular history `hist`, updating HL and HO in `pb`. */
 export function historyAppend(pb: usize, hist: usize, src: usize, len: usize): void {
   if (len == 0) return;
+  const kept = len < <usize>HISTORY_SIZE ? len : <usize>HISTORY_SIZE;
+  historyAppendTail(pb, hist, src + (len - kept), <u32>kept, <u64>len);
+}
+
+/**
+ * Append `total` bytes to the history when only their last `kept` = min(total, 32768) bytes (at
+ * `last`) are at hand: the result is the same as appending all of them.
+ */
+export function historyAppendTail(pb: usize, hist: usize, last: usize, kept: u32, total: u64): void {
+  if (total == 0) return;
   const hl = getHL(pb);
   const ho = getHO(pb);
-  let from = src;
-  let count = len;
-  // Only the last 32 KiB can survive; the skipped bytes still advance the write position.
-  let writeAt = <u32>((<u64>ho + <u64>hl + <u64>len) & HISTORY_MASK);
-  if (count > <usize>HISTORY_SIZE) {
-    from += count - HISTORY_SIZE;
-    count = HISTORY_SIZE;
-  }
-  writeAt = (writeAt - <u32>count) & HISTORY_MASK;
+  const count = <usize>kept;
+  // The kept bytes end where the whole append ends.
+  const writeAt = <u32>((<u64>ho + <u64>hl + total - <u64>kept) & <u64>HISTORY_MASK);
   const first = <usize>(HISTORY_SIZE - writeAt);
   if (count <= first) {
-    memory.copy(hist + writeAt, from, count);
+    memory.copy(hist + writeAt, last, count);
   } else {
-    memory.copy(hist + writeAt, from, first);
-    memory.copy(hist, from + first, count - first);
+    memory.copy(hist + writeAt, last, first);
+    memory.copy(hist, last + first, count - first);
   }
-  const total = <u64>hl + <u64>len;
-  if (total > <u64>HISTORY_SIZE) {
+  const grown = <u64>hl + total;
+  if (grown > <u64>HISTORY_SIZE) {
     setHL(pb, HISTORY_SIZE);
-    setHO(pb, <u32>((<u64>ho + total - <u64>HISTORY_SIZE) & HISTORY_MASK));
+    setHO(pb, <u32>((<u64>ho + grown - <u64>HISTORY_SIZE) & <u64>HISTORY_MASK));
   } else {
-    setHL(pb, <u32>total);
+    setHL(pb, <u32>grown);
   }
 }
 

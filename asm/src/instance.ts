@@ -8,13 +8,13 @@
 // Scratch layout (byte offsets from the scratch base; every region is 64-byte aligned):
 //
 //   EXPAND        64 KiB   reserved exclusively for XPND (expand.ts)
-//   CRC_TABLES     8 KiB   CRC-32 slicing-by-8 tables (checksum.ts)
+//   CRC_TABLES    16 KiB   CRC-32 slicing-by-16 tables (checksum.ts)
 //   FIXED_CODES    4 KiB   encoder tables of the fixed Huffman code and the distance-code map
 //   BLOCK_CODES    4 KiB   encoder tables of the block being compressed (fixed or from the CDHT)
-//   CACHE_TAG    256 B     identifies the stream whose matcher state is cached below
+//   CACHE_TAG    256 B     u32 generation seed (CMPR cache tags continue from it across re-instantiation)
 //   HASH_HEAD    512 KiB   CMPR match finder: the 2 newest positions for each of 65536 hash values
-//   WINDOW        96 KiB   linear copy of the history followed by the input being compressed (+ slack)
-//   TABLE_WORK   96 KiB   GDHT sampler hash tables, symbol frequencies and code-length work space
+//   WINDOW       132 KiB   linear copy of the history followed by the input being compressed (+ slack)
+//   TABLE_WORK    96 KiB   GDHT sampler hash tables, symbol frequencies and code-length work space
 
 import { CHECKSUM_TABLES_SIZE, initChecksumTables } from "./checksum";
 
@@ -24,12 +24,12 @@ export const ACCESS_MULTIPLE: i32 = 1;
 export const EXPAND_SCRATCH_SIZE: usize = 65536;
 export const FIXED_CODES_SIZE: usize = 4096;
 export const BLOCK_CODES_SIZE: usize = 4096;
-export const CACHE_TAG_SIZE: usize = 256; // tag word, then the CMPR undo ring at +64
+export const CACHE_TAG_SIZE: usize = 256; // u32 generation seed at +0; the rest is reserved
 export const HASH_BITS: u32 = 16;
 export const BUCKET_WAYS: u32 = 2;
 export const HASH_HEAD_SIZE: usize = (<usize>1 << HASH_BITS) * 8;
-/** Capacity of the linear window: 32 KiB of history plus up to 64 KiB of newer bytes. */
-export const WINDOW_CAPACITY: usize = 98304;
+/** Capacity of the linear window: it slides (keeping the newest 32 KiB) when it would overflow. */
+export const WINDOW_CAPACITY: usize = 131072;
 export const WINDOW_SIZE: usize = WINDOW_CAPACITY + 4096;
 export const TABLE_WORK_SIZE: usize = 98304;
 
