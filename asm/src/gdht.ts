@@ -1,7 +1,8 @@
 // DFLTCC-GDHT (function code 1): generate a dynamic Huffman table from a sample of the second operand.
 //
-// The sample (at most 32 KiB of op2, read where it lies; no register changes) is parsed with a small
-// greedy LZ77 pass to count literal, length and distance symbols. Every symbol then gets weight
+// The sample (at most 32 KiB of op2, read where it lies; no register changes; a longer operand is
+// sampled as SAMPLE_PIECES evenly spaced pieces so that the table also fits data further into the
+// block) is parsed with a small greedy LZ77 pass to count literal, length and distance symbols. Every symbol then gets weight
 // count * SAMPLE_WEIGHT + 1, so the code is universal (each literal 0-255, end-of-block, length symbol
 // 257-285 and distance symbol 0-29 has a code: CMPR may meet any of them later in the block) but
 // shaped by the sample. Code lengths are limited to 15 bits (code-length codes to 7). The result is
