@@ -7,6 +7,7 @@ import { isZaccelError } from '../errors.js';
 import { registerBenchCommand } from './bench-command.js';
 import { registerCodecCommands } from './codec-commands.js';
 import { registerHazardCommand } from './hazard-command.js';
+import { registerMigrateCommand } from './migrate-command.js';
 
 const program = new Command()
   .name('zaccel')
@@ -16,6 +17,7 @@ const program = new Command()
 registerCodecCommands(program);
 registerBenchCommand(program);
 registerHazardCommand(program);
+registerMigrateCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,0 +1,45 @@
+/**
+ * The running guest: writes pages of its RAM, 90% of them in its hot set,
+ * and sets each page's dirty bit after the write.
+ */
+import { workerData } from 'node:worker_threads';
+import { Random } from '../corpus/corpus.js';
+import { WriterControl, WriterState } from '../hazard/writer-control.js';
+import { GuestMemory } from '../machine/guest-memory.js';
+import { Machine } from '../machine/machine.js';
+import type { GuestWorkerData } from './protocol.js';
+
+const data = workerData as GuestWorkerData;
+const guest = new GuestMemory(Machine.attach(data.descriptor), data.layout);
+const control = new WriterControl(data.control);
+const writes = new Int32Array(data.writes);
+const { options } = data;
+const random = new Random(options.seed ^ 0x5eed);
+const hot = Math.max(1, Math.min(options.hotPages, guest.pages));
+const patch = new Uint8Array(8);
+const pause = new Int32Array(new SharedArrayBuffer(4));
+const interval = options.dirtyRate > 0 ? 1000 / options.dirtyRate : 0;
+let next = performance.now();
+
+let sweep = 0;
+while (control.next() === WriterState.RUNNING) {
+  // The counter guest walks its hot set in order; the others pick pages at random, 90% in the hot set.
+  const page = options.pattern === 'counter' ? sweep++ % hot : random.below(10) < 9 ? random.below(hot) : random.below(guest.pages);
+  const address = guest.pageAddress(page);
+  if (options.pattern === 'counter') {
+    guest.increment(address, 1);
+  } else if (options.pattern === 'increment') {
+    guest.increment(address, options.pageSize);
+  } else {
+    random.fill(patch);
+    guest.writePage(page, patch, random.below(options.pageSize / 8) * 8);
+  }
+  Atomics.add(writes, page, 1);
+  guest.markDirty(page);
+  control.countSweep();
+  if (interval > 0) {
+    next += interval;
+    const wait = next - performance.now();
+    if (wait > 0) Atomics.wait(pause, 0, 0, wait);
+  }
+}
