@@ -399,7 +399,7 @@ export function compress(gr0: u32, pb: usize, regs: usize): i32 {
   let blockCode: u8 = stateValid ? load<u8>(pb + STATE_BLOCK_CODE) : BLOCK_NONE;
   const opening = !blockOpen && r2Length > 0;
   // A block the program says is open but whose code this state does not know: take HTT/CDHT.
-  const adopting = blockOpen && blockCode != BLOCK_DYNAMIC && blockCode != BLOCK_FIXED;
+  const adopting = blockOpen && r2Length > 0 && blockCode != BLOCK_DYNAMIC && blockCode != BLOCK_FIXED;
   let parsedTable = false;
   if ((opening || adopting) && getHTT(pb)) {
     const oesc = readCompressedTable(pb, work + PARSED_LITERAL_LENGTHS, work + PARSED_DISTANCE_LENGTHS, work + PARSE_WORK);
@@ -552,7 +552,7 @@ export function compress(gr0: u32, pb: usize, regs: usize): i32 {
 
   // Close the block when asked and everything is consumed.
   const hadWork = r2Length > 0 || continuing;
-  if (remaining == 0 && !writerFull() && getFlagBCC(pb) && hadWork && blockOpen) {
+  if (remaining == 0 && !writerSpilled && getFlagBCC(pb) && hadWork && blockOpen && blockCode != BLOCK_NONE) {
     const entry = load<u32>(codes + END_OF_BLOCK_ENTRY);
     writerPut(<u64>(entry & 0xffffff), entry >> 24);
     blockOpen = false;

@@ -177,6 +177,44 @@ describe('blocks, BCC and BCF', () => {
   });
 });
 
+describe('BCC with an exactly full first operand', () => {
+  it('the end-of-block symbol is queued (CC1, CF=1) and written by the next call', () => {
+    const data = textLike(3000, 44);
+    // Find the output size without BCC, then try first operands around it.
+    const probe = setup(data);
+    probe.p.nt = true;
+    probe.p.bhf = true;
+    const r0 = emu.call(FC_CMPR, true, probe.pb, probe.regs);
+    const size = r0.regs.r1 - probe.out;
+    for (let room = size - 2; room <= size + 3; room++) {
+      const s = setup(data, room + 16);
+      s.p.nt = true;
+      s.p.bhf = true;
+      s.p.bcc = true;
+      let r = emu.call(FC_CMPR, true, s.pb, { ...s.regs, r1len: room });
+      const parts = [emu.read(s.out, r.regs.r1 - s.out)];
+      while (r.cc !== 0) {
+        expect(r.cc).toBe(1);
+        expect(r.regs.r1len).toBe(0);
+        const out = emu.alloc(64);
+        emu.u8[out] = 0;
+        s.p.bcf = true; // what zlib does after CC1
+        r = emu.call(FC_CMPR, true, s.pb, { ...r.regs, r1: out, r1len: 64 });
+        parts.push(emu.read(out, r.regs.r1 - out));
+        if (r.cc === 0 && s.p.sbb) parts.push(emu.read(r.regs.r1, 1));
+      }
+      if (parts.length === 1 && s.p.sbb) parts.push(emu.read(r.regs.r1, 1));
+      expect(s.p.bcf).toBe(false);
+      expect(s.p.cf).toBe(false);
+      const stream = concat(...parts);
+      expect(Buffer.from(inflateRawSync(stream))).toEqual(Buffer.from(data));
+      // Exactly one end-of-block: the stream ends where the final block ends.
+      const bits = stream.length * 8 - (s.p.sbb ? 8 - s.p.sbb : 0);
+      expect(inspectDeflate(stream).endBit).toBe(bits);
+    }
+  });
+});
+
 describe('history', () => {
   function circular(hist: number, ho: number, hl: number): Uint8Array {
     const out = new Uint8Array(hl);
