@@ -9,12 +9,15 @@ import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import zlib from 'node:zlib';
 import { corpus, textLike } from '../../src/corpus/corpus.js';
+import { emulatorWasm, ensureBuilt } from './build.js';
 
-const wasmPath = process.env.XPND_WASM || fileURLToPath(new URL('../../asm/build/dfltcc.wasm', import.meta.url));
+// XPND_WASM selects another build; by default the project build, (re)built when stale.
+const wasmPath = process.env.XPND_WASM || emulatorWasm;
+if (!process.env.XPND_WASM) ensureBuilt();
 
 const WORKERS = 4;
 const PER_WORKER = 26_000;
-const TIME_LIMIT_MS = 90_000;
+const TIME_LIMIT_MS = Number(process.env.XPND_FUZZ_TIME_LIMIT_MS ?? 90_000);
 
 function baseStreams(): Uint8Array[] {
   const out: Uint8Array[] = [];
