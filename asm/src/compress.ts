@@ -39,7 +39,7 @@ import {
 import {
   BLOCK_DYNAMIC, BLOCK_FIXED, BLOCK_NONE, COMPRESS_STATE_MAGIC, STATE_BLOCK_CODE,
   STATE_DISTANCE_LENGTHS, STATE_GENERATION, STATE_LITERAL_LENGTHS, STATE_MAGIC, STATE_OWNER,
-  STATE_QUEUE, STATE_QUEUED_BITS,
+  STATE_QUEUE, STATE_QUEUED_BITS, STATE_QUEUE_BYTES,
 } from "./compress-state";
 import {
   writerAccumulator, writerBitCount, writerEnd, writerFull, writerOut, writerPut, writerPutStream,
@@ -519,6 +519,7 @@ export function compress(gr0: u32, pb: usize, regs: usize): i32 {
         source = window + <usize>windowLength;
       }
       const consumed = encodeSpan(source, spanStart, spanLength, windowLow, codes);
+      assert(consumed <= spanLength && (consumed == spanLength || spanStoppedForOutput));
       if (consumed > 0) {
         checkValue = adler ? adler32Fast(checkValue, source, consumed) : crc32Update(checkValue, source, consumed);
         if (multiple) {
@@ -562,6 +563,8 @@ export function compress(gr0: u32, pb: usize, regs: usize): i32 {
 
   // Finish the output: queued bits stay in the CSB; otherwise the partial byte is stored at R1.
   let cc: i32;
+  assert(writerBitCount < 8 && writerOut <= writerEnd);
+  assert(writerQueueBits <= STATE_QUEUE_BYTES * 8);
   if (writerSpilled) {
     setCF(pb, true);
     store<u32>(pb + STATE_QUEUED_BITS, writerQueueBits);

@@ -9,7 +9,7 @@
 // written as a DEFLATE dynamic-header body into CDHT with its bit length in CDHTL, and the code of
 // end-of-block into EOBS/EOBL. DHTGC is ignored.
 
-import { CC_OK, setEndOfBlockCode } from "./param-block";
+import { CC_OK, CDHT_MAX_BITS, getCDHTL, setEndOfBlockCode } from "./param-block";
 import { TABLE_WORK_OFFSET, scratch } from "./instance";
 import {
   DISTANCE_SYMBOLS, END_OF_BLOCK, FIRST_LENGTH_SYMBOL, LITERAL_LENGTH_SYMBOLS, MAX_CODE_BITS,
@@ -127,6 +127,7 @@ export function generateDynamicHuffmanTable(pb: usize, regs: usize): i32 {
   buildCodeLengths(literalCounts, LITERAL_LENGTH_SYMBOLS, MAX_CODE_BITS, literalLengths, work + HUFFMAN_WORK);
   buildCodeLengths(distanceCounts, DISTANCE_SYMBOLS, MAX_CODE_BITS, distanceLengths, work + HUFFMAN_WORK);
   writeCompressedTable(pb, literalLengths, distanceLengths, work + TABLE_WRITE_WORK);
+  assert(getCDHTL(pb) > 0 && getCDHTL(pb) <= CDHT_MAX_BITS);
 
   const codes = work + HUFFMAN_WORK; // u16[286]
   canonicalCodes(literalLengths, LITERAL_LENGTH_SYMBOLS, codes, codes + 640);

@@ -51,11 +51,12 @@ interface DfltccExports {
   heap_base(): number;
 }
 
-const defaultWasm = emulatorWasm;
+/** DFLTCC_WASM=asm/build/dfltcc.debug.wasm runs the tests against the debug build (build it first). */
+const defaultWasm = process.env.DFLTCC_WASM ?? emulatorWasm;
 const moduleCache = new Map<string, WebAssembly.Module>();
 
 function compiledModule(path: string): WebAssembly.Module {
-  if (path === defaultWasm) ensureBuilt();
+  if (path === emulatorWasm) ensureBuilt();
   let module = moduleCache.get(path);
   if (!module) {
     module = new WebAssembly.Module(readFileSync(path));
