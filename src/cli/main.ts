@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { isZaccelError } from '../errors.js';
 import { registerBenchCommand } from './bench-command.js';
 import { registerCodecCommands } from './codec-commands.js';
+import { registerFindingsCommand } from './findings-command.js';
 import { registerHazardCommand } from './hazard-command.js';
 import { registerMigrateCommand } from './migrate-command.js';
 
@@ -18,6 +19,7 @@ registerCodecCommands(program);
 registerBenchCommand(program);
 registerHazardCommand(program);
 registerMigrateCommand(program);
+registerFindingsCommand(program);
 
 try {
   await program.parseAsync(process.argv);
