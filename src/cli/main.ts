@@ -9,6 +9,7 @@ import { registerCodecCommands } from './codec-commands.js';
 import { registerFindingsCommand } from './findings-command.js';
 import { registerHazardCommand } from './hazard-command.js';
 import { registerMigrateCommand } from './migrate-command.js';
+import { registerServeCommand } from './serve-command.js';
 
 const program = new Command()
   .name('zaccel')
@@ -20,6 +21,7 @@ registerBenchCommand(program);
 registerHazardCommand(program);
 registerMigrateCommand(program);
 registerFindingsCommand(program);
+registerServeCommand(program);
 
 try {
   await program.parseAsync(process.argv);
