@@ -56,6 +56,7 @@ import { crc32Update } from "./checksum";
 import { adler32Fast } from "./adler32-simd";
 import { historyAppendTail, historyCopyOut } from "./history";
 import { hazard } from "./host-imports";
+import { fingerprint } from "./fingerprint";
 
 // ---- tuning ---------------------------------------------------------------------------------------
 
@@ -87,6 +88,8 @@ const PARSED_DISTANCE_LENGTHS: usize = 320; // u8[30]
 const PARSE_WORK: usize = 512; // 4 KiB
 const QUEUE_COPY: usize = 8192; // 800 bytes
 const TABLE_BUILD_WORK: usize = 12288; // 2 KiB
+const GAP_LOG: usize = 16384; // GAP_LOG_SIZE records of 8 bytes (64 KiB)
+const GAP_LOG_SIZE: u32 = 8192;
 
 // ---- per-instance matcher cache (module globals are private to each instance) ----------------------
 
@@ -189,6 +192,29 @@ function windowMatchesHistory(pb: usize, historyAddress: usize, historyLength: u
 // Results of encodeSpan besides the consumed count.
 let spanStoppedForOutput: bool = false;
 
+// Gap log: ranges of positions this call did not enter into the index (a ring of [start, end) pairs in
+// TABLE_WORK). completeIndex enters those within the last 32 KiB at the end of the call. When the ring
+// would overwrite a range that may still be needed, the whole last 32 KiB is scanned instead.
+let gapCount: u32 = 0;
+let gapOverflow: bool = false;
+
+function recordGap(start: u32, end: u32): void {
+  if (start >= end) return;
+  const log = scratch() + TABLE_WORK_OFFSET + GAP_LOG;
+  if (gapCount > 0) {
+    const previous = log + (<usize>((gapCount - 1) & (GAP_LOG_SIZE - 1)) << 3);
+    if (load<u32>(previous, 4) == start) {
+      store<u32>(previous, end, 4);
+      return;
+    }
+  }
+  const record = log + (<usize>(gapCount & (GAP_LOG_SIZE - 1)) << 3);
+  if (gapCount >= GAP_LOG_SIZE && load<u32>(record, 4) + HISTORY_SIZE > start) gapOverflow = true;
+  store<u32>(record, start);
+  store<u32>(record, end, 4);
+  gapCount++;
+}
+
 /** Length of the common prefix of the candidate at stream position `candidate` and the bytes at `here`. */
 // @ts-ignore: decorator
 @inline function matchLength(
@@ -222,8 +248,9 @@ let spanStoppedForOutput: bool = false;
  * Match finder: each hash value owns a bucket of the two newest positions with that hash.
  * Every position where a symbol starts is pushed when it is searched; inside a match, positions whose
  * four bytes lie in the match are pushed too (all of them for short matches, the last INDEX_LAST for
- * long ones). When the call stops early, symbol-start pushes that used bytes beyond the last consumed
- * one are taken back (the three newest pushes are remembered). completeIndex() fills the gaps at the end of the call, so at every
+ * long ones); the positions left out are logged (recordGap). When the call stops early, symbol-start
+ * pushes that used bytes beyond the last consumed one are taken back (the three newest pushes are
+ * remembered). fillGaps() enters the logged positions of the last 32 KiB at the end of the call, so at every
  * call boundary each bucket holds the newest positions of its hash among all history positions: a
  * function of the history bytes alone, exactly what rebuildMatcher produces from a copied history.
  */
@@ -290,10 +317,14 @@ function encodeSpan(input: usize, spanStart: u32, spanLength: u32, windowLow: u3
           ((<u64>(distanceEntry & 0xffffff) | (<u64>(distance - (distanceInfo & 0xffff)) << <u64>distanceCodeBits)) << <u64>lengthBits);
         count = lengthBits + distanceCodeBits + (distanceInfo >> 16);
         step = bestLength;
-        // Positions inside the match whose four bytes are in the match.
+        // Positions inside the match whose four bytes are in the match; the others are logged.
         const last = p + bestLength - 4;
         let q = p + 1;
-        if (bestLength > INDEX_ALL_BELOW) q = last + 1 - INDEX_LAST;
+        if (bestLength > INDEX_ALL_BELOW) {
+          q = last + 1 - INDEX_LAST;
+          recordGap(p + 1, q);
+        }
+        recordGap(last + 1, p + bestLength);
         while (q <= last) {
           bucketPush(head + (<usize>hashOf(load<u32>(input + <usize>(q - spanStart))) << 3), q);
           q++;
@@ -331,6 +362,8 @@ function encodeSpan(input: usize, spanStart: u32, spanLength: u32, windowLow: u3
     }
   }
   writerSync(acc, n, out);
+  // The positions of the last three bytes of the span were not searched (nor pushed).
+  recordGap(end - 3 > spanStart ? end - 3 : spanStart, p);
 
   // Take back symbol-start pushes built from bytes this call did not consume, newest first. (Such a
   // symbol is a literal, so nothing was pushed after it except later symbol starts, undone first.
@@ -363,6 +396,24 @@ function completeIndex(from: u32, to: u32): void {
     } else if (q != newest && q > <u32>(entries >> 32)) {
       store<u64>(bucket, (<u64>q << 32) | <u64>newest);
     }
+  }
+}
+
+/** Enter the logged gaps that lie in [low, high) (or, after an overflow, all of [low, high)). */
+function fillGaps(low: u32, high: u32): void {
+  if (gapOverflow) {
+    completeIndex(low, high);
+    return;
+  }
+  const log = scratch() + TABLE_WORK_OFFSET + GAP_LOG;
+  const first = gapCount > GAP_LOG_SIZE ? gapCount - GAP_LOG_SIZE : 0;
+  for (let i = first; i < gapCount; i++) {
+    const record = log + (<usize>(i & (GAP_LOG_SIZE - 1)) << 3);
+    let start = load<u32>(record);
+    let end = load<u32>(record, 4);
+    if (start < low) start = low;
+    if (end > high) end = high;
+    if (start < end) completeIndex(start, end);
   }
 }
 
@@ -497,7 +548,11 @@ export function compress(gr0: u32, pb: usize, regs: usize): i32 {
     }
     matcherCurrent = true;
     const windowLow = windowBase + windowLength - historyLength;
-    const indexedBefore = windowBase + windowLength - (historyLength < 3 ? historyLength : 3);
+    gapCount = 0;
+    gapOverflow = false;
+    // The last three history positions could not be indexed before their successors were known.
+    const historyEnd = windowBase + windowLength;
+    recordGap(historyEnd - (historyLength < 3 ? historyLength : 3), historyEnd);
     const multiple = accessModel() == ACCESS_MULTIPLE;
     let budget = cpuAmount();
     if (budget == 0) budget = 0xffffffff;
@@ -523,9 +578,14 @@ export function compress(gr0: u32, pb: usize, regs: usize): i32 {
       if (consumed > 0) {
         checkValue = adler ? adler32Fast(checkValue, source, consumed) : crc32Update(checkValue, source, consumed);
         if (multiple) {
+          const encoded = fingerprint(input, consumed);
           hazard(<i32>pb, <i32>input, <i32>consumed);
           // Second access: the history gets what memory holds now.
-          memory.copy(window + <usize>windowLength, input, consumed);
+          const copy = window + <usize>windowLength;
+          memory.copy(copy, input, consumed);
+          // If the span changed in between, index what the history now holds, as a rebuild would:
+          // later matches are then found (and verified) against the changed history.
+          if (fingerprint(copy, consumed) != encoded) recordGap(spanStart, spanStart + consumed);
         }
         windowLength += consumed;
         input += <usize>consumed;
@@ -544,11 +604,9 @@ export function compress(gr0: u32, pb: usize, regs: usize): i32 {
       const grown = <u64>getHL(pb) + <u64>total;
       setHL(pb, grown > <u64>HISTORY_SIZE ? HISTORY_SIZE : <u32>grown);
     }
-    // Index what long matches skipped in the last 32 KiB (see encodeSpan).
+    // Index the positions this call skipped, in the last 32 KiB (see encodeSpan).
     const t = windowBase + windowLength;
-    let from = t - HISTORY_SIZE;
-    if (from < indexedBefore) from = indexedBefore;
-    completeIndex(from, t >= 3 ? t - 3 : 0);
+    fillGaps(t - HISTORY_SIZE > windowLow ? t - HISTORY_SIZE : windowLow, t - 3);
   }
 
   // Close the block when asked and everything is consumed.
