@@ -367,11 +367,11 @@ describe('check value', () => {
     // Second stream on the same block with NT=0: CV and history carry over.
     const b = textLike(10_000, 93);
     const rawB = zlib.deflateRawSync(b);
-    const u8 = m.u8();
     const pb = s.pb;
     const inAt = m.alloc(rawB.length);
-    u8.set(rawB, inAt);
     const out = m.alloc(b.length);
+    const u8 = m.u8(); // after the allocations: growing the memory replaces the buffer
+    u8.set(rawB, inAt);
     u8[pb + PB.SBB] = 0;
     const { cc } = m.xpnd(pb, { r1: out, r1len: b.length, r2: inAt, r2len: rawB.length, r3: s.hist });
     expect(cc).toBe(0);
