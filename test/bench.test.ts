@@ -3,6 +3,8 @@
  * Timings are never asserted: this machine is shared and noisy.
  */
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
 import { ALL_CONTENDERS } from '../src/bench/contenders.js';
@@ -33,14 +35,34 @@ test('zaccel bench --quick --json produces a complete, well-formed report', () =
   expect(report.corpora.corpora.map((c: { name: string }) => c.name)).toEqual(['text', 'binary', 'vm-pages']);
 });
 
-test('the Markdown report carries the machine line and the headline ratios', () => {
+test('--out writes the Markdown report, the JSON and the SVG charts; the copy suite is complete', () => {
   const cli = join(packageRoot(), 'dist/src/cli/main.js');
-  const run = spawnSync(process.execPath, [cli, 'bench', '--quick', '--corpus-mib', '0.25', '--seconds', '0.01', '--contenders', 'zaccel zlib (wasm),native zlib (gcc),node:zlib', '--levels', '1'], {
-    maxBuffer: 1 << 26,
-  });
+  const out = mkdtempSync(join(tmpdir(), 'zaccel-bench-'));
+  const run = spawnSync(
+    process.execPath,
+    [cli, 'bench', '--quick', '--corpus-mib', '0.25', '--seconds', '0.01', '--chunks', '4096,65536', '--contenders', 'zaccel zlib (wasm),native zlib (gcc),node:zlib', '--levels', '1', '--out', out],
+    { maxBuffer: 1 << 26 },
+  );
   expect(run.status, run.stderr.toString()).toBe(0);
-  const markdown = run.stdout.toString();
+  const markdown = readFileSync(join(out, 'BENCHMARKS.md'), 'utf8');
+  expect(markdown).toBe(run.stdout.toString());
   expect(markdown).toMatch(/^- Machine: .+cores.+Node /m);
   expect(markdown).toMatch(/\| zlib engine ÷ native, compress, level 1 \| \d+\.\d{3} \| ≥ 0\.95 \| (yes|no) \|/);
+  expect(markdown).toMatch(/\| copy share of deflate time, zaccel zlib \(wasm\), auto \| \d+\.\d{3} % \| ≤ 0\.5 % \| (yes|no) \|/);
   expect(markdown).toMatch(/## By corpus kind/);
+  expect(markdown).toMatch(/Modelled accelerator:.+280 GB\/s/);
+  for (const chart of ['throughput-ratio.svg', 'copy-share.svg']) {
+    expect(markdown).toContain(`(charts/${chart})`);
+    expect(readFileSync(join(out, 'charts', chart), 'utf8')).toMatch(/^<svg [^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"[\s\S]*<\/svg>$/);
+  }
+  const report = JSON.parse(readFileSync(join(out, 'benchmarks.json'), 'utf8'));
+  // Every engine x chunk x policy; auto copies only for the multiple-access engine on unstable input.
+  expect(report.copy.cells).toHaveLength(3 * 2 * 3);
+  for (const cell of report.copy.cells) {
+    const copying = cell.policy === 'always' || (cell.policy === 'auto' && cell.access === 'multiple');
+    expect(cell.copies > 0, `${cell.engine} ${cell.chunk} ${cell.policy}`).toBe(copying);
+    expect(cell.copyBytes).toBe(copying ? report.copy.corpusBytes : 0);
+    expect(cell.modelledShare).toBeGreaterThanOrEqual(0);
+    expect(cell.modelledShare).toBeLessThan(1);
+  }
 });

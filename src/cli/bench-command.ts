@@ -6,6 +6,8 @@ import { basename, join } from 'node:path';
 import type { Command } from 'commander';
 import type { Level } from '../constants.js';
 import { ALL_CONTENDERS, contenders, type ContenderName } from '../bench/contenders.js';
+import { copyShareChart, throughputRatioChart } from '../bench/charts.js';
+import { DEFAULT_ACCELERATOR_GBPS, runCopySuite } from '../bench/copy-suite.js';
 import { runGrid } from '../bench/grid-suite.js';
 import { markdownReport, type BenchReport } from '../bench/report.js';
 import { systemInfo } from '../bench/system-info.js';
@@ -15,7 +17,12 @@ import { Machine } from '../machine/machine.js';
 import { positiveFlag as positive } from './options.js';
 import { progressLine } from './progress.js';
 
+const SUITES = ['engines', 'corpora', 'copy'] as const;
+type Suite = (typeof SUITES)[number];
+
 interface BenchFlags {
+  suites?: string;
+  acceleratorGbps?: string;
   quick?: boolean;
   json?: boolean;
   out?: string;
@@ -53,7 +60,7 @@ export function registerBenchCommand(program: Command): void {
     .description('benchmark zaccel\'s engines against native zlib (gcc, same source), node:zlib, pako and fflate')
     .option('--quick', 'small corpus, one repetition, one chunk size: a smoke run for CI')
     .option('--json', 'print the JSON report instead of Markdown')
-    .option('--out <dir>', 'also write report.md and report.json here')
+    .option('--out <dir>', 'also write BENCHMARKS.md, benchmarks.json and charts/*.svg here (npm run bench -- --out docs)')
     .option('--corpus-mib <n>', 'main corpus size in MiB (default 32, quick 2)')
     .option('--repetitions <n>', 'interleaved repetitions (default 3, quick 1)')
     .option('--seconds <s>', 'minimum measuring time per cell (default 0.5, quick 0.05)')
@@ -61,6 +68,8 @@ export function registerBenchCommand(program: Command): void {
     .option('--levels <list>', 'levels, comma-separated (default 1,6,9)')
     .option('--contenders <list>', `contenders, comma-separated (default all: ${ALL_CONTENDERS.join(', ')})`)
     .option('--file <path...>', 'your own files, benchmarked as extra corpora')
+    .option('--suites <list>', `suites, comma-separated (default all: ${SUITES.join(', ')})`)
+    .option('--accelerator-gbps <n>', `modelled accelerator throughput for the copy suite (default ${DEFAULT_ACCELERATOR_GBPS}: IBM's z15 figure per accelerator)`)
     .action(async (flags: BenchFlags) => {
       const quick = flags.quick === true;
       const progress = progressLine();
@@ -79,35 +88,59 @@ export function registerBenchCommand(program: Command): void {
         command: `zaccel bench ${process.argv.slice(3).join(' ')}`.trim(),
         startedAt: new Date().toISOString(),
       };
-      report.engines = await runGrid({
-        contenders: chosen,
-        corpora: [
-          { name: 'mixed', data: mixedCorpus(mainBytes) },
-          ...(flags.file ?? []).map((path) => ({ name: basename(path), data: new Uint8Array(readFileSync(path)) })),
-        ],
-        levels,
-        chunks,
-        repetitions,
-        seconds,
-        progress: progress.update,
-      });
-      const kindBytes = Math.max(1, Math.floor(mainBytes / 4));
-      report.corpora = await runGrid({
-        contenders: chosen,
-        corpora: (['text', 'binary', 'vm-pages'] as CorpusName[]).map((name) => ({ name, data: corpus(name, kindBytes, 51) })),
-        levels: levels.filter((level) => level === 1 || level === 6),
-        chunks: [chunks.includes(65536) ? 65536 : chunks[0]],
-        repetitions,
-        seconds,
-        progress: progress.update,
-      });
-      progress.done();
-      const markdown = markdownReport(report);
-      if (flags.out !== undefined) {
-        mkdirSync(flags.out, { recursive: true });
-        writeFileSync(join(flags.out, 'report.md'), markdown);
-        writeFileSync(join(flags.out, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
+      const suites = list<Suite>('suites', flags.suites, [...SUITES], (item) => (SUITES.includes(item as Suite) ? (item as Suite) : undefined));
+      const main = mixedCorpus(mainBytes);
+      if (suites.includes('engines')) {
+        report.engines = await runGrid({
+          contenders: chosen,
+          corpora: [{ name: 'mixed', data: main }, ...(flags.file ?? []).map((path) => ({ name: basename(path), data: new Uint8Array(readFileSync(path)) }))],
+          levels,
+          chunks,
+          repetitions,
+          seconds,
+          progress: progress.update,
+        });
       }
+      if (suites.includes('copy')) {
+        report.copy = await runCopySuite({
+          machine,
+          data: main,
+          chunks,
+          repetitions,
+          seconds,
+          acceleratorGBps: positive('accelerator-gbps', flags.acceleratorGbps, DEFAULT_ACCELERATOR_GBPS),
+          progress: progress.update,
+        });
+      }
+      if (suites.includes('corpora')) {
+        const kindBytes = Math.max(1, Math.floor(mainBytes / 4));
+        report.corpora = await runGrid({
+          contenders: chosen,
+          corpora: (['text', 'binary', 'vm-pages'] as CorpusName[]).map((name) => ({ name, data: corpus(name, kindBytes, 51) })),
+          levels: levels.filter((level) => level === 1 || level === 6),
+          chunks: [chunks.includes(65536) ? 65536 : chunks[0]],
+          repetitions,
+          seconds,
+          progress: progress.update,
+        });
+      }
+      progress.done();
+      if (flags.out !== undefined) {
+        mkdirSync(join(flags.out, 'charts'), { recursive: true });
+        report.charts = [];
+        if (report.engines) {
+          const chunk = report.engines.chunks.includes(65536) ? 65536 : report.engines.chunks[0];
+          writeFileSync(join(flags.out, 'charts', 'throughput-ratio.svg'), await throughputRatioChart(report.engines, chunk));
+          report.charts.push({ title: 'Compression throughput against compressed size', file: 'charts/throughput-ratio.svg' });
+        }
+        if (report.copy) {
+          writeFileSync(join(flags.out, 'charts', 'copy-share.svg'), await copyShareChart(report.copy));
+          report.charts.push({ title: "The copy's share of deflate time against chunk size", file: 'charts/copy-share.svg' });
+        }
+        writeFileSync(join(flags.out, 'BENCHMARKS.md'), markdownReport(report));
+        writeFileSync(join(flags.out, 'benchmarks.json'), `${JSON.stringify(report, null, 2)}\n`);
+      }
+      const markdown = markdownReport(report);
       process.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : markdown);
     });
 }
