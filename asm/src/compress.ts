@@ -90,6 +90,8 @@ const QUEUE_COPY: usize = 8192; // 800 bytes
 const TABLE_BUILD_WORK: usize = 12288; // 2 KiB
 const GAP_LOG: usize = 16384; // GAP_LOG_SIZE records of 8 bytes (64 KiB)
 const GAP_LOG_SIZE: u32 = 8192;
+/** Where the undo ring (4 records of 16 bytes) lives inside the CACHE_TAG area. */
+const UNDO_RING_OFFSET: usize = 64;
 
 // ---- per-instance matcher cache (module globals are private to each instance) ----------------------
 
@@ -192,26 +194,19 @@ function windowMatchesHistory(pb: usize, historyAddress: usize, historyLength: u
 // Results of encodeSpan besides the consumed count.
 let spanStoppedForOutput: bool = false;
 
-// Gap log: ranges of positions this call did not enter into the index (a ring of [start, end) pairs in
-// TABLE_WORK). completeIndex enters those within the last 32 KiB at the end of the call. When the ring
-// would overwrite a range that may still be needed, the whole last 32 KiB is scanned instead.
+// Gap log: ranges [start, end) of positions this call did not enter into the index, as a ring of u64
+// records (start in the low word) in TABLE_WORK. fillGaps enters those within the last 32 KiB at the
+// end of the call; if the ring lost a range that may still be needed, the whole last 32 KiB is scanned.
 let gapCount: u32 = 0;
-let gapOverflow: bool = false;
+
+// @ts-ignore: decorator
+@inline function logGap(log: usize, index: u32, start: u32, end: u32): void {
+  store<u64>(log + (<usize>(index & (GAP_LOG_SIZE - 1)) << 3), (<u64>end << 32) | <u64>start);
+}
 
 function recordGap(start: u32, end: u32): void {
   if (start >= end) return;
-  const log = scratch() + TABLE_WORK_OFFSET + GAP_LOG;
-  if (gapCount > 0) {
-    const previous = log + (<usize>((gapCount - 1) & (GAP_LOG_SIZE - 1)) << 3);
-    if (load<u32>(previous, 4) == start) {
-      store<u32>(previous, end, 4);
-      return;
-    }
-  }
-  const record = log + (<usize>(gapCount & (GAP_LOG_SIZE - 1)) << 3);
-  if (gapCount >= GAP_LOG_SIZE && load<u32>(record, 4) + HISTORY_SIZE > start) gapOverflow = true;
-  store<u32>(record, start);
-  store<u32>(record, end, 4);
+  logGap(scratch() + TABLE_WORK_OFFSET + GAP_LOG, gapCount, start, end);
   gapCount++;
 }
 
@@ -250,7 +245,7 @@ function recordGap(start: u32, end: u32): void {
  * four bytes lie in the match are pushed too (all of them for short matches, the last INDEX_LAST for
  * long ones); the positions left out are logged (recordGap). When the call stops early, symbol-start
  * pushes that used bytes beyond the last consumed one are taken back (the three newest pushes are
- * remembered). fillGaps() enters the logged positions of the last 32 KiB at the end of the call, so at every
+ * remembered in a small ring). fillGaps() enters the logged positions of the last 32 KiB at the end of the call, so at every
  * call boundary each bucket holds the newest positions of its hash among all history positions: a
  * function of the history bytes alone, exactly what rebuildMatcher produces from a copied history.
  */
@@ -267,10 +262,11 @@ function encodeSpan(input: usize, spanStart: u32, spanLength: u32, windowLow: u3
   const outEnd = writerEnd;
   let stopped = false;
   let p = spanStart;
-  // The three newest symbol-start pushes (position, bucket, previous contents), newest in `A`.
-  let undoPositionA: u32 = 0, undoBucketA: usize = 0, undoValueA: u64 = 0;
-  let undoPositionB: u32 = 0, undoBucketB: usize = 0, undoValueB: u64 = 0;
-  let undoPositionC: u32 = 0, undoBucketC: usize = 0, undoValueC: u64 = 0;
+  const gapLog = scratch() + TABLE_WORK_OFFSET + GAP_LOG;
+  let gaps = gapCount;
+  // Ring of the newest symbol-start pushes: 4 records of (position, bucket, previous contents).
+  const undo = scratch() + CACHE_TAG_OFFSET + UNDO_RING_OFFSET;
+  let undoCount: u32 = 0;
 
   while (p < end) {
     let bits: u64;
@@ -282,9 +278,11 @@ function encodeSpan(input: usize, spanStart: u32, spanLength: u32, windowLow: u3
       const bucket = head + (<usize>hashOf(current) << 3);
       const previous = load<u64>(bucket);
       store<u64>(bucket, (previous << 32) | <u64>p);
-      undoPositionC = undoPositionB; undoBucketC = undoBucketB; undoValueC = undoValueB;
-      undoPositionB = undoPositionA; undoBucketB = undoBucketA; undoValueB = undoValueA;
-      undoPositionA = p; undoBucketA = bucket; undoValueA = previous;
+      const record = undo + (<usize>(undoCount & 3) << 4);
+      store<u32>(record, p);
+      store<u32>(record, <u32>bucket, 4);
+      store<u64>(record, previous, 8);
+      undoCount++;
 
       const low = p - MAX_DISTANCE > windowLow ? p - MAX_DISTANCE : windowLow;
       const available = end - p;
@@ -317,14 +315,17 @@ function encodeSpan(input: usize, spanStart: u32, spanLength: u32, windowLow: u3
           ((<u64>(distanceEntry & 0xffffff) | (<u64>(distance - (distanceInfo & 0xffff)) << <u64>distanceCodeBits)) << <u64>lengthBits);
         count = lengthBits + distanceCodeBits + (distanceInfo >> 16);
         step = bestLength;
-        // Positions inside the match whose four bytes are in the match; the others are logged.
+        // Positions inside the match whose four bytes are in the match (all of them, or the last
+        // INDEX_LAST); the log gets the range that holds the rest.
         const last = p + bestLength - 4;
         let q = p + 1;
         if (bestLength > INDEX_ALL_BELOW) {
           q = last + 1 - INDEX_LAST;
-          recordGap(p + 1, q);
+          logGap(gapLog, gaps, p + 1, p + bestLength);
+        } else {
+          logGap(gapLog, gaps, last + 1, p + bestLength);
         }
-        recordGap(last + 1, p + bestLength);
+        gaps++;
         while (q <= last) {
           bucketPush(head + (<usize>hashOf(load<u32>(input + <usize>(q - spanStart))) << 3), q);
           q++;
@@ -362,17 +363,18 @@ function encodeSpan(input: usize, spanStart: u32, spanLength: u32, windowLow: u3
     }
   }
   writerSync(acc, n, out);
+  gapCount = gaps;
   // The positions of the last three bytes of the span were not searched (nor pushed).
   recordGap(end - 3 > spanStart ? end - 3 : spanStart, p);
 
   // Take back symbol-start pushes built from bytes this call did not consume, newest first. (Such a
   // symbol is a literal, so nothing was pushed after it except later symbol starts, undone first.
   // At most the last three symbols qualify: their positions are within 3 bytes of the end.)
-  if (stopped && undoBucketA != 0 && undoPositionA + 4 > p) {
-    store<u64>(undoBucketA, undoValueA);
-    if (undoBucketB != 0 && undoPositionB + 4 > p) {
-      store<u64>(undoBucketB, undoValueB);
-      if (undoBucketC != 0 && undoPositionC + 4 > p) store<u64>(undoBucketC, undoValueC);
+  if (stopped) {
+    for (let taken: u32 = 0; taken < 3 && taken < undoCount; taken++) {
+      const record = undo + (<usize>((undoCount - 1 - taken) & 3) << 4);
+      if (load<u32>(record) + 4 <= p) break;
+      store<u64>(<usize>load<u32>(record, 4), load<u64>(record, 8));
     }
   }
   spanStoppedForOutput = stopped;
@@ -399,14 +401,18 @@ function completeIndex(from: u32, to: u32): void {
   }
 }
 
-/** Enter the logged gaps that lie in [low, high) (or, after an overflow, all of [low, high)). */
+/** Enter the logged gaps that lie in [low, high) (or, if the log lost some, all of [low, high)). */
 function fillGaps(low: u32, high: u32): void {
-  if (gapOverflow) {
-    completeIndex(low, high);
-    return;
-  }
   const log = scratch() + TABLE_WORK_OFFSET + GAP_LOG;
-  const first = gapCount > GAP_LOG_SIZE ? gapCount - GAP_LOG_SIZE : 0;
+  let first: u32 = 0;
+  if (gapCount > GAP_LOG_SIZE) {
+    first = gapCount - GAP_LOG_SIZE;
+    // Ranges before the oldest kept one are lost; they matter if that one starts inside [low, high).
+    if (load<u32>(log + (<usize>(first & (GAP_LOG_SIZE - 1)) << 3)) > low) {
+      completeIndex(low, high);
+      return;
+    }
+  }
   for (let i = first; i < gapCount; i++) {
     const record = log + (<usize>(i & (GAP_LOG_SIZE - 1)) << 3);
     let start = load<u32>(record);
@@ -549,7 +555,6 @@ export function compress(gr0: u32, pb: usize, regs: usize): i32 {
     matcherCurrent = true;
     const windowLow = windowBase + windowLength - historyLength;
     gapCount = 0;
-    gapOverflow = false;
     // The last three history positions could not be indexed before their successors were known.
     const historyEnd = windowBase + windowLength;
     recordGap(historyEnd - (historyLength < 3 ? historyLength : 3), historyEnd);

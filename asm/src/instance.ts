@@ -11,7 +11,7 @@
 //   CRC_TABLES    16 KiB   CRC-32 slicing-by-16 tables (checksum.ts)
 //   FIXED_CODES    4 KiB   encoder tables of the fixed Huffman code and the distance-code map
 //   BLOCK_CODES    4 KiB   encoder tables of the block being compressed (fixed or from the CDHT)
-//   CACHE_TAG    256 B     u32 generation seed (CMPR cache tags continue from it across re-instantiation)
+//   CACHE_TAG    256 B     u32 generation seed (CMPR cache tags continue from it), CMPR undo ring
 //   HASH_HEAD    512 KiB   CMPR match finder: the 2 newest positions for each of 65536 hash values
 //   WINDOW       132 KiB   linear copy of the history followed by the input being compressed (+ slack)
 //   TABLE_WORK    96 KiB   GDHT sampler hash tables, symbol frequencies and code-length work space
@@ -24,7 +24,7 @@ export const ACCESS_MULTIPLE: i32 = 1;
 export const EXPAND_SCRATCH_SIZE: usize = 65536;
 export const FIXED_CODES_SIZE: usize = 4096;
 export const BLOCK_CODES_SIZE: usize = 4096;
-export const CACHE_TAG_SIZE: usize = 256; // u32 generation seed at +0; the rest is reserved
+export const CACHE_TAG_SIZE: usize = 256; // u32 generation seed at +0, CMPR undo ring at +64
 export const HASH_BITS: u32 = 16;
 export const BUCKET_WAYS: u32 = 2;
 export const HASH_HEAD_SIZE: usize = (<usize>1 << HASH_BITS) * 8;
