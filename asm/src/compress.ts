@@ -249,7 +249,9 @@ function recordGap(start: u32, end: u32): void {
  * call boundary each bucket holds the newest positions of its hash among all history positions: a
  * function of the history bytes alone, exactly what rebuildMatcher produces from a copied history.
  */
-function encodeSpan(input: usize, spanStart: u32, spanLength: u32, windowLow: u32, codes: usize): u32 {
+function encodeSpan(
+  input: usize, spanStart: u32, spanLength: u32, windowLow: u32, codes: usize, indexAllFrom: u32,
+): u32 {
   const head = scratch() + HASH_HEAD_OFFSET;
   const window = scratch() + WINDOW_OFFSET;
   const distanceMap = scratch() + FIXED_CODES_OFFSET + DISTANCE_MAP_OFFSET;
@@ -267,6 +269,9 @@ function encodeSpan(input: usize, spanStart: u32, spanLength: u32, windowLow: u3
   // Ring of the newest symbol-start pushes: 4 records of (position, bucket, previous contents).
   const undo = scratch() + CACHE_TAG_OFFSET + UNDO_RING_OFFSET;
   let undoCount: u32 = 0;
+  // The last three positions of the previous match: pushed once their four bytes are consumed.
+  let lateFrom: u32 = spanStart;
+  let lateTo: u32 = spanStart;
 
   while (p < end) {
     let bits: u64;
@@ -315,17 +320,21 @@ function encodeSpan(input: usize, spanStart: u32, spanLength: u32, windowLow: u3
           ((<u64>(distanceEntry & 0xffffff) | (<u64>(distance - (distanceInfo & 0xffff)) << <u64>distanceCodeBits)) << <u64>lengthBits);
         count = lengthBits + distanceCodeBits + (distanceInfo >> 16);
         step = bestLength;
-        // Positions inside the match whose four bytes are in the match (all of them, or the last
-        // INDEX_LAST); the log gets the range that holds the rest.
+        // Positions inside the match whose four bytes are in the match. In the last 32 KiB of the
+        // call all of them are pushed, and the last three (whose bytes reach past the match) become
+        // `late`. Before that only short matches are fully pushed (long ones: the last INDEX_LAST)
+        // and the rest is logged as a gap, which fillGaps ignores unless the call stops early.
         const last = p + bestLength - 4;
         let q = p + 1;
-        if (bestLength > INDEX_ALL_BELOW) {
-          q = last + 1 - INDEX_LAST;
-          logGap(gapLog, gaps, p + 1, p + bestLength);
-        } else {
-          logGap(gapLog, gaps, last + 1, p + bestLength);
+        if (p < indexAllFrom) {
+          if (bestLength > INDEX_ALL_BELOW) {
+            q = last + 1 - INDEX_LAST;
+            logGap(gapLog, gaps, p + 1, p + bestLength);
+          } else {
+            logGap(gapLog, gaps, last + 1, p + bestLength);
+          }
+          gaps++;
         }
-        gaps++;
         while (q <= last) {
           bucketPush(head + (<usize>hashOf(load<u32>(input + <usize>(q - spanStart))) << 3), q);
           q++;
@@ -341,7 +350,17 @@ function encodeSpan(input: usize, spanStart: u32, spanLength: u32, windowLow: u3
       count = entry >> 24;
     }
 
+    const symbolStart = p;
     p += step;
+    // Late positions whose four bytes are now consumed (the previous match's last three).
+    while (lateFrom < lateTo && lateFrom + 4 <= p) {
+      insertNewest(head + (<usize>hashOf(load<u32>(input + <usize>(lateFrom - spanStart))) << 3), lateFrom);
+      lateFrom++;
+    }
+    if (step >= MIN_MATCH_FOUND && symbolStart >= indexAllFrom) {
+      lateFrom = p - 3;
+      lateTo = p;
+    }
     if (<usize>(outEnd - out) >= FAST_MARGIN) {
       acc |= bits << <u64>n;
       n += count;
@@ -364,7 +383,8 @@ function encodeSpan(input: usize, spanStart: u32, spanLength: u32, windowLow: u3
   }
   writerSync(acc, n, out);
   gapCount = gaps;
-  // The positions of the last three bytes of the span were not searched (nor pushed).
+  // Late positions still waiting, and the last three bytes of the span (never searched).
+  recordGap(lateFrom, lateTo);
   recordGap(end - 3 > spanStart ? end - 3 : spanStart, p);
 
   // Take back symbol-start pushes built from bytes this call did not consume, newest first. (Such a
@@ -373,12 +393,47 @@ function encodeSpan(input: usize, spanStart: u32, spanLength: u32, windowLow: u3
   if (stopped) {
     for (let taken: u32 = 0; taken < 3 && taken < undoCount; taken++) {
       const record = undo + (<usize>((undoCount - 1 - taken) & 3) << 4);
-      if (load<u32>(record) + 4 <= p) break;
-      store<u64>(<usize>load<u32>(record, 4), load<u64>(record, 8));
+      const position = load<u32>(record);
+      if (position + 4 <= p) break;
+      takeBack(<usize>load<u32>(record, 4), position, load<u64>(record, 8));
     }
   }
   spanStoppedForOutput = stopped;
   return p - spanStart;
+}
+
+/** Enter `q` into `bucket` unless it is there, keeping the two newest positions, newest first. */
+// @ts-ignore: decorator
+@inline function insertNewest(bucket: usize, q: u32): void {
+  const entries = load<u64>(bucket);
+  const newest = <u32>entries;
+  if (q > newest) {
+    store<u64>(bucket, (entries << 32) | <u64>q);
+  } else if (q != newest && q > <u32>(entries >> 32)) {
+    store<u64>(bucket, (<u64>q << 32) | <u64>newest);
+  }
+}
+
+/**
+ * Undo the push of `position` into `bucket`, whose contents before that push were `before`: the
+ * bucket becomes the two newest of its other entries and the ones `before` held. (Positions entered
+ * after the push with insertNewest survive; no later push can be newer than an undone one.)
+ */
+function takeBack(bucket: usize, position: u32, before: u64): void {
+  const now = load<u64>(bucket);
+  let first: u32 = 0;
+  let second: u32 = 0;
+  for (let i = 0; i < 4; i++) {
+    const v = i == 0 ? <u32>now : i == 1 ? <u32>(now >> 32) : i == 2 ? <u32>before : <u32>(before >> 32);
+    if (v == position || v == first || v == second) continue;
+    if (v > first) {
+      second = first;
+      first = v;
+    } else if (v > second) {
+      second = v;
+    }
+  }
+  store<u64>(bucket, (<u64>second << 32) | <u64>first);
 }
 
 /**
@@ -390,14 +445,7 @@ function completeIndex(from: u32, to: u32): void {
   const window = scratch() + WINDOW_OFFSET;
   const base = windowBase;
   for (let q = from; q < to; q++) {
-    const bucket = head + (<usize>hashOf(load<u32>(window + <usize>(q - base))) << 3);
-    const entries = load<u64>(bucket);
-    const newest = <u32>entries;
-    if (q > newest) {
-      store<u64>(bucket, (entries << 32) | <u64>q);
-    } else if (q != newest && q > <u32>(entries >> 32)) {
-      store<u64>(bucket, (<u64>q << 32) | <u64>newest);
-    }
+    insertNewest(head + (<usize>hashOf(load<u32>(window + <usize>(q - base))) << 3), q);
   }
 }
 
@@ -557,6 +605,8 @@ export function compress(gr0: u32, pb: usize, regs: usize): i32 {
     gapCount = 0;
     // The last three history positions could not be indexed before their successors were known.
     const historyEnd = windowBase + windowLength;
+    const callEnd = historyEnd + remaining;
+    const indexAllFrom = callEnd > HISTORY_SIZE ? callEnd - HISTORY_SIZE : 0;
     recordGap(historyEnd - (historyLength < 3 ? historyLength : 3), historyEnd);
     const multiple = accessModel() == ACCESS_MULTIPLE;
     let budget = cpuAmount();
@@ -578,7 +628,7 @@ export function compress(gr0: u32, pb: usize, regs: usize): i32 {
         memory.copy(window + <usize>windowLength, input, spanLength);
         source = window + <usize>windowLength;
       }
-      const consumed = encodeSpan(source, spanStart, spanLength, windowLow, codes);
+      const consumed = encodeSpan(source, spanStart, spanLength, windowLow, codes, indexAllFrom);
       assert(consumed <= spanLength && (consumed == spanLength || spanStoppedForOutput));
       if (consumed > 0) {
         checkValue = adler ? adler32Fast(checkValue, source, consumed) : crc32Update(checkValue, source, consumed);
