@@ -356,6 +356,42 @@ describe('copied parameter block and history', () => {
     }
   });
 
+  it('a matcher rebuilt before every call gives byte-identical output (index depends on history only)', () => {
+    const data = concat(textLike(150_000, 51), binaryLike(60_000, 52), textLike(90_000, 53));
+    for (const [model, cpu, outChunk] of [[0, 0, 100_000], [1, 0, 777], [0, 5000, 3000], [1, 20_000, 1 << 20]] as const) {
+      const steady = loadEmulator({ model, cpuAmount: cpu });
+      const evicted = loadEmulator({ model, cpuAmount: cpu });
+      // After every call of `evicted`, a call on another stream takes over its matcher cache.
+      const otherPb = evicted.paramBlock();
+      const other = new ParamBlock(evicted, otherPb);
+      const otherIn = evicted.put(randomBytes(64, 1));
+      const otherOut = evicted.alloc(1024);
+      const otherHist = evicted.historyBuffer();
+      let evictions = 0;
+      const evict = () => {
+        other.nt = true;
+        other.bcf = false;
+        evicted.call(FC_CMPR, true, otherPb, { r1: otherOut, r1len: 1024, r2: otherIn, r2len: 64, r3: otherHist });
+        evictions++;
+      };
+      const options = { firstFixedBlock: 2000, outChunk, blockSize: 100_000 };
+      const a = new DfltccDeflater(steady, options);
+      const b = new DfltccDeflater(evicted, { ...options, afterCall: evict });
+      let x = 99;
+      for (let at = 0; at < data.length; ) {
+        x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+        const n = Math.min(data.length - at, 1 + (x % 40_000));
+        const flush = at + n === data.length ? 'finish' : x % 7 === 0 ? 'sync' : 'none';
+        a.push(data.subarray(at, at + n), flush);
+        b.push(data.subarray(at, at + n), flush);
+        at += n;
+      }
+      expect(evictions).toBeGreaterThan(10);
+      expectSame(b.output(), a.output());
+      expectSame(inflate(a.output()), data);
+    }
+  });
+
   it('a copy continues identically in another emulator instance', () => {
     const emuA = loadEmulator();
     const emuB = loadEmulator();
