@@ -53,24 +53,24 @@ export function writerPut(bits: u64, count: u32): void {
     queuePut(bits, count);
     return;
   }
-  let acc = writerAccumulator | (bits << <u64>writerBitCount);
+  let pending = writerAccumulator | (bits << <u64>writerBitCount);
   let n = writerBitCount + count;
   let out = writerOut;
   const end = writerEnd;
   while (n >= 8 && out < end) {
-    store<u8>(out, <u8>acc);
+    store<u8>(out, <u8>pending);
     out++;
-    acc >>= 8;
+    pending >>= 8;
     n -= 8;
   }
   writerOut = out;
   if (out == end && n > 0) {
     writerSpilled = true;
-    queuePut(acc, n);
-    acc = 0;
+    queuePut(pending, n);
+    pending = 0;
     n = 0;
   }
-  writerAccumulator = acc;
+  writerAccumulator = pending;
   writerBitCount = n;
 }
 

@@ -258,7 +258,7 @@ function encodeSpan(
   const end = spanStart + spanLength;
   const base = windowBase;
 
-  let acc = writerAccumulator;
+  let pending = writerAccumulator;
   let n = writerBitCount;
   let out = writerOut;
   const outEnd = writerEnd;
@@ -310,8 +310,8 @@ function encodeSpan(
       if (bestLength >= MIN_MATCH_FOUND) {
         const distance = p - bestCandidate;
         const lengthEntry = load<u32>(codes + LENGTH_ENTRIES + (<usize>bestLength << 2));
-        const dm1 = distance - 1;
-        const symbol = <usize>(dm1 < 256 ? load<u8>(distanceMap + <usize>dm1) : load<u8>(distanceMap + 256 + <usize>(dm1 >> 7)));
+        const distanceLess1 = distance - 1;
+        const symbol = <usize>(distanceLess1 < 256 ? load<u8>(distanceMap + <usize>distanceLess1) : load<u8>(distanceMap + 256 + <usize>(distanceLess1 >> 7)));
         const distanceEntry = load<u32>(codes + DISTANCE_ENTRIES + (symbol << 2));
         const distanceInfo = load<u32>(codes + DISTANCE_INFO + (symbol << 2));
         const lengthBits = lengthEntry >> 24;
@@ -362,17 +362,17 @@ function encodeSpan(
       lateTo = p;
     }
     if (<usize>(outEnd - out) >= FAST_MARGIN) {
-      acc |= bits << <u64>n;
+      pending |= bits << <u64>n;
       n += count;
-      store<u64>(out, acc);
+      store<u64>(out, pending);
       const whole = n >> 3;
       out += <usize>whole;
-      acc >>= <u64>(whole << 3);
+      pending >>= <u64>(whole << 3);
       n &= 7;
     } else {
-      writerSync(acc, n, out);
+      writerSync(pending, n, out);
       writerPut(bits, count);
-      acc = writerAccumulator;
+      pending = writerAccumulator;
       n = writerBitCount;
       out = writerOut;
       if (writerFull()) {
@@ -381,7 +381,7 @@ function encodeSpan(
       }
     }
   }
-  writerSync(acc, n, out);
+  writerSync(pending, n, out);
   gapCount = gaps;
   // Late positions still waiting, and the last three bytes of the span (never searched).
   recordGap(lateFrom, lateTo);

@@ -34,9 +34,9 @@ export function buildDistanceMap(map: usize): void {
   for (let s: u32 = 0; s < DISTANCE_SYMBOLS; s++) {
     const first = distanceBase(s) - 1;
     const last = first + (<u32>1 << distanceExtra(s));
-    for (let dm1 = first; dm1 < last; dm1++) {
-      if (dm1 < 256) store<u8>(map + dm1, <u8>s);
-      else store<u8>(map + 256 + (dm1 >> 7), <u8>s);
+    for (let distanceLess1 = first; distanceLess1 < last; distanceLess1++) {
+      if (distanceLess1 < 256) store<u8>(map + distanceLess1, <u8>s);
+      else store<u8>(map + 256 + (distanceLess1 >> 7), <u8>s);
     }
   }
 }

@@ -45,14 +45,14 @@ const SAMPLER_PREV: usize = 32768; // u16[32768]
 /** Count the symbols a greedy parse of the sample would produce. */
 function countSymbols(sample: usize, length: u32, literalCounts: usize, distanceCounts: usize): void {
   const head = scratch() + TABLE_WORK_OFFSET + SAMPLER_HEAD;
-  const prev = scratch() + TABLE_WORK_OFFSET + SAMPLER_PREV;
+  const previous = scratch() + TABLE_WORK_OFFSET + SAMPLER_PREV;
   memory.fill(head, 0, (<usize>1 << SAMPLER_HASH_BITS) << 1);
   let p: u32 = 0;
   while (p + 4 <= length) {
     const current = load<u32>(sample + p);
     const h = <usize>((current * 0x9e3779b1) >> (32 - SAMPLER_HASH_BITS)) << 1;
     let candidate = <u32>load<u16>(head + h); // position + 1, 0 = none
-    store<u16>(prev + (<usize>p << 1), <u16>candidate);
+    store<u16>(previous + (<usize>p << 1), <u16>candidate);
     store<u16>(head + h, <u16>(p + 1));
     const available = length - p;
     const maxLength = available < MAX_MATCH ? available : MAX_MATCH;
@@ -67,7 +67,7 @@ function countSymbols(sample: usize, length: u32, literalCounts: usize, distance
         if (k > best) { best = k; bestDistance = p - c; }
       }
       chain--;
-      candidate = <u32>load<u16>(prev + (<usize>c << 1));
+      candidate = <u32>load<u16>(previous + (<usize>c << 1));
     }
     if (best >= SAMPLER_MIN_MATCH) {
       bump(literalCounts, FIRST_LENGTH_SYMBOL + lengthIndexOf(best));
@@ -76,9 +76,9 @@ function countSymbols(sample: usize, length: u32, literalCounts: usize, distance
       p++;
       while (p < stop) {
         if (p + 4 <= length) {
-          const hq = <usize>((load<u32>(sample + p) * 0x9e3779b1) >> (32 - SAMPLER_HASH_BITS)) << 1;
-          store<u16>(prev + (<usize>p << 1), load<u16>(head + hq));
-          store<u16>(head + hq, <u16>(p + 1));
+          const slot = <usize>((load<u32>(sample + p) * 0x9e3779b1) >> (32 - SAMPLER_HASH_BITS)) << 1;
+          store<u16>(previous + (<usize>p << 1), load<u16>(head + slot));
+          store<u16>(head + slot, <u16>(p + 1));
         }
         p++;
       }

@@ -62,15 +62,15 @@ export function historyAppendByte(pb: usize, hist: usize, value: u8): void {
   return load<u8>(hist + ((getHO(pb) + getHL(pb) - distance) & HISTORY_MASK));
 }
 
-/** Copy the last `count` (<= HL) history bytes, oldest first, into the linear buffer `dst`. */
-export function historyCopyOut(pb: usize, hist: usize, dst: usize, count: u32): void {
+/** Copy the last `count` (<= HL) history bytes, oldest first, into the linear buffer `destination`. */
+export function historyCopyOut(pb: usize, hist: usize, destination: usize, count: u32): void {
   if (count == 0) return;
   const start = (getHO(pb) + getHL(pb) - count) & HISTORY_MASK;
   const first = HISTORY_SIZE - start;
   if (count <= first) {
-    memory.copy(dst, hist + start, count);
+    memory.copy(destination, hist + start, count);
   } else {
-    memory.copy(dst, hist + start, first);
-    memory.copy(dst + first, hist, count - first);
+    memory.copy(destination, hist + start, first);
+    memory.copy(destination + first, hist, count - first);
   }
 }

@@ -72,14 +72,14 @@ export function buildCodeLengths(frequencies: usize, count: u32, maxBits: u32, l
     let weight: u64 = 0;
     for (let pick = 0; pick < 2; pick++) {
       const leafWeight = leaf < used ? load<u64>(keys + (<usize>leaf << 3)) >> 16 : <u64>-1;
-      const nodeW = node < made ? <u64>load<u32>(nodeWeight + (<usize>node << 2)) : <u64>-1;
-      if (leaf < used && leafWeight <= nodeW) {
+      const nodeWeightNext = node < made ? <u64>load<u32>(nodeWeight + (<usize>node << 2)) : <u64>-1;
+      if (leaf < used && leafWeight <= nodeWeightNext) {
         store<u16>(leafParent + (<usize>leaf << 1), <u16>made);
         weight += leafWeight;
         leaf++;
       } else {
         store<u16>(nodeParent + (<usize>node << 1), <u16>made);
-        weight += nodeW;
+        weight += nodeWeightNext;
         node++;
       }
     }
