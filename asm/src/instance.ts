@@ -14,7 +14,7 @@
 //   CACHE_TAG    256 B     u32 generation seed (CMPR cache tags continue from it), CMPR undo ring
 //   HASH_HEAD    512 KiB   CMPR match finder: the 2 newest positions for each of 65536 hash values
 //   WINDOW       132 KiB   linear copy of the history followed by the input being compressed (+ slack)
-//   TABLE_WORK    96 KiB   GDHT sampler hash tables, symbol frequencies and code-length work space
+//   TABLE_WORK    96 KiB   GDHT sampler and code construction; CMPR CDHT parsing, queue copy, gap log
 
 import { CHECKSUM_TABLES_SIZE, initChecksumTables } from "./checksum";
 
