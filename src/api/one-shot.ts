@@ -66,7 +66,9 @@ function runSync(core: Core, data: InputData, info: boolean | undefined): Buffer
   const chunks = collect(core);
   try {
     const input = inputBytes(data);
-    if ('params' in core && input.length <= WHOLE_INPUT_LIMIT && core.options.finishFlush === constants.Z_FINISH) {
+    // The dfltcc engine is fed as a streaming zlib caller feeds it (its first, fixed-Huffman block then holds
+    // one piece, and dynamic blocks follow): one Z_FINISH call would make the whole input one fixed block.
+    if ('params' in core && core.engine.name === 'zlib' && input.length <= WHOLE_INPUT_LIMIT && core.options.finishFlush === constants.Z_FINISH) {
       chunks.push(core.compressWhole(input));
     } else {
       pushSlice(core, input, true);

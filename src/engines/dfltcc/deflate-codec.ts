@@ -180,7 +180,6 @@ export class DfltccDeflateCodec implements DeflateCodec {
       this.software = undefined;
       this.block!.hl = 0;
       this.block!.bcf = false;
-      this.blockThreshold = this.totalIn; // the next block is dynamic
     } else {
       this.software = this.createSoftware();
     }
@@ -259,28 +258,31 @@ export class DfltccDeflateCodec implements DeflateCodec {
       if (length === 0 && !block.cf) return { consumed, done: true };
       // CMPR is never issued with an empty first operand.
       if (output.room === 0) return { consumed, done: false };
-      // Mid-stream: close a big enough block and start a new dynamic one when enough input is there to sample.
-      if (block.bcf && !block.cf && flush === constants.Z_NO_FLUSH && this.totalIn > this.blockThreshold && length >= settings.dhtMinSampleSize) {
-        this.closeBlock();
-        if (!this.drainPending(output)) return { consumed, done: false };
-        continue;
-      }
       let masked = length;
-      if (!block.bcf && length > 0) {
-        const fixed = this.strategy === constants.Z_FIXED || (this.totalIn === 0 && settings.firstFhtBlockSize > 0);
-        if (fixed) {
-          block.htt = false;
-          this.blockThreshold = this.strategy === constants.Z_FIXED ? Infinity : settings.firstFhtBlockSize;
+      // An open non-final block that has taken more than a block's worth of input, with enough new input to
+      // sample, is closed so that a new dynamic block can adapt to the data (the first block closes after
+      // DFLTCC_FIRST_FHT_BLOCK_SIZE). If the machine still holds output, drain it first: mask all input.
+      if (block.bcf && flush === constants.Z_NO_FLUSH && this.totalIn > this.blockThreshold && length >= settings.dhtMinSampleSize) {
+        if (block.cf) {
+          masked = 0;
         } else {
-          this.blockThreshold = this.totalIn + settings.blockSize;
-          this.instance!.generateTable(block.address, input, Math.min(length, settings.blockSize));
+          this.closeBlock();
+          if (!this.drainPending(output)) return { consumed, done: false };
+          continue;
+        }
+      }
+      // More than a block of input without a flush: pass one block's worth, so the next call starts a new block.
+      if (flush === constants.Z_NO_FLUSH && masked > settings.blockSize) masked = settings.blockSize;
+      if (!block.bcf && masked > 0) {
+        // Opening a block: fixed Huffman for the very first one (and for Z_FIXED), else a table from GDHT.
+        if (this.strategy === constants.Z_FIXED || (this.totalIn === 0 && settings.firstFhtBlockSize > 0)) {
+          block.htt = false;
+        } else {
+          this.instance!.generateTable(block.address, input, masked);
           block.htt = true;
         }
-        // Each call covers at most one block: input past the block's size waits for the next.
-        masked = Math.min(length, settings.blockSize);
-        block.bhf = flush === constants.Z_FINISH && masked === length;
-      } else if (block.htt && this.blockThreshold > this.totalIn) {
-        masked = Math.min(length, this.blockThreshold - this.totalIn);
+        // Z_FINISH passes all the input, so the block opened now is the last one.
+        if (flush === constants.Z_FINISH) block.bhf = true;
       }
       // The partial byte travels through SBB; the check value through CV; NT=0 honours history and CV.
       this.machine.setU8(output.address, this.pending.bits);
@@ -307,12 +309,13 @@ export class DfltccDeflateCodec implements DeflateCodec {
     }
   }
 
-  /** Close the open block: the end-of-block symbol from EOBS/EOBL, written in software. */
+  /** Close the open block: the end-of-block symbol from EOBS/EOBL, written in software. The next block may take a block's worth. */
   private closeBlock(): void {
     const block = this.block!;
     const { bits, length } = block.endOfBlock();
     this.pending.putBits(bits, length);
     block.bcf = false;
+    this.blockThreshold = this.totalIn + this.settings.blockSize;
   }
 
   /** What zlib's deflate() adds for a flush once the accelerator has consumed the input. */
@@ -379,7 +382,7 @@ export class DfltccDeflateCodec implements DeflateCodec {
 
   private resetBlock(): void {
     this.block!.reset(this.settings.ribm);
-    this.blockThreshold = 0;
+    this.blockThreshold = this.settings.firstFhtBlockSize;
   }
 
   private assertOpen(): void {
