@@ -31,7 +31,18 @@ export async function answerWrite(
   options: AnswerOptions,
 ): Promise<FastifyReply> {
   const session = write.session;
+  const route = request.routeOptions.url ?? 'unknown';
   let bodyDone = false;
+  let committed = false;
+  let serverFailed = false;
+  let finished = false;
+  reply.raw.once('finish', () => (finished = true));
+  reply.raw.once('close', () => {
+    // Closed before the whole answer was written, and not by us: the client went away.
+    if (finished || serverFailed) return;
+    context.metrics.aborted.inc({ route, phase: committed ? 'response' : 'body' });
+    request.log.info({ phase: committed ? 'response' : 'body', bytesSent: write.bytesSent }, 'client went away');
+  });
   const pumping = pumpBody(request.raw, write, options.limit).then(() => {
     bodyDone = true;
     return write.end(options.flush);
@@ -55,6 +66,7 @@ export async function answerWrite(
     throw error;
   }
   // Streaming: the status is committed with the first bytes; trailers carry the final counts.
+  committed = true;
   reply.headers(options.headers(undefined, session));
   reply.header('content-type', options.contentType);
   const trailerValues = write.completed.then((report) => options.trailers(report, session));
@@ -64,7 +76,9 @@ export async function answerWrite(
     reply.trailer(name, async () => (await trailerValues)[name]);
   }
   write.output.once('error', (error: Error) => {
-    context.metrics.aborted.inc({ route: request.routeOptions.url ?? 'unknown', phase: 'response' });
+    // Our failure after the answer started (bad data, an output cap): the connection is destroyed.
+    serverFailed = true;
+    context.metrics.aborted.inc({ route, phase: 'failed' });
     context.metrics.errors.inc({ code: (error as { code?: string }).code ?? 'ZACCEL_INTERNAL' });
     request.log.warn({ err: error }, 'response aborted after it started');
   });

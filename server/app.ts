@@ -10,7 +10,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import { packageRoot } from '../src/machine/modules.js';
 import { defaultConfig, validateConfig, type ServerConfig } from './config.js';
 import type { ServiceContext } from './context.js';
-import { errorBody, ServiceError, toHttpError } from './errors.js';
+import { ClientGoneError, errorBody, ServiceError, toHttpError } from './errors.js';
 import { ServiceMetrics } from './metrics.js';
 import { WorkerPool } from './pool.js';
 import { oneShotRoutes } from './routes/oneshot.js';
@@ -95,7 +95,8 @@ export async function buildServer(overrides: Partial<ServerConfig> = {}, options
   app.setErrorHandler(async (error, request, reply) => {
     const http = toHttpError(error);
     metrics.errors.inc({ code: http.code });
-    if (http.status >= 500) request.log.error({ err: error, code: http.code }, http.message);
+    if (error instanceof ClientGoneError) request.log.info({ code: http.code }, http.message);
+    else if (http.status >= 500) request.log.error({ err: error, code: http.code }, http.message);
     else request.log.info({ code: http.code, status: http.status }, http.message);
     return reply.code(http.status).headers(http.headers).send(errorBody(http.code, http.message));
   });

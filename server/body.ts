@@ -4,14 +4,8 @@
  * soon as the write failed, the body passed its limit, or the client left.
  */
 import type { Readable } from 'node:stream';
-import { ServiceError } from './errors.js';
+import { ClientGoneError, ServiceError } from './errors.js';
 import type { WriteCall } from './pool.js';
-
-/** The client closed the connection: there is nobody to answer. */
-export class ClientGoneError extends Error {
-  override readonly name = 'ClientGoneError';
-  readonly code = 'ECONNRESET';
-}
 
 export interface PumpResult {
   bytes: number;

@@ -59,6 +59,12 @@ export class ServiceError extends Error {
   }
 }
 
+/** The client closed the connection: there is nobody to answer. */
+export class ClientGoneError extends Error {
+  override readonly name = 'ClientGoneError';
+  readonly code = 'ECONNRESET';
+}
+
 export function isKnownCode(code: unknown): code is AnyErrorCode {
   return typeof code === 'string' && Object.hasOwn(statusByCode, code);
 }
@@ -75,7 +81,10 @@ export function toHttpError(error: unknown): HttpError {
   const value = error as { code?: unknown; message?: unknown; statusCode?: unknown; validation?: unknown };
   let code: AnyErrorCode;
   let message = typeof value?.message === 'string' ? value.message : String(error);
-  if (isKnownCode(value?.code)) {
+  if (value instanceof ClientGoneError) {
+    // Nobody will read this answer; it is classified for the logs and metrics.
+    code = 'ZACCEL_BAD_REQUEST';
+  } else if (isKnownCode(value?.code)) {
     code = value.code;
   } else if (value?.validation !== undefined) {
     // Schema validation of the query, params or JSON body: a bad parameter.

@@ -77,6 +77,8 @@ export function request(options: RequestOptions): Promise<Answer> {
     if (body === undefined) req.end();
     else if (Buffer.isBuffer(body)) req.end(body);
     else {
+      // Headers go out now, not with the first body chunk: the server sees the request as soon as it starts.
+      req.flushHeaders();
       body.on('error', (error) => req.destroy(error));
       body.pipe(req);
     }

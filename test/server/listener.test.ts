@@ -1,0 +1,323 @@
+/**
+ * A real listener on 127.0.0.1: clients that disconnect mid-body and
+ * mid-response (the Machine's memory returns to its baseline), concurrent
+ * stateful streams with interleaved and queued writes, decompression bombs,
+ * malformed bodies that fail after the answer started, and capacity.
+ */
+import http from 'node:http';
+import { Readable } from 'node:stream';
+import zlib from 'node:zlib';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { eventually, listen, request, testServer, textBytes } from './helpers.js';
+
+const MiB = 1024 * 1024;
+
+let app: FastifyInstance;
+let port: number;
+let baseline: { bytesInUse: number; liveRegions: number };
+
+/** A 1 GiB bomb: gzip of zeros made with node:zlib, streaming (about 1 MiB). */
+let bomb: Buffer;
+
+beforeAll(async () => {
+  app = await testServer({ workers: 2, maxOutputLimitBytes: 2048 * MiB, maxQueuedWrites: 3 });
+  port = await listen(app);
+  // Warm both workers so their partitions are carved; the baseline is what stays in use between requests.
+  await Promise.all([0, 1, 2, 3].map(() => request({ port, path: '/v1/deflate', body: textBytes(MiB) })));
+  // Sessions close just after their answers: wait for that before taking the baseline.
+  await eventually(async () => (await app.zaccel.pool.memoryStats()).sessions === 0, 10_000, 'warm-up sessions to close');
+  baseline = await app.zaccel.pool.memoryStats();
+  const zeros = Buffer.alloc(MiB);
+  let left = 1024;
+  const source = new Readable({
+    read() {
+      this.push(left-- > 0 ? zeros : null);
+    },
+  });
+  const chunks: Buffer[] = [];
+  await new Promise<void>((resolve, reject) => {
+    source
+      .pipe(zlib.createGzip({ level: 9 }))
+      .on('data', (chunk: Buffer) => chunks.push(chunk))
+      .on('end', resolve)
+      .on('error', reject);
+  });
+  bomb = Buffer.concat(chunks);
+}, 60_000);
+
+afterAll(async () => {
+  await app.close();
+});
+
+async function backToBaseline(): Promise<void> {
+  await eventually(
+    async () => {
+      const now = await app.zaccel.pool.memoryStats();
+      return now.sessions === 0 && now.bytesInUse === baseline.bytesInUse && now.liveRegions === baseline.liveRegions && app.zaccel.state.inflight === 0;
+    },
+    10_000,
+    'the Machine back at its baseline',
+  );
+}
+
+/** Start a request, send `sendBytes` of a larger declared body, and let the caller cut it. */
+function partialUpload(path: string, declared: number, sendBytes: number) {
+  const req = http.request({ host: '127.0.0.1', port, method: 'POST', path, agent: false, headers: { 'content-length': declared } });
+  req.on('error', () => {});
+  const data = textBytes(sendBytes, 9);
+  for (let offset = 0; offset < data.length; offset += 64 * 1024) req.write(data.subarray(offset, offset + 64 * 1024));
+  return req;
+}
+
+describe('clients that go away', () => {
+  test('mid-body: the session is aborted and the Machine returns to its baseline', async () => {
+    const req = partialUpload('/v1/deflate?level=9', 64 * MiB, 6 * MiB);
+    await eventually(async () => (await app.zaccel.pool.memoryStats()).bytesInUse > baseline.bytesInUse, 10_000, 'the request to start');
+    req.destroy();
+    await backToBaseline();
+    expect(app.zaccel.pool.openSessions).toBe(0);
+  });
+
+  test('mid-response: reading a little of a large answer and leaving frees everything', async () => {
+    let received = 0;
+    await new Promise<void>((resolve, reject) => {
+      const req = http.request({ host: '127.0.0.1', port, method: 'POST', path: '/v1/inflate?format=gzip&maxOutput=1073741824', agent: false }, (res) => {
+        expect(res.statusCode).toBe(200);
+        res.on('data', (chunk: Buffer) => {
+          received += chunk.length;
+          if (received > 4 * MiB) {
+            res.destroy();
+            req.destroy();
+            resolve();
+          }
+        });
+        res.on('error', () => {});
+      });
+      req.on('error', (error) => (received > 4 * MiB ? resolve() : reject(error)));
+      req.end(bomb);
+    });
+    await backToBaseline();
+    const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(metrics).toMatch(/^zaccel_aborted_total\{route="\/v1\/inflate",phase="response"\} [1-9]/m);
+  });
+
+  test('mid-response while the body is still uploading (deflate at level 0)', async () => {
+    const req = partialUpload('/v1/deflate?level=0', 64 * MiB, 0);
+    let received = 0;
+    const data = textBytes(16 * MiB, 3);
+    await new Promise<void>((resolve) => {
+      req.on('response', (res) => {
+        res.on('data', (chunk: Buffer) => {
+          received += chunk.length;
+          if (received > 2 * MiB) {
+            req.destroy();
+            resolve();
+          }
+        });
+        res.on('error', () => {});
+      });
+      req.write(data);
+    });
+    await backToBaseline();
+  });
+
+  test('mid-write on a stream: the stream fails and its memory is freed at once', async () => {
+    const opened = await app.inject({ method: 'POST', url: '/v1/streams', payload: { mode: 'deflate', level: 9 } });
+    const { id } = opened.json() as { id: string };
+    const req = partialUpload(`/v1/streams/${id}/write`, 8 * MiB, 2 * MiB);
+    await eventually(() => app.zaccel.state.inflight === 1, 10_000, 'the write to start');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    req.destroy();
+    await eventually(async () => (await app.inject({ method: 'GET', url: `/v1/streams/${id}` })).json().state === 'failed', 10_000, 'the stream to fail');
+    await backToBaseline();
+    const next = await app.inject({ method: 'POST', url: `/v1/streams/${id}/write`, payload: Buffer.from('x') });
+    expect(next.statusCode).toBe(409);
+    expect((await app.inject({ method: 'DELETE', url: `/v1/streams/${id}` })).statusCode).toBe(200);
+  });
+});
+
+describe('stateful streams over HTTP', () => {
+  test('eight streams, deflate and inflate, with writes interleaved across them', async () => {
+    const inputs = Array.from({ length: 8 }, (_, index) => textBytes(600_000 + index * 10_000, 100 + index));
+    const flushes = ['none', 'sync', 'full', 'none', 'sync'] as const;
+    const results = await Promise.all(
+      inputs.map(async (input, index) => {
+        const inflate = index % 2 === 1;
+        const opened = await request({
+          port,
+          path: '/v1/streams',
+          body: Buffer.from(JSON.stringify(inflate ? { mode: 'inflate', format: 'gzip' } : { mode: 'deflate', format: 'raw', level: 1 + index })),
+          headers: { 'content-type': 'application/json' },
+        });
+        expect(opened.status).toBe(201);
+        const { id } = JSON.parse(opened.body.toString()) as { id: string };
+        const source = inflate ? zlib.gzipSync(input) : input;
+        const pieces = 6;
+        const size = Math.ceil(source.length / pieces);
+        const outputs: Buffer[] = [];
+        for (let piece = 0; piece < pieces; piece++) {
+          const flush = piece === pieces - 1 ? 'finish' : flushes[piece % flushes.length];
+          const answer = await request({ port, path: `/v1/streams/${id}/write?flush=${flush}`, body: source.subarray(piece * size, (piece + 1) * size) });
+          expect(answer.status, answer.body.toString()).toBe(200);
+          outputs.push(answer.body);
+          if (!inflate && (flush === 'sync' || flush === 'full')) {
+            const soFar = zlib.inflateRawSync(Buffer.concat(outputs), { finishFlush: zlib.constants.Z_SYNC_FLUSH });
+            expect(soFar.equals(input.subarray(0, (piece + 1) * size))).toBe(true);
+          }
+          // Yield so the other streams' writes interleave with this one's.
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+        const info = await request({ port, method: 'GET', path: `/v1/streams/${id}` });
+        const closed = await request({ port, method: 'DELETE', path: `/v1/streams/${id}` });
+        expect(closed.status).toBe(200);
+        return { inflate, input, output: Buffer.concat(outputs), info: JSON.parse(info.body.toString()) as Record<string, unknown> };
+      }),
+    );
+    for (const { inflate, input, output, info } of results) {
+      expect((inflate ? output : zlib.inflateRawSync(output)).equals(input)).toBe(true);
+      expect(info.state).toBe('ended');
+      expect(info.writes).toBe(6);
+    }
+    // Streams were spread over both workers.
+    await backToBaseline();
+  });
+
+  test('writes to one stream queue and run in arrival order; too many waiting is 503', async () => {
+    const opened = await app.inject({ method: 'POST', url: '/v1/streams', payload: { mode: 'deflate', format: 'zlib' } });
+    const { id } = opened.json() as { id: string };
+    const pieces = [textBytes(300_000, 1), textBytes(1000, 2), textBytes(2000, 3), textBytes(3000, 4)];
+    // The first write's body arrives slowly, so the others queue behind it.
+    let sent = 0;
+    const slow = new Readable({
+      read() {
+        if (sent >= pieces[0].length) return void this.push(null);
+        const chunk = pieces[0].subarray(sent, sent + 50_000);
+        sent += chunk.length;
+        setTimeout(() => this.push(chunk), 60);
+      },
+    });
+    const answers: Array<Promise<Awaited<ReturnType<typeof request>>>> = [request({ port, path: `/v1/streams/${id}/write?flush=sync`, body: slow })];
+    for (let index = 1; index < pieces.length; index++) {
+      await new Promise((resolve) => setTimeout(resolve, 40));
+      answers.push(request({ port, path: `/v1/streams/${id}/write?flush=${index === pieces.length - 1 ? 'finish' : 'sync'}`, body: pieces[index] }));
+    }
+    const info = async () => (await app.inject({ method: 'GET', url: `/v1/streams/${id}` })).json() as { state: string; pendingWrites: number };
+    await eventually(async () => (await info()).pendingWrites === 4, 5_000, 'four writes on the stream');
+    expect((await info()).state).toBe('busy');
+    // maxQueuedWrites is 3: the running write plus 3 waiting is the most.
+    const refused = await request({ port, path: `/v1/streams/${id}/write`, body: Buffer.from('one too many') });
+    expect(refused.status).toBe(503);
+    expect(JSON.parse(refused.body.toString())).toMatchObject({ error: { code: 'ZACCEL_AT_CAPACITY' } });
+    const outputs = (await Promise.all(answers)).map((answer) => {
+      expect(answer.status).toBe(200);
+      return answer.body;
+    });
+    expect(zlib.inflateSync(Buffer.concat(outputs)).equals(Buffer.concat(pieces))).toBe(true);
+    // Each answer alone ends at its own sync flush: it held exactly its write's output.
+    for (const output of outputs.slice(0, -1)) expect(output.subarray(-4).equals(Buffer.from([0, 0, 0xff, 0xff]))).toBe(true);
+    await app.inject({ method: 'DELETE', url: `/v1/streams/${id}` });
+  });
+});
+
+describe('decompression bombs', () => {
+  test('1 GiB of zeros in about 1 MiB of gzip: 413 at the server-wide cap, in bounded memory and time', async () => {
+    expect(bomb.length).toBeLessThan(2 * MiB);
+    const capped = await testServer({ maxOutputBytes: MiB });
+    try {
+      const cappedPort = await listen(capped);
+      const rss = process.memoryUsage().rss;
+      const started = Date.now();
+      const answer = await request({ port: cappedPort, path: '/v1/inflate', body: bomb, timeoutMs: 10_000 });
+      const elapsed = Date.now() - started;
+      expect(answer.status).toBe(413);
+      expect(JSON.parse(answer.body.toString())).toMatchObject({ error: { code: 'ZACCEL_OUTPUT_LIMIT' } });
+      expect(elapsed).toBeLessThan(5_000);
+      expect(process.memoryUsage().rss - rss).toBeLessThan(64 * MiB);
+    } finally {
+      await capped.close();
+    }
+  });
+
+  test('with a per-request maxOutput on the shared server: 413 as well', async () => {
+    const answer = await request({ port, path: '/v1/inflate?maxOutput=65536', body: bomb, timeoutMs: 10_000 });
+    expect(answer.status).toBe(413);
+    expect(answer.headers.connection).toBe('close');
+    await backToBaseline();
+  });
+
+  test('a cap past the commit window: the answer started, so it is cut off at the cap, never completed', async () => {
+    let received = 0;
+    const answer = await request({ port, path: `/v1/inflate?maxOutput=${32 * MiB}`, body: bomb, sink: (chunk) => (received += chunk.length), timeoutMs: 20_000 });
+    expect(answer.status).toBe(200);
+    expect(answer.aborted).toBe(true);
+    expect(answer.trailers['x-zaccel-bytes-out']).toBeUndefined();
+    expect(received).toBeLessThanOrEqual(32 * MiB);
+    await backToBaseline();
+  });
+});
+
+describe('malformed bodies', () => {
+  const random = zlib.gzipSync(Buffer.from(Array.from({ length: 8 * MiB }, (_, index) => (index * 2654435761) >>> 24)), { level: 1 });
+
+  test('bad from the first bytes: a JSON 400', async () => {
+    const answer = await request({ port, path: '/v1/inflate', body: Buffer.from('\x1f\x8bgarbage garbage garbage') });
+    expect(answer.status).toBe(400);
+    expect(JSON.parse(answer.body.toString())).toMatchObject({ error: { code: 'ZACCEL_DATA_ERROR' } });
+  });
+
+  test('corrupt after the commit window: the response is aborted (no terminating chunk, no trailers)', async () => {
+    const corrupt = Buffer.from(random);
+    corrupt.fill(0xff, corrupt.length - 100_000, corrupt.length - 50_000);
+    const answer = await request({ port, path: '/v1/inflate?format=gzip', body: corrupt });
+    expect(answer.status).toBe(200);
+    expect(answer.aborted).toBe(true);
+    expect(answer.trailers).toEqual({});
+    await backToBaseline();
+  });
+
+  test('truncated after the commit window: aborted too', async () => {
+    const answer = await request({ port, path: '/v1/inflate?format=gzip', body: random.subarray(0, random.length - 10) });
+    expect(answer.status).toBe(200);
+    expect(answer.aborted).toBe(true);
+    await backToBaseline();
+  });
+
+  test('the intact stream passes, with its counts as trailers', async () => {
+    const answer = await request({ port, path: '/v1/inflate?format=gzip', body: random });
+    expect(answer.status).toBe(200);
+    expect(answer.aborted).toBe(false);
+    expect(answer.body.length).toBe(8 * MiB);
+    expect(answer.trailers['x-zaccel-bytes-out']).toBe(String(8 * MiB));
+  });
+});
+
+describe('capacity', () => {
+  test('past --max-inflight: 503 ZACCEL_AT_CAPACITY with Retry-After; the running request is unaffected', async () => {
+    const small = await testServer({ maxInflight: 1 });
+    try {
+      const smallPort = await listen(small);
+      const req = http.request({ host: '127.0.0.1', port: smallPort, method: 'POST', path: '/v1/deflate?format=gzip', agent: false, headers: { 'content-length': 2000 } });
+      const first = new Promise<{ status: number; body: Buffer }>((resolve, reject) => {
+        req.on('response', (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('end', () => resolve({ status: res.statusCode!, body: Buffer.concat(chunks) }));
+        });
+        req.on('error', reject);
+      });
+      req.write(Buffer.alloc(1000, 97));
+      await eventually(() => small.zaccel.state.inflight === 1, 5_000, 'the first request to be in flight');
+      const second = await request({ port: smallPort, path: '/v1/deflate', body: Buffer.from('second') });
+      expect(second.status).toBe(503);
+      expect(second.headers['retry-after']).toBe('1');
+      expect(JSON.parse(second.body.toString())).toMatchObject({ error: { code: 'ZACCEL_AT_CAPACITY' } });
+      req.end(Buffer.alloc(1000, 98));
+      const done = await first;
+      expect(done.status).toBe(200);
+      expect(zlib.gunzipSync(done.body).equals(Buffer.concat([Buffer.alloc(1000, 97), Buffer.alloc(1000, 98)]))).toBe(true);
+    } finally {
+      await small.close();
+    }
+  });
+});
