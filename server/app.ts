@@ -95,7 +95,9 @@ export async function buildServer(overrides: Partial<ServerConfig> = {}, options
   app.setErrorHandler(async (error, request, reply) => {
     const http = toHttpError(error);
     metrics.errors.inc({ code: http.code });
+    // A bug or a broken build is an error; a full or stopping server is a warning; a bad request is information.
     if (error instanceof ClientGoneError) request.log.info({ code: http.code }, http.message);
+    else if (http.status === 503) request.log.warn({ code: http.code, status: http.status }, http.message);
     else if (http.status >= 500) request.log.error({ err: error, code: http.code }, http.message);
     else request.log.info({ code: http.code, status: http.status }, http.message);
     return reply.code(http.status).headers(http.headers).send(errorBody(http.code, http.message));

@@ -15,6 +15,8 @@ import { Readable } from 'node:stream';
 
 export type Readiness = 'complete' | 'streaming';
 
+const ACK_BATCH = 256 * 1024;
+
 export class OutputStream extends Readable {
   private readonly queue: Buffer[] = [];
   private queued = 0;
@@ -25,6 +27,8 @@ export class OutputStream extends Readable {
   private readonly readiness: Promise<Readiness>;
   /** Total bytes delivered by the worker. */
   bytes = 0;
+  /** Bytes taken by the response but not yet acknowledged: acks go in batches, each message has a cost. */
+  private unacknowledged = 0;
 
   constructor(
     private readonly ack: (bytes: number) => void,
@@ -55,7 +59,7 @@ export class OutputStream extends Readable {
     }
     this.bytes += chunk.length;
     if (this.wanting) {
-      this.ack(chunk.length);
+      this.taken(chunk.length);
       this.wanting = this.push(chunk);
       return;
     }
@@ -97,10 +101,29 @@ export class OutputStream extends Readable {
     while (this.wanting && this.queue.length > 0) {
       const chunk = this.queue.shift()!;
       this.queued -= chunk.length;
-      this.ack(chunk.length);
+      this.taken(chunk.length);
       this.wanting = this.push(chunk);
     }
-    if (this.queue.length === 0 && this.complete) this.push(null);
+    if (this.queue.length === 0 && this.complete) {
+      this.push(null);
+      this.flushAcks();
+    }
+  }
+
+  /**
+   * The response took these bytes. Acknowledged in batches of ACK_BATCH: the
+   * worker's window (commitBytes + 1 MiB) is larger, so it never waits on a
+   * batch that has not filled.
+   */
+  private taken(bytes: number): void {
+    this.unacknowledged += bytes;
+    if (this.unacknowledged >= ACK_BATCH) this.flushAcks();
+  }
+
+  private flushAcks(): void {
+    if (this.unacknowledged === 0) return;
+    this.ack(this.unacknowledged);
+    this.unacknowledged = 0;
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
@@ -121,6 +144,7 @@ export class OutputStream extends Readable {
 
   /** Drop held output, acknowledging it so the worker's window does not stay full. */
   private release(): void {
+    this.flushAcks();
     if (this.queued > 0) this.ack(this.queued);
     this.queue.length = 0;
     this.queued = 0;

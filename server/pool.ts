@@ -126,13 +126,12 @@ export class WorkerHandle {
       case 'opened':
         session.markOpened(message.engine);
         return;
-      case 'output':
-        session.output(Buffer.from(message.chunk.buffer, message.chunk.byteOffset, message.chunk.byteLength));
-        return;
-      case 'consumed':
-        session.consumed(message.bytes);
+      case 'step':
+        if (message.chunk !== null) session.output(Buffer.from(message.chunk.buffer, message.chunk.byteOffset, message.chunk.byteLength));
+        if (message.consumed > 0) session.consumed(message.consumed);
         return;
       case 'done':
+        if (message.chunk !== null) session.output(Buffer.from(message.chunk.buffer, message.chunk.byteOffset, message.chunk.byteLength));
         session.done(message.report);
         return;
       case 'error':

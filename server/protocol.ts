@@ -3,8 +3,8 @@
  *
  * A session is one stream core in one worker. Its input arrives in `input`
  * messages and is split by `end` messages into writes; the worker answers
- * each write with `output` messages and one `done`. Flow control runs both
- * ways in bytes: the worker acknowledges input with `consumed`, so the main
+ * each write with `step` messages and one `done`. Flow control runs both
+ * ways in bytes: the worker acknowledges input in each `step`, so the main
  * thread keeps a bounded amount of input in flight, and the main thread
  * acknowledges output with `ack` as the HTTP response takes it, so the
  * worker stops between input pieces while too much output is unacknowledged.
@@ -78,9 +78,10 @@ export type FromWorker =
   | { t: 'ready'; engines: EngineInfo[]; stats: WorkerMemoryStats }
   | { t: 'fatal'; code: string; message: string }
   | { t: 'opened'; sid: number; engine: string }
-  | { t: 'output'; sid: number; chunk: Uint8Array }
-  | { t: 'consumed'; sid: number; bytes: number }
-  | { t: 'done'; sid: number; report: SessionReport }
+  /** One step's result: the input it consumed and the output it produced, in one message (messages are the cost). */
+  | { t: 'step'; sid: number; consumed: number; chunk: Uint8Array | null }
+  /** The write is complete; `chunk` is the last of its output. */
+  | { t: 'done'; sid: number; report: SessionReport; chunk: Uint8Array | null }
   | { t: 'error'; sid: number; code: string; message: string; report: SessionReport | null }
   | { t: 'closed'; sid: number; report: SessionReport | null }
   | { t: 'stats'; rid: number; stats: WorkerMemoryStats };

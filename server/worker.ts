@@ -43,8 +43,8 @@ const port = parentPort!;
 
 /** The cores' output window: 64 KiB keeps calls into wasm few. */
 const CHUNK_SIZE = 64 * 1024;
-/** Deflate input per scheduling step. */
-const DEFLATE_PIECE = 32 * 1024;
+/** Deflate input per scheduling step: one socket read's worth, so a step is one message each way. */
+const DEFLATE_PIECE = 64 * 1024;
 /**
  * Inflate input per step. A push emits all its output before it returns, and
  * inflate can expand about 1032 times, so the piece shrinks as the session's
@@ -99,9 +99,9 @@ function errorOf(error: unknown): { code: string; message: string } {
   return { code: 'ZACCEL_INTERNAL', message: `internal error: ${(error as Error)?.message ?? String(error)}` };
 }
 
-/** Post what a step produced, in one message whose buffer is transferred, not copied. */
-function flushOutput(session: Session): void {
-  if (session.pendingBytes === 0) return;
+/** What a step produced, as one buffer that can be transferred rather than copied; null when nothing. */
+function takeOutput(session: Session): Uint8Array | null {
+  if (session.pendingBytes === 0) return null;
   const pieces = session.pending;
   let bytes: Uint8Array;
   const only = pieces.length === 1 ? pieces[0] : undefined;
@@ -111,7 +111,14 @@ function flushOutput(session: Session): void {
   session.unacked += bytes.byteLength;
   session.pending = [];
   session.pendingBytes = 0;
-  post({ t: 'output', sid: session.sid, chunk: bytes }, [bytes.buffer as ArrayBuffer]);
+  return bytes;
+}
+
+/** Post a step's result: input consumed and output produced, in one message. */
+function postStep(session: Session, consumed: number): void {
+  const chunk = takeOutput(session);
+  if (chunk === null && consumed === 0) return;
+  post({ t: 'step', sid: session.sid, consumed, chunk }, chunk === null ? undefined : [chunk.buffer as ArrayBuffer]);
 }
 
 function open(sid: number, mode: 'deflate' | 'inflate', options: SessionOptions): void {
@@ -142,7 +149,7 @@ function open(sid: number, mode: 'deflate' | 'inflate', options: SessionOptions)
       }
       session.pending.push(chunk);
       session.pendingBytes += chunk.length;
-      if (session.pendingBytes >= OUTPUT_BATCH) flushOutput(session);
+      if (session.pendingBytes >= OUTPUT_BATCH) postStep(session, 0);
     };
     session.core = core;
     session.engine = core.engine.name;
@@ -153,7 +160,7 @@ function open(sid: number, mode: 'deflate' | 'inflate', options: SessionOptions)
 }
 
 function fail(session: Session, error: unknown): void {
-  flushOutput(session);
+  postStep(session, 0);
   session.failed = true;
   session.queue = [];
   session.core?.close();
@@ -179,8 +186,8 @@ function step(session: Session): void {
       } else if (head === 'finish') {
         core.push(Buffer.alloc(0), true);
       }
-      flushOutput(session);
-      post({ t: 'done', sid: session.sid, report: report(session)! });
+      const chunk = takeOutput(session);
+      post({ t: 'done', sid: session.sid, report: report(session)!, chunk }, chunk === null ? undefined : [chunk.buffer as ArrayBuffer]);
       return;
     }
     const piece = core instanceof DeflateCore ? DEFLATE_PIECE : inflatePiece(core);
@@ -190,8 +197,7 @@ function step(session: Session): void {
     if (head.offset === head.chunk.length) session.queue.shift();
     if (core instanceof DeflateCore) core.push(bytes, 0);
     else core.push(bytes, false);
-    flushOutput(session);
-    post({ t: 'consumed', sid: session.sid, bytes: length });
+    postStep(session, length);
   } catch (error) {
     fail(session, error);
   }

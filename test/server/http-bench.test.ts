@@ -1,0 +1,29 @@
+/**
+ * The HTTP benchmark's smoke run: short, one worker, two concurrencies. The
+ * figures themselves are for `node dist/server/bench/http-bench.js`; this
+ * checks that a run completes without errors and reports what it should.
+ */
+import { expect, test } from 'vitest';
+import { runHttpSuite } from '../../server/bench/http-bench.js';
+
+test('runHttpSuite: autocannon against /v1/deflate beside in-process deflateSync', async () => {
+  const result = await runHttpSuite({ workers: 1, seconds: 0.5, concurrencies: [1, 2], levels: [1], bodyBytes: 256 * 1024 });
+  expect(result.kind).toBe('zaccel-http-bench');
+  expect(result.workers).toBe(1);
+  expect(result.levels).toHaveLength(1);
+  const [level] = result.levels;
+  expect(level.http.map((run) => run.concurrency)).toEqual([1, 2]);
+  for (const run of level.http) {
+    expect(run.requests).toBeGreaterThan(0);
+    expect(run.errors).toBe(0);
+    expect(run.non2xx).toBe(0);
+    expect(run.throughputMBps).toBeGreaterThan(0);
+    expect(run.inProcessMBps).toBeGreaterThan(0);
+    expect(run.ratio).toBeCloseTo(run.throughputMBps / run.inProcessMBps, 6);
+    expect(run.latencyMs.p99).toBeGreaterThan(0);
+    expect(run.eventLoopLagMs.p99).toBeGreaterThanOrEqual(0);
+  }
+  expect(level.ratio).toBeGreaterThan(0);
+  expect(typeof result.met).toBe('boolean');
+  expect(JSON.parse(JSON.stringify(result))).toEqual(result);
+}, 60_000);
