@@ -17,8 +17,6 @@ export const ServiceErrorCodes = {
   ZACCEL_AT_CAPACITY: 'server at capacity',
   /** The server is shutting down and takes no new requests. */
   ZACCEL_SHUTTING_DOWN: 'server is shutting down',
-  /** The worker threads have not finished starting. */
-  ZACCEL_NOT_READY: 'server is not ready',
 } as const;
 
 export type ServiceErrorCode = keyof typeof ServiceErrorCodes;
@@ -43,7 +41,6 @@ export const statusByCode = {
   ZACCEL_BODY_TOO_LARGE: 413,
   ZACCEL_AT_CAPACITY: 503,
   ZACCEL_SHUTTING_DOWN: 503,
-  ZACCEL_NOT_READY: 503,
 } as const satisfies Record<AnyErrorCode, number>;
 
 /** Statuses that ask the client to come back: they carry Retry-After. */

@@ -55,6 +55,8 @@ export class WorkerHandle {
   readonly sessions = new Map<number, Session>();
   readonly ready: Promise<void>;
   engines: EngineInfo[] = [];
+  /** The worker reported its modules instantiated. */
+  isReady = false;
   private readonly statsWaiters = new Map<number, (stats: WorkerMemoryStats) => void>();
   private exited = false;
 
@@ -67,6 +69,7 @@ export class WorkerHandle {
       worker.on('message', (message: FromWorker) => {
         if (message.t === 'ready') {
           this.engines = message.engines;
+          this.isReady = true;
           resolve();
         } else if (message.t === 'fatal') {
           reject(new ServiceError(isKnownCode(message.code) ? message.code : 'ZACCEL_INTERNAL', message.message));
@@ -345,6 +348,7 @@ export class WorkerPool {
   private readyPromise: Promise<void>;
   private isReady = false;
   private startError: Error | undefined;
+  private engineInfo: EngineInfo[] = [];
   openSessions = 0;
 
   constructor(readonly options: PoolOptions) {
@@ -364,14 +368,19 @@ export class WorkerPool {
     this.readyPromise.catch(() => {});
   }
 
+  /** Every worker is alive and has instantiated its modules (a replacement for a dead one counts once it has). */
   get ready(): boolean {
-    return this.isReady && !this.stopping && this.handles.every((handle) => handle.alive);
+    return this.isReady && !this.stopping && this.handles.every((handle) => handle.alive && handle.isReady);
   }
 
-  /** Resolves when every worker has instantiated its modules; rejects if one could not. */
+  /** Resolves once a worker can take sessions: at start, when all have started; later, when any is ready. */
   whenReady(): Promise<void> {
     if (this.startError !== undefined) return Promise.reject(this.startError);
-    return this.readyPromise;
+    if (!this.isReady) return this.readyPromise;
+    if (this.handles.some((handle) => handle.alive && handle.isReady)) return Promise.resolve();
+    return Promise.any(this.handles.map((handle) => handle.ready)).catch(() => {
+      throw new ServiceError('ZACCEL_INTERNAL', 'no worker could be started');
+    });
   }
 
   nextId(): number {
@@ -380,7 +389,9 @@ export class WorkerPool {
 
   /** What the workers found: every engine with its version and access model. */
   engines(): EngineInfo[] {
-    return this.handles.find((handle) => handle.engines.length > 0)?.engines ?? [];
+    // Every worker runs the same build on the same Machine: the first report stands for all.
+    if (this.engineInfo.length === 0) this.engineInfo = this.handles.find((handle) => handle.engines.length > 0)?.engines ?? [];
+    return this.engineInfo;
   }
 
   /** Open a session on the least loaded worker. */
@@ -389,8 +400,9 @@ export class WorkerPool {
     if (engine === undefined || !engine.available) {
       throw new ServiceError('ZACCEL_ENGINE_UNAVAILABLE', `engine '${options.engine}' is not available on this server`);
     }
-    const live = this.handles.filter((handle) => handle.alive);
-    if (live.length === 0 || this.stopping) throw new ServiceError('ZACCEL_SHUTTING_DOWN');
+    if (this.stopping) throw new ServiceError('ZACCEL_SHUTTING_DOWN');
+    const live = this.handles.filter((handle) => handle.alive && handle.isReady);
+    if (live.length === 0) throw new ServiceError('ZACCEL_AT_CAPACITY', 'no worker is ready: a replacement is starting');
     const handle = live.reduce((best, next) => (next.sessions.size < best.sessions.size ? next : best));
     const session = new Session(this.nextId(), mode, handle, options);
     handle.sessions.set(session.id, session);

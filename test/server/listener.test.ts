@@ -321,3 +321,28 @@ describe('capacity', () => {
     }
   });
 });
+
+describe('a worker that dies', () => {
+  test('its sessions fail with 500 ZACCEL_INTERNAL, a replacement attaches to the same Machine, and service goes on', async () => {
+    const server = await testServer({ workers: 1 });
+    try {
+      const serverPort = await listen(server);
+      const opened = await server.inject({ method: 'POST', url: '/v1/streams', payload: { mode: 'deflate' } });
+      const { id } = opened.json() as { id: string };
+      const [handle] = server.zaccel.pool.handles;
+      await handle.worker.terminate(); // as a crash would
+      await eventually(() => server.zaccel.pool.ready, 10_000, 'the replacement worker');
+      expect(server.zaccel.pool.handles[0]).not.toBe(handle);
+      const info = (await server.inject({ method: 'GET', url: `/v1/streams/${id}` })).json() as { state: string; error: { code: string } };
+      expect(info).toMatchObject({ state: 'failed', error: { code: 'ZACCEL_INTERNAL' } });
+      const write = await server.inject({ method: 'POST', url: `/v1/streams/${id}/write`, payload: Buffer.from('x') });
+      expect(write.statusCode).toBe(409);
+      const answer = await request({ port: serverPort, path: '/v1/deflate', body: textBytes(100_000) });
+      expect(answer.status).toBe(200);
+      expect(zlib.inflateSync(answer.body).equals(textBytes(100_000))).toBe(true);
+      expect((await server.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200);
+    } finally {
+      await server.close();
+    }
+  });
+});
