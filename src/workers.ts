@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { ZaccelError } from './errors.js';
 import { packageRoot } from './machine/modules.js';
 
@@ -18,6 +18,3 @@ export function workerUrl(path: string): URL {
   }
   return pathToFileURL(compiled);
 }
-
-/** True when this module runs from dist/ (built) rather than from the TypeScript source. */
-export const runningBuilt = (): boolean => fileURLToPath(import.meta.url).includes(`${join('dist', 'src')}`);
