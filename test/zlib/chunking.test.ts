@@ -6,28 +6,9 @@
 import * as nodeZlib from 'node:zlib';
 import { describe, expect, test } from 'vitest';
 import { corpus } from '../../src/corpus/corpus.js';
-import { constants, createDeflateCore, createInflateCore, deflateSync, gzipSync, type DeflateOptions } from '../../src/index.js';
+import { constants, createDeflateCore, deflateSync, gzipSync } from '../../src/index.js';
 import { growingShrinking, randomSplits, splitEvery } from '../support/chunks.js';
-
-function deflateChunks(chunks: Uint8Array[], options: DeflateOptions = {}, format: 'zlib' | 'gzip' = 'zlib'): Buffer {
-  const core = createDeflateCore(format, options);
-  const out: Buffer[] = [];
-  core.ondata = (chunk) => out.push(chunk);
-  for (const chunk of chunks) core.push(chunk, constants.Z_NO_FLUSH);
-  core.push(new Uint8Array(0), constants.Z_FINISH);
-  core.close();
-  return Buffer.concat(out);
-}
-
-function inflateChunks(chunks: Uint8Array[], format: 'zlib' | 'gzip' = 'zlib'): Buffer {
-  const core = createInflateCore(format, {});
-  const out: Buffer[] = [];
-  core.ondata = (chunk) => out.push(chunk);
-  for (const chunk of chunks) core.push(chunk, false);
-  core.push(new Uint8Array(0), true);
-  core.close();
-  return Buffer.concat(out);
-}
+import { deflateChunks, inflateChunks } from '../support/streams.js';
 
 const data = corpus('mixed', 40_000, 77);
 
