@@ -11,7 +11,7 @@ import { badOption } from '../errors.js';
 import { GuestMemory } from '../machine/guest-memory.js';
 import { Machine } from '../machine/machine.js';
 import { workerUrl } from '../workers.js';
-import { HALF, HAZARD_BUFFER_BYTES, runOnce, scenarioOptions, type HazardOptions, type HazardResult } from './scenario.js';
+import { HALF, HAZARD_BUFFER_BYTES, runOnce, runSeries, scenarioOptions, type HazardOptions, type HazardResult, type RunTally } from './scenario.js';
 import { WriterControl, WriterState } from './writer-control.js';
 
 /** Bytes per call while the zlib engine's first half is written between calls (deterministic mode). */
@@ -57,14 +57,9 @@ export function runDeterministic(options: HazardOptions): HazardResult {
     mutations++;
   };
   if (options.engine === 'dfltcc') (core.codec as DfltccDeflateCodec).hazardHook = write;
-  const started = process.hrtime.bigint();
-  const deadline = options.seconds === undefined ? Infinity : Date.now() + options.seconds * 1000;
-  let runs = 0;
-  let corruptRuns = 0;
-  let firstCorruptRun: number | null = null;
   try {
-    while (runs < (options.iterations ?? Infinity) && Date.now() < deadline && !(options.stopAtFirstCorruption && corruptRuns > 0)) {
-      const right = runOnce(core, guest, base, options.pattern, {
+    const tally = runSeries(core, options, () =>
+      runOnce(core, guest, base, options.pattern, {
         startWriting: () => (writing = true),
         stopWriting: () => (writing = false),
         compressFirstHalf: (stream) => {
@@ -77,24 +72,9 @@ export function runDeterministic(options: HazardOptions): HazardResult {
             write();
           }
         },
-      });
-      runs++;
-      if (!right) {
-        corruptRuns++;
-        firstCorruptRun ??= runs;
-      }
-    }
-    const counters = core.copies.counters;
-    return result(options, 'deterministic', {
-      runs,
-      corruptRuns,
-      firstCorruptRun,
-      copies: counters.copies,
-      copyBytes: counters.copyBytes,
-      copyNanoseconds: counters.copyNanoseconds,
-      mutations,
-      seconds: Number(process.hrtime.bigint() - started) / 1e9,
-    });
+      }),
+    );
+    return result(options, 'deterministic', { ...tally, mutations });
   } finally {
     core.close();
   }
@@ -110,7 +90,7 @@ export async function runThreaded(options: HazardOptions, progress?: (runs: numb
   });
   const compressor = new Worker(workerUrl('hazard/compressor-worker'), { workerData: { ...shared, options } });
   try {
-    const done = await new Promise<{ runs: number; corruptRuns: number; firstCorruptRun: number | null; copies: number; copyBytes: number; copyNanoseconds: number; seconds: number }>(
+    const done = await new Promise<RunTally>(
       (resolve, reject) => {
         compressor.on('message', (message: { type: string; runs: number; corruptRuns: number }) => {
           if (message.type === 'progress') progress?.(message.runs, message.corruptRuns);

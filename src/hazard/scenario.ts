@@ -92,6 +92,41 @@ export function runOnce(core: DeflateCore, guest: GuestMemory, base: number, pat
   }
 }
 
+/** What a series of runs found, and the copy counters of its stream. */
+export interface RunTally {
+  runs: number;
+  corruptRuns: number;
+  firstCorruptRun: number | null;
+  copies: number;
+  copyBytes: number;
+  copyNanoseconds: number;
+  seconds: number;
+}
+
+/**
+ * Run until the iteration count, the time limit or (when asked) the first corrupt run, whichever comes
+ * first; `runOne` returns true when the second half came back exactly.
+ */
+export function runSeries(core: DeflateCore, options: HazardOptions, runOne: () => boolean, progress?: (runs: number, corruptRuns: number) => void): RunTally {
+  const started = process.hrtime.bigint();
+  const deadline = options.seconds === undefined ? Infinity : Date.now() + options.seconds * 1000;
+  const limit = options.iterations ?? Infinity;
+  let runs = 0;
+  let corruptRuns = 0;
+  let firstCorruptRun: number | null = null;
+  while (runs < limit && Date.now() < deadline && !(options.stopAtFirstCorruption && corruptRuns > 0)) {
+    const right = runOne();
+    runs++;
+    if (!right) {
+      corruptRuns++;
+      firstCorruptRun ??= runs;
+    }
+    if (runs % 50 === 0) progress?.(runs, corruptRuns);
+  }
+  const { copies, copyBytes, copyNanoseconds } = core.copies.counters;
+  return { runs, corruptRuns, firstCorruptRun, copies, copyBytes, copyNanoseconds, seconds: Number(process.hrtime.bigint() - started) / 1e9 };
+}
+
 /** The first half, compressed where it lies: input the writer may change, so not stable. */
 export function compressInPlace(core: DeflateCore, base: number): void {
   core.pushRegion({ address: base, length: HALF, stable: false }, constants.Z_NO_FLUSH);
