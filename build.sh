@@ -160,6 +160,7 @@ fi
 # --- 6. TypeScript ---------------------------------------------------------
 log "tsc: src/ server/ -> dist/"
 npx --no-install tsc -p tsconfig.json
+chmod +x dist/src/cli/main.js
 
 # --- report ----------------------------------------------------------------
 for artifact in "$zlib_wasm" "$zref" "$dfltcc_wasm"; do
