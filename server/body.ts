@@ -3,6 +3,7 @@
  * while the worker has a full input window, and stopped (not drained) as
  * soon as the write failed, the body passed its limit, or the client left.
  */
+import { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import { ClientGoneError, ServiceError } from './errors.js';
 import type { WriteCall } from './pool.js';
@@ -11,8 +12,13 @@ export interface PumpResult {
   bytes: number;
 }
 
-/** Resolves with the body's size when it ended; rejects on the first failure, leaving the rest unread. */
+/**
+ * Resolves with the body's size when it ended; rejects on the first failure, leaving the rest unread.
+ * A request from a real socket gets each body chunk in a Buffer of its own, which nothing else holds
+ * after 'data': those are handed to the worker without a copy. Other sources (inject) are copied.
+ */
 export function pumpBody(source: Readable, write: WriteCall, limit: number): Promise<PumpResult> {
+  const owned = (source as { socket?: unknown }).socket instanceof Socket;
   return new Promise<PumpResult>((resolve, reject) => {
     let bytes = 0;
     let settled = false;
@@ -40,7 +46,7 @@ export function pumpBody(source: Readable, write: WriteCall, limit: number): Pro
       }
       let wait: Promise<void> | undefined;
       try {
-        wait = write.send(chunk);
+        wait = write.send(chunk, owned);
       } catch (error) {
         stop(error as Error);
         return;

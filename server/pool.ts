@@ -30,6 +30,8 @@ import type {
 
 /** Input bytes in flight to a worker per session before the request body is paused. */
 const INPUT_WINDOW = 1024 * 1024;
+/** Body chunks are sent at once when this many bytes are waiting; otherwise after the current I/O burst. */
+const INPUT_BATCH = 256 * 1024;
 
 export interface PoolOptions {
   workers: number;
@@ -135,6 +137,7 @@ export class WorkerHandle {
         return;
       case 'done':
         if (message.chunk !== null) session.output(Buffer.from(message.chunk.buffer, message.chunk.byteOffset, message.chunk.byteLength));
+        if (message.consumed > 0) session.consumed(message.consumed);
         session.done(message.report);
         return;
       case 'error':
@@ -171,10 +174,13 @@ export class WriteCall {
     this.completed.catch(() => {});
   }
 
-  /** Send a piece of the body. Returns a promise when the caller must wait before sending more. */
-  send(chunk: Uint8Array): Promise<void> | undefined {
+  /**
+   * Send a piece of the body. Returns a promise when the caller must wait before sending more.
+   * `owned`: nothing else holds the chunk, so its memory may be handed over instead of copied.
+   */
+  send(chunk: Uint8Array, owned = false): Promise<void> | undefined {
     this.bytesSent += chunk.length;
-    return this.session.input(chunk);
+    return this.session.input(chunk, owned);
   }
 
   /** End the write with a flush; `completed` settles when the worker has processed it. */
@@ -205,6 +211,9 @@ export class Session {
   report: SessionReport | undefined;
   private write: WriteCall | undefined;
   private inflight = 0;
+  private pendingInput: Uint8Array[] = [];
+  private pendingInputBytes = 0;
+  private flushScheduled = false;
   private inputWaiter: { resolve: () => void; reject: (error: Error) => void } | undefined;
   private closing: Promise<SessionReport | null> | undefined;
   private closeResolve: ((report: SessionReport | null) => void) | undefined;
@@ -242,12 +251,26 @@ export class Session {
     return this.write;
   }
 
-  input(chunk: Uint8Array): Promise<void> | undefined {
+  /**
+   * Send input to the worker. With `owned`, the chunk's memory is the caller's to give away and is
+   * transferred (the chunk is detached); otherwise it is copied first.
+   */
+  input(chunk: Uint8Array, owned = false): Promise<void> | undefined {
     if (this.state !== 'open') return Promise.reject(this.error ?? new ServiceError('ZACCEL_STREAM_CLOSED'));
-    // A copy of our own, transferred: a socket's Buffer may share its memory with other data.
-    const copy = new Uint8Array(chunk);
-    this.inflight += copy.length;
-    this.handle.post({ t: 'input', sid: this.id, chunk: copy }, [copy.buffer]);
+    const whole = owned && chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength && chunk.buffer instanceof ArrayBuffer;
+    const piece = whole ? chunk : new Uint8Array(chunk);
+    this.inflight += piece.length;
+    // Chunks that arrive together travel together: one message per I/O burst (or per INPUT_BATCH).
+    this.pendingInput.push(piece);
+    this.pendingInputBytes += piece.length;
+    if (this.pendingInputBytes >= INPUT_BATCH) this.flushInput();
+    else if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => {
+        this.flushScheduled = false;
+        this.flushInput();
+      });
+    }
     if (this.inflight < INPUT_WINDOW) return undefined;
     return new Promise<void>((resolve, reject) => {
       this.inputWaiter = { resolve, reject };
@@ -255,7 +278,17 @@ export class Session {
   }
 
   end(flush: FlushName): void {
+    this.flushInput();
     if (this.state === 'open') this.handle.post({ t: 'end', sid: this.id, flush });
+  }
+
+  private flushInput(): void {
+    const chunks = this.pendingInput;
+    if (chunks.length === 0) return;
+    this.pendingInput = [];
+    this.pendingInputBytes = 0;
+    if (this.state !== 'open') return; // the session failed or closed: the input is dropped
+    this.handle.post({ t: 'input', sid: this.id, chunks }, chunks.map((chunk) => chunk.buffer as ArrayBuffer));
   }
 
   ack(bytes: number): void {

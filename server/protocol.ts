@@ -68,7 +68,8 @@ export interface WorkerInit {
 
 export type ToWorker =
   | { t: 'open'; sid: number; mode: Mode; options: SessionOptions }
-  | { t: 'input'; sid: number; chunk: Uint8Array }
+  /** Body chunks, several per message when they arrive together (their buffers are transferred). */
+  | { t: 'input'; sid: number; chunks: Uint8Array[] }
   | { t: 'end'; sid: number; flush: FlushName }
   | { t: 'ack'; sid: number; bytes: number }
   | { t: 'close'; sid: number }
@@ -80,8 +81,8 @@ export type FromWorker =
   | { t: 'opened'; sid: number; engine: string }
   /** One step's result: the input it consumed and the output it produced, in one message (messages are the cost). */
   | { t: 'step'; sid: number; consumed: number; chunk: Uint8Array | null }
-  /** The write is complete; `chunk` is the last of its output. */
-  | { t: 'done'; sid: number; report: SessionReport; chunk: Uint8Array | null }
+  /** The write is complete; `chunk` is the last of its output, `consumed` the last of its input. */
+  | { t: 'done'; sid: number; report: SessionReport; consumed: number; chunk: Uint8Array | null }
   | { t: 'error'; sid: number; code: string; message: string; report: SessionReport | null }
   | { t: 'closed'; sid: number; report: SessionReport | null }
   | { t: 'stats'; rid: number; stats: WorkerMemoryStats };

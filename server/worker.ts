@@ -4,9 +4,9 @@
  * time. It runs as compiled JavaScript (dist/server/worker.js).
  *
  * Scheduling: every turn of the worker's event loop, each runnable session
- * gets one piece of input (or its pending flush); then the loop turns again,
- * so messages (acks, new input, closes) are handled between pieces and no
- * session starves another. A session is runnable while it has queued input
+ * gets a turn of a few pieces of input (at most 256 KiB or 2 ms) or its
+ * pending flush; then the loop turns again, so messages (acks, new input,
+ * closes) are handled between turns and no session starves another. A session is runnable while it has queued input
  * and less than `outputWindow` bytes of output unacknowledged.
  */
 import { parentPort, workerData } from 'node:worker_threads';
@@ -55,6 +55,9 @@ const INFLATE_PIECE_MIN = 1024;
 const INFLATE_PIECE_FIRST = 4 * 1024;
 /** Output is posted in messages of about this size. */
 const OUTPUT_BATCH = 256 * 1024;
+/** A session's turn ends after this much input, or this much time, whichever comes first. */
+const TURN_BYTES = 256 * 1024;
+const TURN_MILLISECONDS = 2;
 
 const flushModes: Record<FlushName, FlushMode> = { none: 0, sync: 2, full: 3, finish: 4 };
 
@@ -174,37 +177,51 @@ function inflatePiece(core: InflateCore): number {
   return Math.min(INFLATE_PIECE_MAX, Math.max(INFLATE_PIECE_MIN, piece));
 }
 
-/** One scheduling step of a session: one piece of input, or the flush that ends a write. */
-function step(session: Session): void {
+/**
+ * A session's turn: pieces of input until the turn's time or size budget is spent (or the write ends),
+ * then one message with what they consumed and produced. Messages, not bytes, are the cost of the
+ * channel: batching keeps them few while the budget keeps the other sessions' turns coming.
+ */
+function runTurn(session: Session): void {
   const core = session.core!;
-  const head = session.queue[0];
+  const started = performance.now();
+  let consumed = 0;
   try {
-    if (typeof head === 'string') {
-      session.queue.shift();
-      if (core instanceof DeflateCore) {
-        if (head !== 'none') core.push(Buffer.alloc(0), flushModes[head]);
-      } else if (head === 'finish') {
-        core.push(Buffer.alloc(0), true);
+    while (runnable(session)) {
+      const head = session.queue[0];
+      if (typeof head === 'string') {
+        session.queue.shift();
+        if (core instanceof DeflateCore) {
+          if (head !== 'none') core.push(Buffer.alloc(0), flushModes[head]);
+        } else if (head === 'finish') {
+          core.push(Buffer.alloc(0), true);
+        }
+        const chunk = takeOutput(session);
+        post({ t: 'done', sid: session.sid, report: report(session)!, consumed, chunk }, chunk === null ? undefined : [chunk.buffer as ArrayBuffer]);
+        return;
       }
-      const chunk = takeOutput(session);
-      post({ t: 'done', sid: session.sid, report: report(session)!, chunk }, chunk === null ? undefined : [chunk.buffer as ArrayBuffer]);
-      return;
+      const piece = core instanceof DeflateCore ? DEFLATE_PIECE : inflatePiece(core);
+      const length = Math.min(piece, head.chunk.length - head.offset);
+      const bytes = head.chunk.subarray(head.offset, head.offset + length);
+      head.offset += length;
+      if (head.offset === head.chunk.length) session.queue.shift();
+      if (core instanceof DeflateCore) core.push(bytes, 0);
+      else core.push(bytes, false);
+      consumed += length;
+      if (consumed >= TURN_BYTES || performance.now() - started >= TURN_MILLISECONDS) break;
     }
-    const piece = core instanceof DeflateCore ? DEFLATE_PIECE : inflatePiece(core);
-    const length = Math.min(piece, head.chunk.length - head.offset);
-    const bytes = head.chunk.subarray(head.offset, head.offset + length);
-    head.offset += length;
-    if (head.offset === head.chunk.length) session.queue.shift();
-    if (core instanceof DeflateCore) core.push(bytes, 0);
-    else core.push(bytes, false);
-    postStep(session, length);
+    postStep(session, consumed);
   } catch (error) {
     fail(session, error);
   }
 }
 
+/** Runnable: input or a flush queued, and the output window (posted and pending) not full. */
 const runnable = (session: Session) =>
-  !session.failed && session.core !== undefined && session.queue.length > 0 && session.unacked < init.outputWindow;
+  !session.failed &&
+  session.core !== undefined &&
+  session.queue.length > 0 &&
+  session.unacked + session.pendingBytes < init.outputWindow;
 
 let scheduled = false;
 
@@ -219,7 +236,7 @@ function turn(): void {
   let more = false;
   for (const session of sessions.values()) {
     if (!runnable(session)) continue;
-    step(session);
+    runTurn(session);
     more ||= runnable(session);
   }
   if (more) schedule();
@@ -238,7 +255,8 @@ port.on('message', (message: ToWorker) => {
     case 'end': {
       const session = sessions.get(message.sid);
       if (session === undefined || session.failed) return; // the main thread already knows it failed
-      session.queue.push(message.t === 'input' ? { chunk: message.chunk, offset: 0 } : message.flush);
+      if (message.t === 'input') for (const chunk of message.chunks) session.queue.push({ chunk, offset: 0 });
+      else session.queue.push(message.flush);
       schedule();
       return;
     }
