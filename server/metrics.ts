@@ -79,7 +79,11 @@ export class ServiceMetrics {
         async collect() {
           const current = pool();
           if (current === undefined || !current.ready) return;
-          this.set(pick(await current.memoryStats()));
+          try {
+            this.set(pick(await current.memoryStats()));
+          } catch {
+            // A worker died during the scrape: the gauge keeps its last value.
+          }
         },
       });
     machineGauge('zaccel_machine_bytes_in_use', 'bytes of Machine regions live, summed over the workers', (stats) => stats.bytesInUse);

@@ -59,7 +59,7 @@ export class WorkerHandle {
   engines: EngineInfo[] = [];
   /** The worker reported its modules instantiated. */
   isReady = false;
-  private readonly statsWaiters = new Map<number, (stats: WorkerMemoryStats) => void>();
+  private readonly statsWaiters = new Map<number, { resolve: (stats: WorkerMemoryStats) => void; reject: (error: Error) => void }>();
   private exited = false;
 
   constructor(
@@ -107,20 +107,22 @@ export class WorkerHandle {
         reject(new ServiceError('ZACCEL_INTERNAL', 'worker is gone'));
         return;
       }
-      this.statsWaiters.set(rid, resolve);
+      this.statsWaiters.set(rid, { resolve, reject });
       this.post({ t: 'stats', rid });
     });
   }
 
-  /** Fail every session of a worker that died. */
+  /** Fail every session of a worker that died (or is being stopped), and every question asked of it. */
   failAll(error: ServiceError): void {
     for (const session of this.sessions.values()) session.failed(error, null);
     this.sessions.clear();
+    for (const waiter of this.statsWaiters.values()) waiter.reject(error);
+    this.statsWaiters.clear();
   }
 
   private dispatch(message: FromWorker): void {
     if (message.t === 'stats') {
-      this.statsWaiters.get(message.rid)?.(message.stats);
+      this.statsWaiters.get(message.rid)?.resolve(message.stats);
       this.statsWaiters.delete(message.rid);
       return;
     }
