@@ -194,7 +194,7 @@ describe('stateful streams over HTTP', () => {
         if (sent >= pieces[0].length) return void this.push(null);
         const chunk = pieces[0].subarray(sent, sent + 50_000);
         sent += chunk.length;
-        setTimeout(() => this.push(chunk), 60);
+        setTimeout(() => this.push(chunk), 100);
       },
     });
     const answers: Array<Promise<Awaited<ReturnType<typeof request>>>> = [request({ port, path: `/v1/streams/${id}/write?flush=sync`, body: slow })];
