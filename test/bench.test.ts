@@ -66,3 +66,14 @@ test('--out writes the Markdown report, the JSON and the SVG charts; the copy su
     expect(cell.modelledShare).toBeLessThan(1);
   }
 });
+
+test('the report check refuses a missing cell and a bad figure', async () => {
+  const { validateReport } = await import('../src/bench/validate.js');
+  const cell = (contender: string, operation: string) => ({ contender, operation, corpus: 'c', level: 1, chunk: 64, ratio: 0.5, throughput: { median: 2, min: 1, max: 3, samples: 1 } });
+  const grid = { corpora: [{ name: 'c', bytes: 10 }], levels: [1], chunks: [64], repetitions: 1, cells: [cell('node:zlib', 'deflate'), cell('node:zlib', 'inflate')] };
+  const report = { system: {}, command: '', startedAt: '', engines: grid } as never;
+  expect(() => validateReport(report, ['node:zlib'])).not.toThrow();
+  expect(() => validateReport(report, ['node:zlib', 'pako'])).toThrow(/pako deflate level 1 chunk 64 on c is missing/);
+  grid.cells[0].throughput.median = Number.NaN;
+  expect(() => validateReport(report, ['node:zlib'])).toThrow(/bad throughput/);
+});

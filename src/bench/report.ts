@@ -4,6 +4,7 @@
  */
 import type { Level } from '../constants.js';
 import type { ContenderName } from './contenders.js';
+import type { HttpSuiteResult } from '../../server/bench/http-bench.js';
 import type { CopyResult } from './copy-suite.js';
 import { findCell, speedRatio, type GridResult, type Operation } from './grid-suite.js';
 import { systemLine, type SystemInfo } from './system-info.js';
@@ -18,6 +19,8 @@ export interface BenchReport {
   corpora?: GridResult;
   /** The copy decision's cost per engine, chunk size and policy. */
   copy?: CopyResult;
+  /** The service under load (autocannon) against the in-process library on the same data and cores. */
+  http?: HttpSuiteResult;
   /** Chart files written beside the report, relative to it. */
   charts?: { title: string; file: string }[];
 }
@@ -102,6 +105,33 @@ export function copyHeadlines(copy: CopyResult): Headline[] {
   return rows;
 }
 
+/** The service's figures: HTTP ÷ in-process (≥ 0.85) and event-loop lag p99 (< 20 ms), per level. */
+export function httpHeadlines(http: HttpSuiteResult): Headline[] {
+  return http.levels.flatMap((level) => [
+    { figure: `HTTP ÷ in-process, /v1/deflate level ${level.level}, ${http.workers} workers`, value: level.ratio, target: `≥ ${http.targets.ratio}`, met: level.ratio >= http.targets.ratio },
+    { figure: `event-loop lag p99 under load, level ${level.level} (ms)`, value: level.eventLoopLagP99Ms, target: `< ${http.targets.eventLoopLagP99Ms}`, met: level.eventLoopLagP99Ms < http.targets.eventLoopLagP99Ms },
+  ]);
+}
+
+function httpSection(http: HttpSuiteResult, lines: string[]): void {
+  lines.push(
+    '',
+    '## The service under load',
+    '',
+    `autocannon, in its own process, posts ${(http.bodyBytes / 2 ** 20).toFixed(1)} MiB bodies (${http.corpus}) to \`POST /v1/deflate\` of a server with ${http.workers} workers on ${http.cpus} CPUs. The in-process baseline runs \`deflateSync\` on the same data with as many threads, right after each load run.`,
+    '',
+    '| level | connections | HTTP MB/s | in-process MB/s | ratio | latency p50 / p99 ms | event-loop lag p99 ms | requests | errors |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+  );
+  for (const level of http.levels) {
+    for (const run of level.http) {
+      lines.push(
+        `| ${level.level} | ${run.concurrency} | ${format(run.throughputMBps, 1)} | ${format(run.inProcessMBps, 1)} | ${format(run.ratio)} | ${format(run.latencyMs.p50, 1)} / ${format(run.latencyMs.p99, 1)} | ${format(run.eventLoopLagMs.p99, 1)} | ${run.requests} | ${run.errors + run.non2xx} |`,
+      );
+    }
+  }
+}
+
 function copySection(copy: CopyResult, lines: string[]): void {
   lines.push(
     '',
@@ -119,6 +149,9 @@ function copySection(copy: CopyResult, lines: string[]): void {
   }
 }
 
+const headlineRow = (row: Headline, unit = '') =>
+  `| ${row.figure} | ${format(row.value, 3)}${unit} | ${row.target} | ${row.met === undefined ? '' : row.met ? 'yes' : 'no'} |`;
+
 export function markdownReport(report: BenchReport): string {
   const lines = ['# zaccel benchmarks', '', `- Machine: ${systemLine(report.system)}`, `- Command: \`${report.command}\`, started ${report.startedAt}`];
   const grid = report.engines;
@@ -126,21 +159,21 @@ export function markdownReport(report: BenchReport): string {
     lines.push(
       `- Main grid: ${grid.corpora.map((c) => `${c.name} (${(c.bytes / 2 ** 20).toFixed(1)} MiB)`).join(', ')}; levels ${grid.levels.join(', ')}; chunks ${grid.chunks.join(', ')} bytes; ${grid.repetitions} interleaved repetitions; medians with min–max`,
       '- Throughput is uncompressed MB/s (10^6 bytes). zaccel, pako and fflate take `chunk` input bytes per call; node:zlib takes the whole input with a `chunk`-byte output window; the native reference takes `chunk` bytes per call, timed in C. Inflate uses a `chunk`-byte output window. The dfltcc engine runs only at level 1, its default level mask.',
-      '',
-      '## Headline ratios',
-      '',
-      '| figure | value | target | met |',
-      '|---|---:|---:|---|',
-      ...headlines(grid).map((row) => `| ${row.figure} | ${format(row.value, 3)} | ${row.target} | ${row.met === undefined ? '' : row.met ? 'yes' : 'no'} |`),
-      ...(report.copy ? copyHeadlines(report.copy).map((row) => `| ${row.figure} | ${format(row.value, 3)} % | ${row.target} | ${row.met === undefined ? '' : row.met ? 'yes' : 'no'} |`) : []),
-      '',
-      ...(report.charts ?? []).flatMap((chart) => [`![${chart.title}](${chart.file})`, '']),
-      '## Every contender, level and chunk size',
-      '',
     );
+  }
+  const rows = [
+    ...(grid ? headlines(grid).map((row) => headlineRow(row)) : []),
+    ...(report.copy ? copyHeadlines(report.copy).map((row) => headlineRow(row, ' %')) : []),
+    ...(report.http ? httpHeadlines(report.http).map((row) => headlineRow(row)) : []),
+  ];
+  if (rows.length > 0) lines.push('', '## Headline ratios', '', '| figure | value | target | met |', '|---|---:|---:|---|', ...rows);
+  lines.push('', ...(report.charts ?? []).flatMap((chart) => [`![${chart.title}](${chart.file})`, '']));
+  if (grid !== undefined) {
+    lines.push('## Every contender, level and chunk size', '');
     gridTable(grid, lines);
   }
   if (report.copy !== undefined) copySection(report.copy, lines);
+  if (report.http !== undefined) httpSection(report.http, lines);
   if (report.corpora !== undefined) {
     lines.push('', '## By corpus kind', '');
     gridTable(report.corpora, lines);

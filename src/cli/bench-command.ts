@@ -9,15 +9,17 @@ import { ALL_CONTENDERS, contenders, type ContenderName } from '../bench/contend
 import { copyShareChart, throughputRatioChart } from '../bench/charts.js';
 import { DEFAULT_ACCELERATOR_GBPS, runCopySuite } from '../bench/copy-suite.js';
 import { runGrid } from '../bench/grid-suite.js';
+import { runHttpSuite } from '../../server/bench/http-bench.js';
 import { markdownReport, type BenchReport } from '../bench/report.js';
 import { systemInfo } from '../bench/system-info.js';
+import { validateReport } from '../bench/validate.js';
 import { corpus, type CorpusName } from '../corpus/corpus.js';
 import { badOption } from '../errors.js';
 import { Machine } from '../machine/machine.js';
 import { positiveFlag as positive } from './options.js';
 import { progressLine } from './progress.js';
 
-const SUITES = ['engines', 'corpora', 'copy'] as const;
+const SUITES = ['engines', 'corpora', 'copy', 'http'] as const;
 type Suite = (typeof SUITES)[number];
 
 interface BenchFlags {
@@ -124,7 +126,11 @@ export function registerBenchCommand(program: Command): void {
           progress: progress.update,
         });
       }
+      if (suites.includes('http')) {
+        report.http = await runHttpSuite({ quick, levels: levels.filter((level) => level === 1 || level === 6), progress: progress.update });
+      }
       progress.done();
+      validateReport(report, chosen.map((contender) => contender.name));
       if (flags.out !== undefined) {
         mkdirSync(join(flags.out, 'charts'), { recursive: true });
         report.charts = [];
