@@ -121,7 +121,8 @@ export function tally(lines) {
       counts.failed++;
       counts.failures.push(line);
     }
-    const engine = (check[2].match(/\bengine=(\w+)/) ?? [])[1] ?? 'engine-independent';
+    const checkName = ok ? check[2] : check[2].split(': ')[0]; // a failure's reason follows ': '
+    const engine = (checkName.match(/\bengine=(\w+)/) ?? [])[1] ?? 'engine-independent';
     const slot = (counts.byEngine[engine] ??= { passed: 0, failed: 0 });
     if (ok) slot.passed++;
     else slot.failed++;
