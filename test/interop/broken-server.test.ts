@@ -173,7 +173,8 @@ afterAll(async () => {
 
 const available = (name: string) => languages[name].missing() === undefined;
 
-describe.concurrent('interop clients against a service that corrupts its deflate output', () => {
+// One client at a time: four at once would load a two-core CI machine under the rest of the suite.
+describe('interop clients against a service that corrupts its deflate output', () => {
   for (const name of ['python', 'java', 'go', 'shell']) {
     // Python is required: without it this test fails rather than skips.
     test.skipIf(name !== 'python' && !available(name))(name, async () => {
@@ -197,6 +198,6 @@ describe.concurrent('interop clients against a service that corrupts its deflate
       for (const line of streamLines) expect(line, context).toMatch(new RegExp(`^FAIL .*after write ${CORRUPTED_WRITE}\\b`));
       // ...while the honest inflate answers passed: the client tells right from wrong.
       expect(lines.filter((line) => /^ok\s+inflate engine=/.test(line)).length, context).toBeGreaterThan(0);
-    });
+    }, 300_000);
   }
 });

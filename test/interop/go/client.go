@@ -30,7 +30,6 @@ import (
 	"compress/flate"
 	"compress/gzip"
 	"compress/zlib"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -67,11 +66,16 @@ func xorshift32(x uint32) uint32 {
 var words = []string{"the", "zaccel", "deflate", "inflate", "stream", "page", "block", "huffman",
 	"window", "accelerator", "z15", "level", "sync", "flush", "channel", "migration"}
 
+// appendLE32 is binary.LittleEndian.AppendUint32, which needs Go 1.19.
+func appendLE32(out []byte, v uint32) []byte {
+	return append(out, byte(v), byte(v>>8), byte(v>>16), byte(v>>24))
+}
+
 func makeRandom(size int, x uint32) []byte {
 	out := make([]byte, 0, size+4)
 	for len(out) < size {
 		x = xorshift32(x)
-		out = binary.LittleEndian.AppendUint32(out, x)
+		out = appendLE32(out, x)
 	}
 	return out[:size]
 }
@@ -94,10 +98,10 @@ func makeBinary(records int, x uint32) []byte {
 	out := make([]byte, 0, records*16)
 	for i := 0; i < records; i++ {
 		x = xorshift32(x)
-		out = binary.LittleEndian.AppendUint32(out, uint32(i))
-		out = binary.LittleEndian.AppendUint32(out, x)
-		out = binary.LittleEndian.AppendUint32(out, uint32(i)*2654435761)
-		out = binary.LittleEndian.AppendUint32(out, 0)
+		out = appendLE32(out, uint32(i))
+		out = appendLE32(out, x)
+		out = appendLE32(out, uint32(i)*2654435761)
+		out = appendLE32(out, 0)
 	}
 	return out
 }
