@@ -5,7 +5,7 @@
  * flushed with Z_SYNC_FLUSH, honest except for one flipped byte in the answer to the third write:
  * the clients must say so at that write. /v1/inflate it answers honestly (node:zlib), so those
  * checks pass and show the failures come from the corruption, not from a server that answers
- * nothing. Everything else (inflate streams, GET/DELETE, the error cases) is a 503.
+ * nothing. Everything else (inflate streams, GET/DELETE, the error cases) is a 500.
  *
  * Python always runs (it is the reference client); Java, Go and the shell run when their toolchain
  * is there, as it is in CI (.ci/run installs Go before the tests).
@@ -149,10 +149,10 @@ async function answer(request: IncomingMessage, response: ServerResponse): Promi
       return;
     }
   } catch {
-    // fall through to the 503
+    // fall through to the 500
   }
-  const error = Buffer.from(JSON.stringify({ error: { code: 'ZACCEL_NOT_READY', message: 'a fake service' } }));
-  send(503, error, { 'content-type': 'application/json' });
+  const error = Buffer.from(JSON.stringify({ error: { code: 'ZACCEL_INTERNAL', message: 'a fake service: this route is not faked' } }));
+  send(500, error, { 'content-type': 'application/json' });
 }
 
 let server: Server;
