@@ -6,8 +6,8 @@
  * error answer; after it, the response is destroyed.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { pumpBody } from './body.js';
-import type { ServiceContext } from './context.js';
+import { discardRest, pumpBody } from './body.js';
+import { declaredLength, type ServiceContext } from './context.js';
 import type { Session, WriteCall } from './pool.js';
 import type { FlushName, SessionReport } from './protocol.js';
 
@@ -61,8 +61,12 @@ export async function answerWrite(
       return reply.send(body);
     }
   } catch (error) {
-    // Unread body left in the socket: close the connection after this answer rather than drain it.
-    if (!bodyDone) reply.header('connection', 'close');
+    // Unread body left in the socket: once the pump has let go of it, read and drop the rest (within a
+    // budget) first, so that the client gets this answer.
+    if (!bodyDone) {
+      await pumping.catch(() => {});
+      if (!bodyDone && !(await discardRest(request.raw, declaredLength(request.headers)))) reply.header('connection', 'close');
+    }
     throw error;
   }
   // Streaming: the status is committed with the first bytes; trailers carry the final counts.

@@ -81,3 +81,43 @@ export function pumpBody(source: Readable, write: WriteCall, limit: number): Pro
     write.completed.catch((error: Error) => stop(error));
   });
 }
+
+/** How much of an unread body is read and thrown away before an early answer, at most. */
+const DISCARD_BYTES = 64 * 1024 * 1024;
+const DISCARD_MS = 10_000;
+
+/**
+ * Before an answer to a request whose body was not read (an error found early), read and discard the
+ * rest of the body. A client that sends its whole body before it reads (Python's urllib, Java's
+ * HttpClient) would otherwise get a reset instead of the answer: a socket closed with unread data in it
+ * resets the connection. Resolves true once the body has ended; false when the body is known to be, or
+ * turns out to be, too large (over 64 MiB, or still coming after 10 s): then the caller closes the
+ * connection with the answer, as the only way left.
+ */
+export function discardRest(source: Readable & { complete?: boolean }, declared: number | undefined): Promise<boolean> {
+  if (source.readableEnded || source.complete === true) return Promise.resolve(true);
+  if (declared !== undefined && declared > DISCARD_BYTES) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    let discarded = 0;
+    const finish = (ended: boolean) => {
+      clearTimeout(timer);
+      source.off('data', onData);
+      source.off('end', onEnd);
+      source.off('close', onClose);
+      if (!ended) source.pause();
+      resolve(ended);
+    };
+    const onData = (chunk: Buffer) => {
+      discarded += chunk.length;
+      if (discarded > DISCARD_BYTES) finish(false);
+    };
+    const onEnd = () => finish(true);
+    const onClose = () => finish(source.readableEnded);
+    const timer = setTimeout(() => finish(false), DISCARD_MS);
+    timer.unref();
+    source.on('data', onData);
+    source.once('end', onEnd);
+    source.once('close', onClose);
+    source.resume();
+  });
+}

@@ -5,6 +5,7 @@
 import type { SwaggerTransform } from '@fastify/swagger';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { answerWrite } from '../answer.js';
+import { discardRest } from '../body.js';
 import { admit, declaredLength } from '../context.js';
 import { ServiceError } from '../errors.js';
 import type { Mode, SessionOptions, SessionReport } from '../protocol.js';
@@ -70,7 +71,7 @@ export async function oneShotRoutes(app: FastifyInstance): Promise<void> {
     const query = request.query;
     const length = declaredLength(request.headers);
     if (length !== undefined && length > config.maxBodyBytes) {
-      reply.header('connection', 'close');
+      if (!(await discardRest(request.raw, length))) reply.header('connection', 'close');
       throw new ServiceError('ZACCEL_BODY_TOO_LARGE', `the request body of ${length} bytes is larger than the limit of ${config.maxBodyBytes}`);
     }
     admit(context, reply);

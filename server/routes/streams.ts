@@ -4,6 +4,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { answerWrite } from '../answer.js';
+import { discardRest } from '../body.js';
 import { admit, declaredLength } from '../context.js';
 import { ServiceError } from '../errors.js';
 import type { FlushName, Mode, SessionOptions, SessionReport } from '../protocol.js';
@@ -107,7 +108,7 @@ export async function streamWriteRoute(app: FastifyInstance): Promise<void> {
       const length = declaredLength(request.headers);
       if (length !== undefined && length > config.maxWriteBytes) {
         // Refused before a byte is read: the stream is untouched.
-        reply.header('connection', 'close');
+        if (!(await discardRest(request.raw, length))) reply.header('connection', 'close');
         throw new ServiceError('ZACCEL_BODY_TOO_LARGE', `the write of ${length} bytes is larger than the limit of ${config.maxWriteBytes}`);
       }
       const release = await streams.turn(entry);
@@ -129,6 +130,11 @@ export async function streamWriteRoute(app: FastifyInstance): Promise<void> {
           'ZACCEL_STREAM_CLOSED',
           `stream ${entry.id} is ${session.state === 'failed' ? 'failed' : 'closed'}${cause?.code ? ` (${cause.code}: ${cause.message})` : ''}`,
         );
+      }
+      if (entry.mode === 'deflate' && session.report?.ended === true) {
+        // A finished deflate stream takes no more input. The write is refused and the stream stays as it was.
+        // (An inflate stream may go on: after a gzip member, another member may follow.)
+        throw new ServiceError('ZACCEL_STREAM_CLOSED', `stream ${entry.id} has finished: its compressed stream is complete`);
       }
       admit(context, reply);
       entry.writes++;

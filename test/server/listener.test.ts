@@ -5,6 +5,7 @@
  * malformed bodies that fail after the answer started, and capacity.
  */
 import http from 'node:http';
+import net from 'node:net';
 import { Readable } from 'node:stream';
 import zlib from 'node:zlib';
 import type { FastifyInstance } from 'fastify';
@@ -289,6 +290,40 @@ describe('malformed bodies', () => {
     expect(answer.aborted).toBe(false);
     expect(answer.body.length).toBe(8 * MiB);
     expect(answer.trailers['x-zaccel-bytes-out']).toBe(String(8 * MiB));
+  });
+});
+
+describe('early answers to clients that send the whole body before reading', () => {
+  /** Write the whole request, then read the whole answer, as Python's urllib and Java's HttpClient do. */
+  function sendAllThenRead(path: string, body: Buffer): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const socket = net.connect(port, '127.0.0.1');
+      const received: Buffer[] = [];
+      socket.on('data', (chunk) => received.push(chunk));
+      socket.on('error', reject);
+      socket.on('close', () => resolve(Buffer.concat(received).toString('latin1')));
+      socket.write(`POST ${path} HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/octet-stream\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n`);
+      socket.end(body);
+    });
+  }
+
+  test('an output cap found mid-body: the 413 arrives, the rest of the body is read and dropped', async () => {
+    const random = Buffer.alloc(8 * MiB);
+    for (let index = 0; index < random.length; index += 4) random.writeUInt32LE((Math.imul(index, 2654435761) ^ (index >>> 7)) >>> 0, index);
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const answer = await sendAllThenRead('/v1/deflate?level=1&maxOutput=1024', random);
+      expect(answer).toMatch(/^HTTP\/1\.1 413 /);
+      expect(answer).toContain('"code":"ZACCEL_OUTPUT_LIMIT"');
+    }
+    await backToBaseline();
+  });
+
+  test('a stream write over --max-write, refused before its body is read: the 413 arrives', async () => {
+    const opened = await request({ port, path: '/v1/streams', body: Buffer.from(JSON.stringify({ mode: 'deflate' })), headers: { 'content-type': 'application/json' } });
+    const { id } = JSON.parse(opened.body.toString()) as { id: string };
+    const answer = await sendAllThenRead(`/v1/streams/${id}/write?flush=sync`, Buffer.alloc(20 * MiB));
+    expect(answer).toMatch(/^HTTP\/1\.1 413 /);
+    expect(answer).toContain('"code":"ZACCEL_BODY_TOO_LARGE"');
   });
 });
 

@@ -215,11 +215,12 @@ describe('parameters are validated by schema', () => {
 });
 
 describe('body limits', () => {
-  test('a declared Content-Length over the limit is refused before reading: 413 ZACCEL_BODY_TOO_LARGE', async () => {
+  test('a declared Content-Length over the limit is refused before it is processed: 413 ZACCEL_BODY_TOO_LARGE', async () => {
+    // A body small enough to read and drop is read first, so that the client gets the answer; the connection stays usable.
     const response = await post('/v1/deflate', Buffer.alloc((4 << 20) + 1));
     expect(response.statusCode).toBe(413);
     expect(errorOf(response).code).toBe('ZACCEL_BODY_TOO_LARGE');
-    expect(response.headers.connection).toBe('close');
+    expect(response.headers.connection).not.toBe('close');
   });
 
   test('a chunked body that grows past the limit: 413 ZACCEL_BODY_TOO_LARGE', async () => {
