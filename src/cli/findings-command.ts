@@ -7,7 +7,8 @@ import { dirname } from 'node:path';
 import type { Command } from 'commander';
 import { findingsMarkdown, runFindings, type FindingsOptions } from '../findings/findings.js';
 import { parseSize } from './migrate-command.js';
-import { positiveFlag } from './options.js';
+import { choice, positiveFlag } from './options.js';
+import type { WritePattern } from '../migrate/protocol.js';
 import { progressLine } from './progress.js';
 
 interface FindingsFlags {
@@ -16,6 +17,7 @@ interface FindingsFlags {
   seconds: string;
   ram: string;
   rounds: string;
+  patterns: string;
   json?: boolean;
 }
 
@@ -28,12 +30,14 @@ export function registerFindingsCommand(program: Command): void {
     .option('--seconds <s>', 'real-thread hazard time per configuration', '2')
     .option('--ram <size>', 'guest RAM per migration', '32M')
     .option('--rounds <n>', 'live rounds per migration', '5')
+    .option('--patterns <list>', 'guest write patterns, comma-separated (counter, copy, increment, patch)', 'counter,copy')
     .option('--json', 'also print the raw results as JSON')
     .action(async (flags: FindingsFlags) => {
       const progress = progressLine();
       const options: FindingsOptions = {
         seeds: flags.seeds.split(',').map((seed) => Math.round(positiveFlag('seeds', seed, 1))),
         hazardSeconds: positiveFlag('seconds', flags.seconds, 2),
+        patterns: flags.patterns.split(',').map((pattern) => choice<WritePattern>('patterns', pattern.trim(), ['counter', 'copy', 'increment', 'patch'])),
         migration: {
           ramBytes: parseSize('ram', flags.ram),
           pageSize: 4096,
@@ -41,7 +45,6 @@ export function registerFindingsCommand(program: Command): void {
           packetPages: 128,
           dirtyRate: 0,
           hotPages: 512,
-          pattern: 'counter',
           rounds: Math.round(positiveFlag('rounds', flags.rounds, 5)),
           level: 1,
           cpuAmount: 0,

@@ -62,7 +62,7 @@ export function registerMigrateCommand(program: Command): void {
     .option('--packet-pages <n>', 'pages per packet; each packet ends with Z_SYNC_FLUSH', '128')
     .option('--dirty-rate <pages/s>', 'pages the guest writes per second (0: as fast as it can)', '0')
     .option('--hot-pages <n>', "the guest's working set: 90% of writes land in these pages", '512')
-    .option('--pattern <pattern>', "counter (QEMU migration-test's guest: first byte of page after page +1), increment (every byte of a page +1) or patch (one 8-byte word)", 'counter')
+    .option('--pattern <pattern>', "counter (QEMU migration-test's guest: first byte of page after page +1), copy (change a page, copy it to the next), increment (every byte of a page +1) or patch (one 8-byte word)", 'counter')
     .option('--rounds <n>', 'live rounds before the guest is stopped, at most', '10')
     .option('--seed <n>', 'seed for the guest RAM contents and the write pattern', '1')
     .option('-l, --level <level>', 'compression level', '1')
@@ -81,7 +81,7 @@ export function registerMigrateCommand(program: Command): void {
         packetPages: Math.round(positiveFlag('packet-pages', flags.packetPages, 128)),
         dirtyRate: Math.max(0, integerFlag('dirty-rate', flags.dirtyRate)),
         hotPages: Math.round(positiveFlag('hot-pages', flags.hotPages, 512)),
-        pattern: choice<WritePattern>('pattern', flags.pattern, ['counter', 'increment', 'patch']),
+        pattern: choice<WritePattern>('pattern', flags.pattern, ['counter', 'copy', 'increment', 'patch']),
         rounds: Math.round(positiveFlag('rounds', flags.rounds, 10)),
         seed: integerFlag('seed', flags.seed),
         level: integerFlag('level', flags.level),

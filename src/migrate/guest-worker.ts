@@ -23,11 +23,19 @@ let next = performance.now();
 
 let sweep = 0;
 while (control.next() === WriterState.RUNNING) {
-  // The counter guest walks its hot set in order; the others pick pages at random, 90% in the hot set.
-  const page = options.pattern === 'counter' ? sweep++ % hot : random.below(10) < 9 ? random.below(hot) : random.below(guest.pages);
+  // The counter and copy guests walk their hot set in order; the others pick pages at random, 90% in the hot set.
+  const walking = options.pattern === 'counter' || options.pattern === 'copy';
+  const page = walking ? sweep++ % hot : random.below(10) < 9 ? random.below(hot) : random.below(guest.pages);
   const address = guest.pageAddress(page);
   if (options.pattern === 'counter') {
     guest.increment(address, 1);
+  } else if (options.pattern === 'copy') {
+    // Change a 64-byte line of the page, then copy the whole page to the next one, as a guest copying buffers does.
+    const target = (page + 1) % guest.pages;
+    guest.increment(address + random.below(options.pageSize / 64) * 64, 64);
+    guest.copyWithin(guest.pageAddress(target), address, options.pageSize);
+    Atomics.add(writes, target, 1);
+    guest.markDirty(target);
   } else if (options.pattern === 'increment') {
     guest.increment(address, options.pageSize);
   } else {

@@ -6,7 +6,7 @@ import type { AccessModel, EngineName } from '../engines/engine.js';
 import type { GuestLayout } from '../machine/guest-memory.js';
 import type { MachineDescriptor } from '../machine/machine.js';
 
-export type WritePattern = 'counter' | 'increment' | 'patch';
+export type WritePattern = 'counter' | 'copy' | 'increment' | 'patch';
 
 export interface MigrateOptions {
   engine: EngineName;
@@ -24,6 +24,7 @@ export interface MigrateOptions {
   hotPages: number;
   /**
    * `counter`: the guest of QEMU's migration-test, incrementing the first byte of page after page.
+   * `copy`: a guest copying buffers: it changes a hot page and copies it to the page after it, page after page.
    * `increment`: every byte of a page +1 (zlib-ng's writer). `patch`: one random 8-byte word changes.
    */
   pattern: WritePattern;

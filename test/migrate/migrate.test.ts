@@ -1,8 +1,8 @@
 /**
  * The multifd migration simulator, sized for CI: safe configurations lose
  * no page over several seeds; the accelerator's multiple-access reads
- * without a copy corrupt pages, including pages the guest never wrote; and
- * the copy counters match what was sent.
+ * without a copy corrupt pages that resending does not repair; and the copy
+ * counters match what was sent.
  */
 import { describe, expect, test } from 'vitest';
 import type { MigrateOptions } from '../../src/migrate/protocol.js';
@@ -36,7 +36,7 @@ describe('zaccel migrate', () => {
     ];
     for (const configuration of safe) {
       for (const seed of [1, 2, 3]) {
-        for (const pattern of ['counter', 'increment'] as const) {
+        for (const pattern of ['counter', 'copy'] as const) {
           const result = await runMigration({ ...base, ...configuration, seed, pattern });
           const label = `${JSON.stringify(configuration)} seed ${seed} ${pattern}`;
           expect(result.corruptedPages, label).toBe(0);
@@ -49,17 +49,17 @@ describe('zaccel migrate', () => {
     }
   });
 
-  test('dfltcc multiple without a copy corrupts pages, some of which the guest never wrote', async () => {
-    let corrupted = 0;
-    let unwritten = 0;
-    for (const seed of [1, 2, 3, 4, 5]) {
-      const result = await runMigration({ ...base, seed });
-      corrupted += result.corruptedPages;
-      unwritten += result.corruptedUnwrittenPages;
-      if (result.corruptedPages > 0) expect(result.firstCorruptedPage).not.toBeNull();
+  test('dfltcc multiple without a copy, a guest that copies pages: pages resent with stable contents still arrive corrupted', async () => {
+    // Which pages a race reaches depends on thread timing; that corruption happens at all, with this guest, does not.
+    for (const seed of [1, 2]) {
+      const unsafe = await runMigration({ ...base, pattern: 'copy', hotPages: 128, seed });
+      expect(unsafe.corruptedPages, `seed ${seed}`).toBeGreaterThan(0);
+      expect(unsafe.firstCorruptedPage).not.toBeNull();
+      // The guest wrote these pages, so they were resent, the last time with the guest stopped: resending did not repair them.
+      expect(unsafe.corruptedPages - unsafe.corruptedUnwrittenPages).toBeGreaterThan(0);
+      const safe = await runMigration({ ...base, pattern: 'copy', hotPages: 128, seed, copy: 'auto' });
+      expect(safe.corruptedPages, `seed ${seed}`).toBe(0);
     }
-    expect(corrupted).toBeGreaterThan(0);
-    expect(unwritten).toBeGreaterThan(0);
   });
 
   test('the counters match what was sent: auto copies only unstable pages of a multiple-access engine', async () => {
