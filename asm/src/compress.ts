@@ -486,6 +486,26 @@ function setEndOfBlockFromLengths(pb: usize, literalLengths: usize): void {
   setEndOfBlockCode(pb, <u32>load<u16>(codes + (<usize>END_OF_BLOCK << 1)), <u32>load<u8>(literalLengths + END_OF_BLOCK));
 }
 
+/**
+ * The open block's code, recorded in the CSB: the parsed CDHT's lengths (dynamic, with the encoder
+ * tables built from them) or the fixed code. Sets EOBS/EOBL for it and returns the BLOCK_* kind.
+ */
+function adoptBlockCode(pb: usize, work: usize, dynamic: bool): u8 {
+  let kind: u8;
+  if (dynamic) {
+    memory.copy(pb + STATE_LITERAL_LENGTHS, work + PARSED_LITERAL_LENGTHS, LITERAL_LENGTH_SYMBOLS);
+    memory.copy(pb + STATE_DISTANCE_LENGTHS, work + PARSED_DISTANCE_LENGTHS, DISTANCE_SYMBOLS);
+    kind = BLOCK_DYNAMIC;
+    setEndOfBlockFromLengths(pb, pb + STATE_LITERAL_LENGTHS);
+    buildBlockCodes(pb);
+  } else {
+    kind = BLOCK_FIXED;
+    setEndOfBlockCode(pb, 0, 7);
+  }
+  store<u8>(pb + STATE_BLOCK_CODE, kind);
+  return kind;
+}
+
 export function compress(gr0: u32, pb: usize, regs: usize): i32 {
   const r1 = <usize>load<u32>(regs);
   const r1Length = load<u32>(regs, 4);
@@ -546,34 +566,14 @@ export function compress(gr0: u32, pb: usize, regs: usize): i32 {
   if (opening && !writerFull()) {
     const dynamic = getHTT(pb);
     writerPut(<u64>((getBHF(pb) ? 1 : 0) | ((dynamic ? 2 : 1) << 1)), 3);
-    if (dynamic) {
-      writerPutStream(pb + CDHT, getCDHTL(pb));
-      memory.copy(pb + STATE_LITERAL_LENGTHS, work + PARSED_LITERAL_LENGTHS, LITERAL_LENGTH_SYMBOLS);
-      memory.copy(pb + STATE_DISTANCE_LENGTHS, work + PARSED_DISTANCE_LENGTHS, DISTANCE_SYMBOLS);
-      blockCode = BLOCK_DYNAMIC;
-      setEndOfBlockFromLengths(pb, pb + STATE_LITERAL_LENGTHS);
-      buildBlockCodes(pb);
-      codesBuilt = true;
-    } else {
-      blockCode = BLOCK_FIXED;
-      setEndOfBlockCode(pb, 0, 7);
-    }
-    store<u8>(pb + STATE_BLOCK_CODE, blockCode);
+    if (dynamic) writerPutStream(pb + CDHT, getCDHTL(pb));
+    blockCode = adoptBlockCode(pb, work, dynamic);
+    codesBuilt = dynamic;
     blockOpen = true;
     setBCF(pb, true);
   } else if (adopting) {
-    if (parsedTable) {
-      memory.copy(pb + STATE_LITERAL_LENGTHS, work + PARSED_LITERAL_LENGTHS, LITERAL_LENGTH_SYMBOLS);
-      memory.copy(pb + STATE_DISTANCE_LENGTHS, work + PARSED_DISTANCE_LENGTHS, DISTANCE_SYMBOLS);
-      blockCode = BLOCK_DYNAMIC;
-      setEndOfBlockFromLengths(pb, pb + STATE_LITERAL_LENGTHS);
-      buildBlockCodes(pb);
-      codesBuilt = true;
-    } else {
-      blockCode = BLOCK_FIXED;
-      setEndOfBlockCode(pb, 0, 7);
-    }
-    store<u8>(pb + STATE_BLOCK_CODE, blockCode);
+    blockCode = adoptBlockCode(pb, work, parsedTable);
+    codesBuilt = parsedTable;
   }
 
   // Matcher cache: reuse or rebuild.
