@@ -57,7 +57,7 @@ import {
 } from "./param-block";
 import { adler32Fast } from "./adler32-simd";
 import { crc16Tables, crc32Fast } from "./crc32-fast";
-import { historyAppend } from "./history";
+import { historyAppend, ringCopyOut } from "./history";
 import { cpuAmount, expandScratch } from "./instance";
 import {
   XPND_OESC_BAD_BLOCK_TYPE,
@@ -534,13 +534,7 @@ function copyMatchExact(out: usize, dist: u32, n: u32): usize {
     const back = dist - produced; // 1..gWhave
     const pos = (gHistEnd - back) & HISTORY_MASK;
     let m = n < back ? n : back;
-    const first = HISTORY_SIZE - pos;
-    if (m <= first) {
-      memory.copy(out, gHist + pos, m);
-    } else {
-      memory.copy(out, gHist + pos, first);
-      memory.copy(out + first, gHist, m - first);
-    }
+    ringCopyOut(out, gHist, pos, m);
     out += m;
     n -= m;
     if (n == 0) return out;

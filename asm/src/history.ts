@@ -65,7 +65,12 @@ export function historyAppendByte(pb: usize, hist: usize, value: u8): void {
 /** Copy the last `count` (<= HL) history bytes, oldest first, into the linear buffer `destination`. */
 export function historyCopyOut(pb: usize, hist: usize, destination: usize, count: u32): void {
   if (count == 0) return;
-  const start = (getHO(pb) + getHL(pb) - count) & HISTORY_MASK;
+  ringCopyOut(destination, hist, (getHO(pb) + getHL(pb) - count) & HISTORY_MASK, count);
+}
+
+/** Copy `count` (<= 32768) bytes of the circular buffer `hist` from offset `start`, wrapping, into `destination`. */
+// @ts-ignore: decorator
+@inline export function ringCopyOut(destination: usize, hist: usize, start: u32, count: u32): void {
   const first = HISTORY_SIZE - start;
   if (count <= first) {
     memory.copy(destination, hist + start, count);

@@ -22,15 +22,7 @@ export const PB = {
 } as const;
 
 /** Reusable buffers per emulator (the harness allocator only grows). */
-interface Buffers {
-  pb: number;
-  pbCopy: number;
-  hist: number;
-  histCopy: number;
-  out: number;
-  outCap: number;
-  inA: number;
-  inB: number;
+interface Buffers extends StreamAreas {
   inCap: number;
 }
 
