@@ -158,9 +158,9 @@ if compgen -G "$root/asm/src/*.ts" >/dev/null; then
 fi
 
 # --- 6. TypeScript ---------------------------------------------------------
-log "tsc: src/ server/ -> dist/"
+log "tsc: src/ server/ tools/ -> dist/"
 npx --no-install tsc -p tsconfig.json
-chmod +x dist/src/cli/main.js
+chmod +x dist/tools/cli/main.js
 
 # --- report ----------------------------------------------------------------
 for artifact in "$zlib_wasm" "$zref" "$dfltcc_wasm"; do

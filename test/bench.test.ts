@@ -7,11 +7,11 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
-import { ALL_CONTENDERS } from '../src/bench/contenders.js';
+import { ALL_CONTENDERS } from '../tools/bench/contenders.js';
 import { packageRoot } from '../src/machine/modules.js';
 
 test('zaccel bench --quick --json produces a complete, well-formed report', () => {
-  const cli = join(packageRoot(), 'dist/src/cli/main.js');
+  const cli = join(packageRoot(), 'dist/tools/cli/main.js');
   const run = spawnSync(process.execPath, [cli, 'bench', '--quick', '--json', '--corpus-mib', '0.5', '--seconds', '0.01'], { maxBuffer: 1 << 26 });
   expect(run.status, run.stderr.toString()).toBe(0);
   const report = JSON.parse(run.stdout.toString());
@@ -36,7 +36,7 @@ test('zaccel bench --quick --json produces a complete, well-formed report', () =
 });
 
 test('--out writes the Markdown report, the JSON and the SVG charts; the copy suite is complete', () => {
-  const cli = join(packageRoot(), 'dist/src/cli/main.js');
+  const cli = join(packageRoot(), 'dist/tools/cli/main.js');
   const out = mkdtempSync(join(tmpdir(), 'zaccel-bench-'));
   const run = spawnSync(
     process.execPath,
@@ -68,7 +68,7 @@ test('--out writes the Markdown report, the JSON and the SVG charts; the copy su
 });
 
 test('the report check refuses a missing cell and a bad figure', async () => {
-  const { validateReport } = await import('../src/bench/validate.js');
+  const { validateReport } = await import('../tools/bench/validate.js');
   const cell = (contender: string, operation: string) => ({ contender, operation, corpus: 'c', level: 1, chunk: 64, ratio: 0.5, throughput: { median: 2, min: 1, max: 3, samples: 1 } });
   const grid = { corpora: [{ name: 'c', bytes: 10 }], levels: [1], chunks: [64], repetitions: 1, cells: [cell('node:zlib', 'deflate'), cell('node:zlib', 'inflate')] };
   const report = { system: {}, command: '', startedAt: '', engines: grid } as never;

@@ -8,10 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as nodeZlib from 'node:zlib';
 import { describe, expect, test } from 'vitest';
-import { corpus } from '../src/corpus/corpus.js';
+import { corpus } from '../tools/corpus/corpus.js';
 import { packageRoot } from '../src/machine/modules.js';
 
-const cli = join(packageRoot(), 'dist/src/cli/main.js');
+const cli = join(packageRoot(), 'dist/tools/cli/main.js');
 const zaccel = (args: string[], input?: Buffer) => spawnSync(process.execPath, [cli, ...args], { input, maxBuffer: 1 << 28 });
 const folder = mkdtempSync(join(tmpdir(), 'zaccel-cli-'));
 const data = Buffer.from(corpus('mixed', 1_500_000, 3));

@@ -4,7 +4,7 @@
  */
 import { expect, test } from 'vitest';
 import zlib from 'node:zlib';
-import { binaryLike, textLike } from '../../src/corpus/corpus.js';
+import { binaryLike, textLike } from '../../tools/corpus/corpus.js';
 import { loadMachine } from './xpnd-driver.js';
 
 const MiB = 1 << 20;

@@ -8,7 +8,7 @@ import { describe, expect, test } from 'vitest';
 import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import zlib from 'node:zlib';
-import { corpus, textLike } from '../../src/corpus/corpus.js';
+import { corpus, textLike } from '../../tools/corpus/corpus.js';
 import { emulatorWasm, ensureBuilt } from './build.js';
 
 // XPND_WASM selects another build; by default the project build, (re)built when stale.

@@ -6,7 +6,7 @@
 import { beforeAll, describe, expect, test } from 'vitest';
 import zlib from 'node:zlib';
 import fc from 'fast-check';
-import { corpus, randomBytes, textLike, binaryLike } from '../../src/corpus/corpus.js';
+import { corpus, randomBytes, textLike, binaryLike } from '../../tools/corpus/corpus.js';
 import {
   HIST_SIZE,
   PB,

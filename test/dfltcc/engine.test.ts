@@ -7,7 +7,7 @@
 import * as nodeZlib from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { corpus } from '../../src/corpus/corpus.js';
+import { corpus } from '../../tools/corpus/corpus.js';
 import {
   constants,
   createDeflateCore,

@@ -12,7 +12,7 @@
  */
 import * as nodeZlib from 'node:zlib';
 import { describe, expect, test } from 'vitest';
-import { corpus } from '../../src/corpus/corpus.js';
+import { corpus } from '../../tools/corpus/corpus.js';
 import { constants, createDeflateCore, defaultMachine, type CopyPolicy, type DeflateCore } from '../../src/index.js';
 import type { DfltccDeflateCodec } from '../../src/engines/dfltcc/deflate-codec.js';
 

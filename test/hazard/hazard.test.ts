@@ -4,8 +4,8 @@
  * must never, and the copy counters must match what happened.
  */
 import { describe, expect, test } from 'vitest';
-import { runDeterministic, runThreaded } from '../../src/hazard/hazard.js';
-import { HALF, type HazardOptions } from '../../src/hazard/scenario.js';
+import { runDeterministic, runThreaded } from '../../tools/hazard/hazard.js';
+import { HALF, type HazardOptions } from '../../tools/hazard/scenario.js';
 
 const base: HazardOptions = { engine: 'dfltcc', model: 'multiple', copy: 'never', deterministic: true, pattern: 'snapshot', cpuAmount: 0, iterations: 25 };
 

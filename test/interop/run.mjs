@@ -176,7 +176,7 @@ async function startServer() {
   const logPath = join(work, 'server.log');
   writeFileSync(logPath, '');
   const log = openSync(logPath, 'a'); // stderr appends, and so does the copy of stdout below
-  const server = spawn(process.execPath, ['dist/src/cli/main.js', 'serve', '--host', '127.0.0.1', '--port', '0'], {
+  const server = spawn(process.execPath, ['dist/tools/cli/main.js', 'serve', '--host', '127.0.0.1', '--port', '0'], {
     cwd: root,
     env: { ...process.env, ZACCEL_LOG_LEVEL: process.env.ZACCEL_LOG_LEVEL ?? 'info' },
     stdio: ['ignore', 'pipe', log],

@@ -4,7 +4,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { expect, test } from 'vitest';
-import { corpus } from '../../src/corpus/corpus.js';
+import { corpus } from '../../tools/corpus/corpus.js';
 import { deflateSync, Machine } from '../../src/index.js';
 
 test('two workers on one Machine compress different data concurrently and correctly', async () => {

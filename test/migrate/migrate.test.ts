@@ -5,8 +5,8 @@
  * counters match what was sent.
  */
 import { describe, expect, test } from 'vitest';
-import type { MigrateOptions } from '../../src/migrate/protocol.js';
-import { runMigration } from '../../src/migrate/simulator.js';
+import type { MigrateOptions } from '../../tools/migrate/protocol.js';
+import { runMigration } from '../../tools/migrate/simulator.js';
 
 const base: MigrateOptions = {
   engine: 'dfltcc',

@@ -1,10 +1,10 @@
 /**
  * The HTTP benchmark's smoke run: short, one worker, two concurrencies. The
- * figures themselves are for `node dist/server/bench/http-bench.js`; this
+ * figures themselves are for `node dist/tools/http-bench/http-bench.js`; this
  * checks that a run completes without errors and reports what it should.
  */
 import { expect, test } from 'vitest';
-import { runHttpSuite } from '../../server/bench/http-bench.js';
+import { runHttpSuite } from '../../tools/http-bench/http-bench.js';
 
 test('runHttpSuite: autocannon against /v1/deflate beside in-process deflateSync', async () => {
   const result = await runHttpSuite({ workers: 1, seconds: 0.5, concurrencies: [1, 2], levels: [1], bodyBytes: 256 * 1024 });

@@ -1,5 +1,5 @@
 /**
- * The service as a real process (`node dist/src/cli/main.js serve --port 0`):
+ * The service as a real process (`node dist/tools/cli/main.js serve --port 0`):
  * quarter-gigabyte bodies both ways in bounded memory, and a graceful
  * shutdown on SIGTERM with requests in flight.
  */
@@ -24,7 +24,7 @@ interface Served {
 
 /** Start `zaccel serve` and wait for its 'ready' log line. */
 async function serve(args: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<Served> {
-  const child = spawn(process.execPath, [join(packageRoot(), 'dist/src/cli/main.js'), 'serve', '--port', '0', ...args], {
+  const child = spawn(process.execPath, [join(packageRoot(), 'dist/tools/cli/main.js'), 'serve', '--port', '0', ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

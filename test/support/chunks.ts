@@ -1,7 +1,7 @@
 /**
  * Ways to split an input into chunks, for boundary tests.
  */
-import { Random } from '../../src/corpus/corpus.js';
+import { Random } from '../../tools/corpus/corpus.js';
 
 export function splitEvery(data: Uint8Array, size: number): Uint8Array[] {
   const chunks: Uint8Array[] = [];

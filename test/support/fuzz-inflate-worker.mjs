@@ -2,7 +2,7 @@
 // the test can time it out if a decoder ever hangs. Uses the built library.
 import { parentPort, workerData } from 'node:worker_threads';
 import { Machine, createInflateCore } from '../../dist/src/index.js';
-import { Random } from '../../dist/src/corpus/corpus.js';
+import { Random } from '../../dist/tools/corpus/corpus.js';
 
 const { streams, iterations, seed } = workerData;
 const random = new Random(seed);

@@ -3,7 +3,7 @@
  * with gcc from the same verified source, across the parameter grid.
  */
 import { describe, expect, test } from 'vitest';
-import { corpus } from '../../src/corpus/corpus.js';
+import { corpus } from '../../tools/corpus/corpus.js';
 import type { Format } from '../../src/engines/engine.js';
 import { deflateRawSync, deflateSync, gzipSync, type DeflateOptions, type Level, type Strategy } from '../../src/index.js';
 import { nativeDeflate, type NativeJob } from '../support/native.js';

@@ -5,7 +5,7 @@
  */
 import * as nodeZlib from 'node:zlib';
 import { describe, expect, test } from 'vitest';
-import { corpus } from '../../src/corpus/corpus.js';
+import { corpus } from '../../tools/corpus/corpus.js';
 import { constants, createDeflateCore, deflateSync, gzipSync } from '../../src/index.js';
 import { growingShrinking, randomSplits, splitEvery } from '../support/chunks.js';
 import { deflateChunks, inflateChunks } from '../support/streams.js';

@@ -5,7 +5,7 @@
  */
 import * as nodeZlib from 'node:zlib';
 import { expect, test } from 'vitest';
-import { corpus, type CorpusName } from '../../src/corpus/corpus.js';
+import { corpus, type CorpusName } from '../../tools/corpus/corpus.js';
 import { runWorker } from '../support/run-worker.js';
 
 const FUZZ_RUNS = Number(process.env.ZACCEL_FUZZ_RUNS ?? 100_000);

@@ -4,7 +4,7 @@
  */
 import * as nodeZlib from 'node:zlib';
 import { describe, expect, test } from 'vitest';
-import { corpus } from '../../src/corpus/corpus.js';
+import { corpus } from '../../tools/corpus/corpus.js';
 import { defaultMachine, gunzipSync, inflateRawSync, inflateSync, unzipSync, type ErrorCode } from '../../src/index.js';
 import { BitWriter, fixedLiteralCode } from '../support/bits.js';
 

@@ -6,7 +6,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import * as nodeZlib from 'node:zlib';
 import { describe, expect, test } from 'vitest';
-import { corpus, type CorpusName } from '../../src/corpus/corpus.js';
+import { corpus, type CorpusName } from '../../tools/corpus/corpus.js';
 import * as zaccel from '../../src/index.js';
 
 const inputs: [string, Uint8Array][] = [

@@ -6,12 +6,12 @@ import { createReadStream } from 'node:fs';
 import type { Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Command } from 'commander';
-import { DeflateStream, InflateStream } from '../api/node-streams.js';
-import type { CopyPolicy } from '../core/copy-policy.js';
-import type { AccessModel, EngineName, Format, InflateFormat } from '../engines/engine.js';
-import { badOption } from '../errors.js';
+import { DeflateStream, InflateStream } from '../../src/api/node-streams.js';
+import type { CopyPolicy } from '../../src/core/copy-policy.js';
+import type { AccessModel, EngineName, Format, InflateFormat } from '../../src/engines/engine.js';
+import { badOption } from '../../src/errors.js';
 import { choice, integerFlag } from './options.js';
-import type { Level, Strategy } from '../constants.js';
+import type { Level, Strategy } from '../../src/constants.js';
 import { atomicOutput } from './files.js';
 
 /** Output chunk size for the CLI: large, for throughput. */

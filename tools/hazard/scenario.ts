@@ -6,11 +6,11 @@
  * the stream, and the second half must come back exactly.
  */
 import * as nodeZlib from 'node:zlib';
-import { constants } from '../constants.js';
-import type { CopyPolicy } from '../core/copy-policy.js';
-import type { DeflateCore } from '../core/deflate-core.js';
-import type { AccessModel, EngineName } from '../engines/engine.js';
-import type { GuestMemory } from '../machine/guest-memory.js';
+import { constants } from '../../src/constants.js';
+import type { CopyPolicy } from '../../src/core/copy-policy.js';
+import type { DeflateCore } from '../../src/core/deflate-core.js';
+import type { AccessModel, EngineName } from '../../src/engines/engine.js';
+import type { GuestMemory } from '../../src/machine/guest-memory.js';
 
 export const HAZARD_BUFFER_BYTES = 8 * 1024;
 export const HALF = HAZARD_BUFFER_BYTES / 2;

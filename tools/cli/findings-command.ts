@@ -53,7 +53,7 @@ export function registerFindingsCommand(program: Command): void {
       };
       const rows = await runFindings(options);
       progress.done();
-      const command = `node dist/src/cli/main.js findings ${process.argv.slice(3).join(' ')}`.trim();
+      const command = `node dist/tools/cli/main.js findings ${process.argv.slice(3).join(' ')}`.trim();
       const markdown = findingsMarkdown(rows, options, command);
       mkdirSync(dirname(flags.out), { recursive: true });
       writeFileSync(flags.out, markdown);

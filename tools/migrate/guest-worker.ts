@@ -5,8 +5,8 @@
 import { workerData } from 'node:worker_threads';
 import { Random } from '../corpus/corpus.js';
 import { WriterControl, WriterState } from '../hazard/writer-control.js';
-import { GuestMemory } from '../machine/guest-memory.js';
-import { Machine } from '../machine/machine.js';
+import { GuestMemory } from '../../src/machine/guest-memory.js';
+import { Machine } from '../../src/machine/machine.js';
 import type { GuestWorkerData } from './protocol.js';
 
 const data = workerData as GuestWorkerData;

@@ -7,13 +7,13 @@
  * then the guest stops, the rest is sent, and every page is compared.
  */
 import { Worker } from 'node:worker_threads';
-import { createInflateCore } from '../core/factories.js';
-import type { InflateCore } from '../core/inflate-core.js';
+import { createInflateCore } from '../../src/core/factories.js';
+import type { InflateCore } from '../../src/core/inflate-core.js';
 import { vmPages } from '../corpus/corpus.js';
 import { WriterControl, WriterState } from '../hazard/writer-control.js';
-import { GuestMemory } from '../machine/guest-memory.js';
-import { Machine } from '../machine/machine.js';
-import { workerUrl } from '../workers.js';
+import { GuestMemory } from '../../src/machine/guest-memory.js';
+import { Machine } from '../../src/machine/machine.js';
+import { workerUrl } from '../worker-url.js';
 import type { ChannelTotals, ChannelWorkerData, GuestWorkerData, MigrateOptions, PacketJob, PacketSent } from './protocol.js';
 
 export interface MigrateResult {

@@ -3,7 +3,7 @@
  * neither its CPU time nor its event loop counts as the server's:
  * autocannon posting one body, printing its result as JSON on stdout.
  *
- *   node dist/server/bench/load-client.js '{"url":…,"bodyFile":…,"connections":4,"seconds":5}'
+ *   node dist/tools/http-bench/load-client.js '{"url":…,"bodyFile":…,"connections":4,"seconds":5}'
  */
 import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';

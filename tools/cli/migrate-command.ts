@@ -2,9 +2,9 @@
  * `zaccel migrate`: the multifd live-migration simulator.
  */
 import type { Command } from 'commander';
-import type { CopyPolicy } from '../core/copy-policy.js';
-import type { AccessModel, EngineName } from '../engines/engine.js';
-import { badOption } from '../errors.js';
+import type { CopyPolicy } from '../../src/core/copy-policy.js';
+import type { AccessModel, EngineName } from '../../src/engines/engine.js';
+import { badOption } from '../../src/errors.js';
 import type { MigrateOptions, WritePattern } from '../migrate/protocol.js';
 import { runMigration, type MigrateResult } from '../migrate/simulator.js';
 import { choice, integerFlag, positiveFlag } from './options.js';

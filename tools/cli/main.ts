@@ -3,7 +3,7 @@
  * The zaccel command line.
  */
 import { Command, CommanderError } from 'commander';
-import { isZaccelError } from '../errors.js';
+import { isZaccelError } from '../../src/errors.js';
 import { registerBenchCommand } from './bench-command.js';
 import { registerCodecCommands } from './codec-commands.js';
 import { registerFindingsCommand } from './findings-command.js';

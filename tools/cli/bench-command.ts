@@ -4,18 +4,18 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Command } from 'commander';
-import type { Level } from '../constants.js';
+import type { Level } from '../../src/constants.js';
 import { ALL_CONTENDERS, contenders, type ContenderName } from '../bench/contenders.js';
 import { copyShareChart, throughputRatioChart } from '../bench/charts.js';
 import { DEFAULT_ACCELERATOR_GBPS, runCopySuite } from '../bench/copy-suite.js';
 import { runGrid } from '../bench/grid-suite.js';
-import { runHttpSuite } from '../../server/bench/http-bench.js';
+import { runHttpSuite } from '../http-bench/http-bench.js';
 import { markdownReport, type BenchReport } from '../bench/report.js';
 import { systemInfo } from '../bench/system-info.js';
 import { validateReport } from '../bench/validate.js';
 import { corpus, type CorpusName } from '../corpus/corpus.js';
-import { badOption } from '../errors.js';
-import { Machine } from '../machine/machine.js';
+import { badOption } from '../../src/errors.js';
+import { Machine } from '../../src/machine/machine.js';
 import { positiveFlag as positive } from './options.js';
 import { progressLine } from './progress.js';
 

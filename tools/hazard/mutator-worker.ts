@@ -3,8 +3,8 @@
  * again and again, while the compressor thread compresses it in place.
  */
 import { workerData } from 'node:worker_threads';
-import { GuestMemory, type GuestLayout } from '../machine/guest-memory.js';
-import { Machine, type MachineDescriptor } from '../machine/machine.js';
+import { GuestMemory, type GuestLayout } from '../../src/machine/guest-memory.js';
+import { Machine, type MachineDescriptor } from '../../src/machine/machine.js';
 import { WriterControl, WriterState } from './writer-control.js';
 
 interface MutatorData {

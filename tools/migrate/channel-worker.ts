@@ -5,10 +5,10 @@
  * the packet as soon as it arrives.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { constants } from '../constants.js';
-import { createDeflateCore } from '../core/factories.js';
-import { GuestMemory } from '../machine/guest-memory.js';
-import { Machine } from '../machine/machine.js';
+import { constants } from '../../src/constants.js';
+import { createDeflateCore } from '../../src/core/factories.js';
+import { GuestMemory } from '../../src/machine/guest-memory.js';
+import { Machine } from '../../src/machine/machine.js';
 import type { ChannelTotals, ChannelWorkerData, PacketJob, PacketSent } from './protocol.js';
 
 const data = workerData as ChannelWorkerData;

@@ -2,9 +2,9 @@
  * Benchmark reports: Markdown for people, JSON for tools. Every ratio is
  * computed from medians measured in the same run.
  */
-import type { Level } from '../constants.js';
+import type { Level } from '../../src/constants.js';
 import type { ContenderName } from './contenders.js';
-import type { HttpSuiteResult } from '../../server/bench/http-bench.js';
+import type { HttpSuiteResult } from '../http-bench/http-bench.js';
 import type { CopyResult } from './copy-suite.js';
 import { findCell, speedRatio, type GridResult, type Operation } from './grid-suite.js';
 import { systemLine, type SystemInfo } from './system-info.js';

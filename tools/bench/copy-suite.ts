@@ -9,11 +9,11 @@
  * compressed at the accelerator's speed while the copy cost what it costs
  * here, what share of the time would the copy take?
  */
-import { constants } from '../constants.js';
-import type { CopyPolicy } from '../core/copy-policy.js';
-import { createDeflateCore } from '../core/factories.js';
-import type { AccessModel, EngineName } from '../engines/engine.js';
-import type { Machine } from '../machine/machine.js';
+import { constants } from '../../src/constants.js';
+import type { CopyPolicy } from '../../src/core/copy-policy.js';
+import { createDeflateCore } from '../../src/core/factories.js';
+import type { AccessModel, EngineName } from '../../src/engines/engine.js';
+import type { Machine } from '../../src/machine/machine.js';
 import { timeInProcess } from './grid-suite.js';
 import { spread, type Spread } from './statistics.js';
 

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as nodeZlib from 'node:zlib';
 import { Bench } from 'tinybench';
-import type { Level } from '../constants.js';
+import type { Level } from '../../src/constants.js';
 import type { Contender, ContenderName } from './contenders.js';
 import { runNative } from './native-reference.js';
 import { megabytesPerSecond, spread, type Spread } from './statistics.js';

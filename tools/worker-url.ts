@@ -6,13 +6,13 @@
 import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ZaccelError } from './errors.js';
-import { packageRoot } from './machine/modules.js';
+import { ZaccelError } from '../src/errors.js';
+import { packageRoot } from '../src/machine/modules.js';
 
-/** The URL of the compiled `src/<path>.js` under dist/. */
+/** The URL of the compiled `tools/<path>.js` under dist/. */
 export function workerUrl(path: string): URL {
   const root = packageRoot();
-  const compiled = join(root, 'dist', 'src', `${path}.js`);
+  const compiled = join(root, 'dist', 'tools', `${path}.js`);
   if (!existsSync(compiled)) {
     throw new ZaccelError('ZACCEL_NOT_BUILT', `${relative(root, compiled)} is missing: run npm run build`);
   }

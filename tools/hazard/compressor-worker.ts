@@ -3,9 +3,9 @@
  * again on the shared buffer while the writer thread writes the first half.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { createDeflateCore } from '../core/factories.js';
-import { GuestMemory, type GuestLayout } from '../machine/guest-memory.js';
-import { Machine, type MachineDescriptor } from '../machine/machine.js';
+import { createDeflateCore } from '../../src/core/factories.js';
+import { GuestMemory, type GuestLayout } from '../../src/machine/guest-memory.js';
+import { Machine, type MachineDescriptor } from '../../src/machine/machine.js';
 import { compressInPlace, runOnce, runSeries, scenarioOptions, type HazardOptions } from './scenario.js';
 import { WriterControl, WriterState } from './writer-control.js';
 

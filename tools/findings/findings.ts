@@ -5,8 +5,8 @@
  * with the commands that reproduce it. Every figure and every conclusion in
  * the text is derived from the runs made by this function.
  */
-import type { CopyPolicy } from '../core/copy-policy.js';
-import type { AccessModel, EngineName } from '../engines/engine.js';
+import type { CopyPolicy } from '../../src/core/copy-policy.js';
+import type { AccessModel, EngineName } from '../../src/engines/engine.js';
 import { runDeterministic, runThreaded } from '../hazard/hazard.js';
 import type { HazardResult } from '../hazard/scenario.js';
 import type { MigrateOptions, WritePattern } from '../migrate/protocol.js';
@@ -203,10 +203,10 @@ export function findingsMarkdown(rows: FindingsRow[], options: FindingsOptions, 
   for (const configuration of [unsafe, find('dfltcc', 'multiple', 'auto'), find('zlib', 'single', 'never')]) {
     const c = configuration.configuration;
     const model = c.engine === 'dfltcc' ? ` --model ${c.model}` : '';
-    lines.push(`node dist/src/cli/main.js hazard --engine ${c.engine}${model} --copy ${c.copy} --pattern sweep --seconds ${options.hazardSeconds}`);
+    lines.push(`node dist/tools/cli/main.js hazard --engine ${c.engine}${model} --copy ${c.copy} --pattern sweep --seconds ${options.hazardSeconds}`);
     for (const pattern of options.patterns) {
       lines.push(
-        `node dist/src/cli/main.js migrate --engine ${c.engine}${model} --copy ${c.copy} --ram ${migration.ramBytes / 2 ** 20}M --channels ${migration.channels} --packet-pages ${migration.packetPages} --hot-pages ${migration.hotPages} --rounds ${migration.rounds} --pattern ${pattern} --seed ${options.seeds[0]}`,
+        `node dist/tools/cli/main.js migrate --engine ${c.engine}${model} --copy ${c.copy} --ram ${migration.ramBytes / 2 ** 20}M --channels ${migration.channels} --packet-pages ${migration.packetPages} --hot-pages ${migration.hotPages} --rounds ${migration.rounds} --pattern ${pattern} --seed ${options.seeds[0]}`,
       );
     }
   }

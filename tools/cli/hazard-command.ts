@@ -2,8 +2,8 @@
  * `zaccel hazard`: zlib-ng's concurrency test on zaccel's engines.
  */
 import type { Command } from 'commander';
-import type { CopyPolicy } from '../core/copy-policy.js';
-import type { AccessModel, EngineName } from '../engines/engine.js';
+import type { CopyPolicy } from '../../src/core/copy-policy.js';
+import type { AccessModel, EngineName } from '../../src/engines/engine.js';
 import { runHazard } from '../hazard/hazard.js';
 import type { HazardResult, MutationPattern } from '../hazard/scenario.js';
 import { choice, integerFlag, positiveFlag } from './options.js';

@@ -1,7 +1,7 @@
 /**
  * Parsing and checking command-line values into coded ZACCEL_BAD_OPTION errors.
  */
-import { badOption } from '../errors.js';
+import { badOption } from '../../src/errors.js';
 
 export function integerFlag(name: string, text: string): number {
   const value = Number(text);

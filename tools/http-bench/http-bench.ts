@@ -8,7 +8,7 @@
  * CPU each spends per MB, latency percentiles and the server's event-loop lag
  * p99 under load.
  *
- *   node dist/server/bench/http-bench.js [--quick] [--workers N] [--seconds S] [--levels 1,6] [--concurrency 1,2,4,8]
+ *   node dist/tools/http-bench/http-bench.js [--quick] [--workers N] [--seconds S] [--levels 1,6] [--concurrency 1,2,4,8]
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,9 +17,9 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { corpus } from '../../src/corpus/corpus.js';
+import { corpus } from '../corpus/corpus.js';
 import { packageRoot } from '../../src/machine/modules.js';
-import { buildServer } from '../app.js';
+import { buildServer } from '../../server/app.js';
 
 export interface HttpSuiteOptions {
   /** Server workers, and threads of the in-process baseline. Default: the CPUs. */
@@ -88,12 +88,12 @@ export interface HttpSuiteResult {
 const TARGET_RATIO = 0.85;
 const TARGET_LAG_MS = 20;
 
-/** A compiled file beside this one (dist/server/bench/), also when this file runs as TypeScript. */
+/** A compiled file beside this one (dist/tools/http-bench/), also when this file runs as TypeScript. */
 function sibling(name: string): string {
   const here = fileURLToPath(import.meta.url);
   const beside = join(here, '..', name);
   if (here.endsWith('.js') && existsSync(beside)) return beside;
-  return join(packageRoot(), 'dist', 'server', 'bench', name);
+  return join(packageRoot(), 'dist', 'tools', 'http-bench', name);
 }
 
 /** deflateSync on `threads` threads at once for `seconds`: the library's throughput with those cores. */
@@ -139,7 +139,7 @@ interface ClientResult {
   latency: { p50: number; p90: number; p99: number; max: number };
 }
 
-/** autocannon in a child process (server/bench/load-client.ts), bounded by its duration plus a margin. */
+/** autocannon in a child process (tools/http-bench/load-client.ts), bounded by its duration plus a margin. */
 function runClient(url: string, bodyFile: string, connections: number, seconds: number): Promise<ClientResult> {
   return new Promise<ClientResult>((resolve, reject) => {
     const child = spawn(process.execPath, [sibling('load-client.js'), JSON.stringify({ url, bodyFile, connections, seconds })], {

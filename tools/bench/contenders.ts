@@ -12,10 +12,10 @@
 import * as nodeZlib from 'node:zlib';
 import * as fflate from 'fflate';
 import pako from 'pako';
-import { constants, type Level } from '../constants.js';
-import { createDeflateCore, createInflateCore } from '../core/factories.js';
-import type { AccessModel, EngineName } from '../engines/engine.js';
-import type { Machine } from '../machine/machine.js';
+import { constants, type Level } from '../../src/constants.js';
+import { createDeflateCore, createInflateCore } from '../../src/core/factories.js';
+import type { AccessModel, EngineName } from '../../src/engines/engine.js';
+import type { Machine } from '../../src/machine/machine.js';
 import { nativeReferenceAvailable } from './native-reference.js';
 
 export type ContenderName =
