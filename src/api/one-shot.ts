@@ -27,7 +27,8 @@ export interface OneShotInfo {
 }
 
 type Core = DeflateCore | InflateCore;
-type Callback = (error: Error | null, result?: Buffer) => void;
+/** node:zlib's `CompressCallback`: code written against node:zlib type-checks unchanged. */
+type Callback = (error: Error | null, result: Buffer) => void;
 
 function inputBytes(data: InputData): Uint8Array {
   return typeof data === 'string' ? Buffer.from(data) : bytesOf('buffer', data)!;
@@ -113,7 +114,8 @@ function runAsync(makeCore: () => Core, data: InputData, info: boolean | undefin
   if (callback === undefined) return promise;
   promise.then(
     (buffer) => callback(null, buffer),
-    (error: Error) => callback(error),
+    // Like node:zlib, a failure passes the error alone; its declared type promises a result only on success.
+    (error: Error) => (callback as (error: Error) => void)(error),
   );
   return promise;
 }

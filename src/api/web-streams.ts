@@ -10,6 +10,8 @@ import { badOption } from '../errors.js';
 import type { DeflateOptions, InflateOptions } from '../options.js';
 
 export type WebFormat = 'deflate' | 'deflate-raw' | 'gzip';
+/** What the streams accept as input: the DOM lib's `BufferSource`, declared here so that consumers need no DOM lib. */
+export type BufferSource = ArrayBufferView | ArrayBuffer;
 export type WebDecompressionFormat = WebFormat | 'auto';
 
 const formats: Record<WebDecompressionFormat, InflateFormat> = {

@@ -8,6 +8,7 @@ import { ZaccelError } from '../errors.js';
 import type { AccessModel } from '../engines/engine.js';
 import { emulatorImports, type Machine, type Region } from './machine.js';
 import { HISTORY_ALIGNMENT, HISTORY_BYTES, PARAMETER_BLOCK_ALIGNMENT, PARAMETER_BLOCK_BYTES, ParameterBlock } from './parameter-block.js';
+import { WebAssembly } from './webassembly.js';
 
 export const FunctionCode = { QAF: 0, GDHT: 1, CMPR: 2, XPND: 4 } as const;
 export const CIRCULAR_HISTORY = 0x80;

@@ -18,6 +18,7 @@
 import { ZaccelError } from '../errors.js';
 import { adoptModule, compileModule, isModuleBuilt, type ModuleName } from './modules.js';
 import { alignUp, RegionAllocator } from './region-allocator.js';
+import { WebAssembly } from './webassembly.js';
 
 export const WASM_PAGE = 65_536;
 /** Where the emulator's static data starts; zlib's must end below it. */

@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ZaccelError } from '../errors.js';
+import { WebAssembly } from './webassembly.js';
 
 export type ModuleName = 'zlib' | 'dfltcc';
 

@@ -4,6 +4,7 @@
  */
 import { ZaccelError } from '../errors.js';
 import type { Machine, Region } from './machine.js';
+import { WebAssembly } from './webassembly.js';
 
 /** Stack for one instance. zlib needs a few KiB; inflate_table's arrays are the largest frame. */
 const STACK_BYTES = 64 * 1024;
