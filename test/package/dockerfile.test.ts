@@ -26,7 +26,8 @@ function stages(): Instruction[][] {
 
 const keyword = (name: string) => (instruction: Instruction) => instruction.getKeyword() === name;
 const content = (instruction: Instruction) => instruction.getArgumentsContent() ?? '';
-const jsonStrings = (instruction: Instruction) => (instruction as JSONInstruction).getJSONStrings().map((argument) => argument.getJSONValue());
+const jsonStrings = (instruction: Instruction) =>
+  (instruction as JSONInstruction).getJSONStrings().map((argument) => argument.getJSONValue());
 
 describe('deploy/Dockerfile', () => {
   test('the linter finds nothing', () => {
@@ -43,7 +44,9 @@ describe('deploy/Dockerfile', () => {
     expect(content(install!)).toMatch(/--engine-strict/);
     expect(content(install!)).toMatch(/\/tmp\/zaccel\.tgz/);
     // No toolchain and no sources in the runtime stage: only the tarball crosses over.
-    const copies = runtime.filter(keyword('COPY')).map((copy) => [(copy as Copy).getFromFlag()?.getValue(), content(copy)]);
+    const copies = runtime
+      .filter(keyword('COPY'))
+      .map((copy) => [(copy as Copy).getFromFlag()?.getValue(), content(copy)]);
     expect(copies).toEqual([[buildName, '/pkg/zaccel.tgz /tmp/zaccel.tgz']]);
     expect(runtime.filter(keyword('RUN')).map(content).join('\n')).not.toMatch(/emscripten|apt-get/);
   });
@@ -71,7 +74,10 @@ describe('deploy/Dockerfile', () => {
   });
 
   test('.dockerignore keeps build outputs and installed modules out of the context', () => {
-    const ignored = readFileSync(join(packageRoot(), '.dockerignore'), 'utf8').split('\n').map((line) => line.trim());
-    for (const entry of ['node_modules', 'dist', 'wasm/build', 'asm/build', '.git']) expect(ignored, entry).toContain(entry);
+    const ignored = readFileSync(join(packageRoot(), '.dockerignore'), 'utf8')
+      .split('\n')
+      .map((line) => line.trim());
+    for (const entry of ['node_modules', 'dist', 'wasm/build', 'asm/build', '.git'])
+      expect(ignored, entry).toContain(entry);
   });
 });

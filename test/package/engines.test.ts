@@ -18,7 +18,9 @@ const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')) a
 const range = new semver.Range(manifest.engines.node);
 
 /** The lowest version of each part of the range (`^20.19.0 || >=22.12.0` gives 20.19.0 and 22.12.0). */
-const lowest = range.set.map((comparators) => semver.minVersion(new semver.Range(comparators.map(String).join(' ')))!.version);
+const lowest = range.set.map(
+  (comparators) => semver.minVersion(new semver.Range(comparators.map(String).join(' ')))!.version,
+);
 
 test('the range starts at Node 20.19 and skips the 22 releases before 22.12', () => {
   expect(lowest).toEqual(['20.19.0', '22.12.0']);
@@ -35,7 +37,8 @@ test('every locked package accepts the lowest Node of each part of the range', (
     if (path === '' || wanted === undefined) continue;
     checked++;
     for (const version of [...lowest, process.version]) {
-      if (!semver.satisfies(version, wanted)) refusals.push(`${path}@${entry.version} wants node ${wanted}, not ${version}`);
+      if (!semver.satisfies(version, wanted))
+        refusals.push(`${path}@${entry.version} wants node ${wanted}, not ${version}`);
     }
   }
   expect(checked).toBeGreaterThan(20);

@@ -20,10 +20,20 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 /** Every URL the loader resolved while `script` ran in a fresh process at the package root. */
 async function resolutions(script: string): Promise<string[]> {
   const log = join(scratch, `resolved-${Math.random().toString(36).slice(2)}.txt`);
-  await run(process.execPath, ['--import', pathToFileURL(join(root, 'test/support/record-resolutions.mjs')).href, '--input-type=module', '-e', script], {
-    cwd: root,
-    env: { ...process.env, ZACCEL_RESOLUTIONS: log },
-  });
+  await run(
+    process.execPath,
+    [
+      '--import',
+      pathToFileURL(join(root, 'test/support/record-resolutions.mjs')).href,
+      '--input-type=module',
+      '-e',
+      script,
+    ],
+    {
+      cwd: root,
+      env: { ...process.env, ZACCEL_RESOLUTIONS: log },
+    },
+  );
   return readFileSync(log, 'utf8').trim().split('\n');
 }
 

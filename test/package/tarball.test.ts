@@ -9,7 +9,17 @@
  * Every step is a child process, so the worker's event loop stays free.
  */
 import { execFile } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -32,7 +42,9 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 function pathWithoutEmscripten(): string {
   const bin = join(scratch, 'bin');
   mkdirSync(bin);
-  const folders = [dirname(process.execPath), ...(process.env.PATH ?? '').split(':')].filter((folder) => existsSync(folder));
+  const folders = [dirname(process.execPath), ...(process.env.PATH ?? '').split(':')].filter((folder) =>
+    existsSync(folder),
+  );
   for (const folder of new Set(folders)) {
     for (const name of readdirSync(folder)) {
       if (name.startsWith('em') || existsSync(join(bin, name))) continue;
@@ -49,7 +61,11 @@ interface Result {
 
 let consumerEnv: NodeJS.ProcessEnv;
 
-async function run(command: string, args: string[], options: { cwd?: string; input?: Buffer; env?: NodeJS.ProcessEnv } = {}): Promise<Result> {
+async function run(
+  command: string,
+  args: string[],
+  options: { cwd?: string; input?: Buffer; env?: NodeJS.ProcessEnv } = {},
+): Promise<Result> {
   const child = execFileAsync(command, args, {
     cwd: options.cwd ?? consumer,
     env: options.env ?? consumerEnv,
@@ -63,16 +79,25 @@ async function run(command: string, args: string[], options: { cwd?: string; inp
 
 beforeAll(async () => {
   // The files npm would pack, copied to a staging folder whose README gets the prepack rewrite.
-  const listing = await run('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, env: process.env });
+  const listing = await run('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {
+    cwd: root,
+    env: process.env,
+  });
   const [{ files }] = JSON.parse(listing.stdout) as [{ files: { path: string }[] }];
   const staging = join(scratch, 'staging');
   for (const { path } of files) {
     mkdirSync(dirname(join(staging, path)), { recursive: true });
     cpSync(join(root, path), join(staging, path));
   }
-  await run(process.execPath, [join(staging, 'dist/tools/package/packed-readme.js'), 'rewrite', staging], { cwd: staging, env: process.env });
+  await run(process.execPath, [join(staging, 'dist/tools/package/packed-readme.js'), 'rewrite', staging], {
+    cwd: staging,
+    env: process.env,
+  });
   rmSync(join(staging, 'README.md.orig'));
-  const packed = await run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', scratch], { cwd: staging, env: process.env });
+  const packed = await run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', scratch], {
+    cwd: staging,
+    env: process.env,
+  });
   const tarball = join(scratch, (JSON.parse(packed.stdout) as [{ filename: string }])[0].filename);
 
   consumerEnv = { ...process.env, PATH: pathWithoutEmscripten(), npm_config_update_notifier: 'false' };
@@ -99,10 +124,15 @@ describe('the packed tarball, installed into an empty project', () => {
   });
 
   test('every source map carries its sources', () => {
-    const maps = readdirSync(join(installed, 'dist'), { recursive: true, encoding: 'utf8' }).filter((file) => file.endsWith('.map'));
+    const maps = readdirSync(join(installed, 'dist'), { recursive: true, encoding: 'utf8' }).filter((file) =>
+      file.endsWith('.map'),
+    );
     expect(maps.length).toBeGreaterThan(0);
     for (const file of maps) {
-      const map = JSON.parse(readFileSync(join(installed, 'dist', file), 'utf8')) as { sources: string[]; sourcesContent?: string[] };
+      const map = JSON.parse(readFileSync(join(installed, 'dist', file), 'utf8')) as {
+        sources: string[];
+        sourcesContent?: string[];
+      };
       expect(map.sourcesContent?.length, file).toBe(map.sources.length);
     }
   });
@@ -196,17 +226,26 @@ describe('the packed tarball, installed into an empty project', () => {
       }),
     );
     const tsc = run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', types]);
-    await expect(tsc.catch((error: { stdout: string }) => Promise.reject(new Error(error.stdout)))).resolves.toBeDefined();
+    await expect(
+      tsc.catch((error: { stdout: string }) => Promise.reject(new Error(error.stdout))),
+    ).resolves.toBeDefined();
   });
 
   test('@arethetypeswrong/cli passes the exports (require resolves to ESM by design: require(esm), Node >= 20.19)', async () => {
     const tarball = readdirSync(scratch).find((name) => name.endsWith('.tgz'))!;
     const attw = join(root, 'node_modules/@arethetypeswrong/cli/dist/index.js');
-    const { stdout } = await run(process.execPath, [attw, join(scratch, tarball), '--format', 'json', '--ignore-rules', 'cjs-resolves-to-esm'], {
-      env: process.env,
-    });
+    const { stdout } = await run(
+      process.execPath,
+      [attw, join(scratch, tarball), '--format', 'json', '--ignore-rules', 'cjs-resolves-to-esm'],
+      {
+        env: process.env,
+      },
+    );
     // attw exits non-zero on any problem not ignored; the JSON says which it saw and what it analysed.
-    const report = JSON.parse(stdout) as { analysis: { entrypoints: Record<string, unknown> }; problems: Record<string, unknown[]> };
+    const report = JSON.parse(stdout) as {
+      analysis: { entrypoints: Record<string, unknown> };
+      problems: Record<string, unknown[]>;
+    };
     expect(Object.keys(report.analysis.entrypoints)).toEqual(['.', './package.json']);
     expect(Object.keys(report.problems).filter((kind) => kind !== 'CJSResolvesToESM')).toEqual([]);
   });

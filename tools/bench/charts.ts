@@ -57,11 +57,24 @@ function mebibytes(bytes: number): string {
 }
 
 function chunkLabel(bytes: number): string {
-  return bytes >= 2 ** 20 && bytes % 2 ** 20 === 0 ? `${bytes / 2 ** 20} MiB` : bytes >= 1024 && bytes % 1024 === 0 ? `${bytes / 1024} KiB` : `${bytes} B`;
+  return bytes >= 2 ** 20 && bytes % 2 ** 20 === 0
+    ? `${bytes / 2 ** 20} MiB`
+    : bytes >= 1024 && bytes % 1024 === 0
+      ? `${bytes / 1024} KiB`
+      : `${bytes} B`;
 }
 
 /** Hollow shapes, one per series: two series on the same point still show two outlines. */
-const SHAPES = ['circle', 'square', 'diamond', 'triangle-up', 'triangle-down', 'cross', 'triangle-left', 'triangle-right'];
+const SHAPES = [
+  'circle',
+  'square',
+  'diamond',
+  'triangle-up',
+  'triangle-down',
+  'cross',
+  'triangle-left',
+  'triangle-right',
+];
 
 /** Compression throughput against compressed size: one point per contender and level (main corpus, one chunk size). */
 export function throughputRatioChart(grid: GridResult, chunk: number): Promise<string> {
@@ -102,8 +115,18 @@ export function throughputRatioChart(grid: GridResult, chunk: number): Promise<s
         encoding: {
           x,
           y,
-          color: { field: 'contender', type: 'nominal', title: 'contender', scale: { domain: contenders, scheme: 'category10' } },
-          shape: { field: 'contender', type: 'nominal', title: 'contender', scale: { domain: contenders, range: SHAPES } },
+          color: {
+            field: 'contender',
+            type: 'nominal',
+            title: 'contender',
+            scale: { domain: contenders, scheme: 'category10' },
+          },
+          shape: {
+            field: 'contender',
+            type: 'nominal',
+            title: 'contender',
+            scale: { domain: contenders, range: SHAPES },
+          },
           tooltip: [
             { field: 'contender' },
             { field: 'level' },
@@ -130,12 +153,30 @@ export function copyShareChart(copy: CopyResult): Promise<string> {
   const values = copy.cells
     .filter((cell) => cell.policy === 'always')
     .flatMap((cell) => [
-      { engine: cell.engine, chunk: chunkLabel(cell.chunk), bytes: cell.chunk, share: 100 * cell.copyShare, kind: measured },
-      { engine: cell.engine, chunk: chunkLabel(cell.chunk), bytes: cell.chunk, share: 100 * cell.modelledShare, kind: modelled },
+      {
+        engine: cell.engine,
+        chunk: chunkLabel(cell.chunk),
+        bytes: cell.chunk,
+        share: 100 * cell.copyShare,
+        kind: measured,
+      },
+      {
+        engine: cell.engine,
+        chunk: chunkLabel(cell.chunk),
+        bytes: cell.chunk,
+        share: 100 * cell.modelledShare,
+        kind: modelled,
+      },
     ]);
   const engines = [...new Set(values.map((value) => value.engine))];
   const chunkOrder = [...new Set([...values].sort((a, b) => a.bytes - b.bytes).map((value) => value.chunk))];
-  const x = { field: 'chunk', type: 'ordinal', title: 'bytes per deflate call', sort: chunkOrder, axis: { labelAngle: 0 } } as const;
+  const x = {
+    field: 'chunk',
+    type: 'ordinal',
+    title: 'bytes per deflate call',
+    sort: chunkOrder,
+    axis: { labelAngle: 0 },
+  } as const;
   const y = {
     field: 'share',
     type: 'quantitative',
@@ -153,7 +194,13 @@ export function copyShareChart(copy: CopyResult): Promise<string> {
     field: 'kind',
     type: 'nominal',
     title: null,
-    scale: { domain: [measured, modelled], range: [[1, 0], [6, 4]] },
+    scale: {
+      domain: [measured, modelled],
+      range: [
+        [1, 0],
+        [6, 4],
+      ],
+    },
   } as const;
   return render({
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
@@ -174,7 +221,12 @@ export function copyShareChart(copy: CopyResult): Promise<string> {
             y,
             color,
             strokeDash,
-            tooltip: [{ field: 'engine' }, { field: 'chunk' }, { field: 'kind' }, { field: 'share', format: '.2f', title: '%' }],
+            tooltip: [
+              { field: 'engine' },
+              { field: 'chunk' },
+              { field: 'kind' },
+              { field: 'share', format: '.2f', title: '%' },
+            ],
           },
         },
         {

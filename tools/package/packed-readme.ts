@@ -27,7 +27,10 @@ function isRelative(target: string): boolean {
 export function absoluteLinks(markdown: string, base: string): string {
   const absolute = (target: string) => (isRelative(target) ? new URL(target, base).href : target);
   return markdown
-    .replace(/(\]\()([^)\s]+)((?:\s+"[^"]*")?\))/g, (_, open: string, target: string, close: string) => `${open}${absolute(target)}${close}`)
+    .replace(
+      /(\]\()([^)\s]+)((?:\s+"[^"]*")?\))/g,
+      (_, open: string, target: string, close: string) => `${open}${absolute(target)}${close}`,
+    )
     .replace(/^(\s*\[[^\]]+\]:\s+)(\S+)/gm, (_, label: string, target: string) => `${label}${absolute(target)}`);
 }
 
@@ -43,7 +46,9 @@ function main(root: string, command: string | undefined): void {
   const saved = join(root, 'README.md.orig');
   if (command === 'rewrite') {
     if (existsSync(saved)) renameSync(saved, readme);
-    const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { repository?: string | { url: string } };
+    const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+      repository?: string | { url: string };
+    };
     const original = readFileSync(readme, 'utf8');
     writeFileSync(saved, original);
     writeFileSync(readme, absoluteLinks(original, repositoryFileBase(manifest.repository)));
