@@ -87,8 +87,8 @@ function packageNeeds(suites: Suite[], charts: boolean): PackageNeed[] {
 
 /** The benchmark's modules, imported once the packages they use are known to be there. */
 async function loadBench(suites: Suite[], charts: boolean) {
-  requirePackages('zaccel bench', packageNeeds(suites, charts));
-  const load = <T>(purpose: string, loader: () => Promise<T>) => importWithPackages('zaccel bench', purpose, loader);
+  requirePackages('bench', packageNeeds(suites, charts));
+  const load = <T>(purpose: string, loader: () => Promise<T>) => importWithPackages('bench', purpose, loader);
   const [contenders, grid, copy, report, validate, system, corpus, machine] = await Promise.all([
     load('the benchmark itself', () => import('../bench/contenders.js')),
     load('the benchmark itself', () => import('../bench/grid-suite.js')),

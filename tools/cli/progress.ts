@@ -25,13 +25,14 @@ export function progressText(seconds: number, message: string, columns: number |
   return `\r\x1b[2K${shown}`;
 }
 
-export function progressLine(stream: NodeJS.WriteStream = process.stderr): Progress {
+/** `stream` and `now` are parameters for the tests: a fake terminal and a clock that does not depend on the machine's load. */
+export function progressLine(stream: NodeJS.WriteStream = process.stderr, now: () => number = Date.now): Progress {
   const tty = stream.isTTY === true;
-  const started = Date.now();
+  const started = now();
   return {
     update(message) {
       if (!tty) return;
-      stream.write(progressText((Date.now() - started) / 1000, message, stream.columns));
+      stream.write(progressText((now() - started) / 1000, message, stream.columns));
     },
     done() {
       if (tty) stream.write('\r\x1b[2K');
