@@ -62,7 +62,7 @@ const options: OptionSpec[] = [
   { name: 'best', description: 'compress: level 9, the same as -9' },
   { name: 'level', value: 'N', description: "compress: level -1 (zlib's default, 6) to 9; default -1" },
   { name: 'format', value: 'FORMAT', description: 'gzip (the default), zlib or raw; decompress also takes auto (gzip or zlib, from the header: its default)' },
-  { name: 'strategy', value: 'NAME', description: `compress: zlib strategy ${STRATEGIES.join(', ')} (or its number, 0 to 4); default default` },
+  { name: 'strategy', value: 'NAME', description: `compress: zlib strategy ${STRATEGIES.join(', ')} (or its number, 0 to 4); the first is the default` },
   { name: 'window-bits', value: 'N', description: 'compress: window size, 9 to 15 (512 bytes to 32 KiB); default 15' },
   { name: 'mem-level', value: 'N', description: 'compress: memory level, 1 to 9; default 8' },
   { name: 'engine', short: 'e', value: 'NAME', description: `${engineNames().join(' or ')}; default zlib` },
