@@ -122,18 +122,14 @@ export function commandHelp(spec: CommandSpec, summary: string): string {
   return [`usage: ${spec.usage}`, '', summary, '', 'options:', ...lines, ...(spec.notes ?? []).flatMap((note) => ['', note]), ''].join('\n');
 }
 
+/** A value option's value: the last one given, as a repeated flag overrides the earlier one. */
 export function text(args: ParsedArgs, name: string): string | undefined {
   const value = args.values[name];
   if (Array.isArray(value)) return value[value.length - 1];
   return typeof value === 'string' ? value : undefined;
 }
 
-export function list(args: ParsedArgs, name: string): string[] | undefined {
-  const value = args.values[name];
-  if (Array.isArray(value)) return value;
-  return typeof value === 'string' ? [value] : undefined;
-}
-
+/** Whether a switch was given. */
 export function flag(args: ParsedArgs, name: string): boolean {
   return args.values[name] === true;
 }
