@@ -126,7 +126,7 @@ describe('gzip-style files', () => {
     expect(readFileSync(file).equals(data)).toBe(true);
   });
 
-  test('one failing file among several: the others still run and the exit is 1', async () => {
+  test('one failing file among several: the others still run and the exit is 1; directories and symlinks are refused', async () => {
     const run = await zaccel(['compress', join(folder, 'missing'), file]);
     expect(run.status).toBe(1);
     expect(run.stderr).toMatch(/missing: ENOENT/);
@@ -134,6 +134,14 @@ describe('gzip-style files', () => {
     const directory = join(folder, 'folder');
     mkdirSync(directory);
     expect((await zaccel(['compress', directory])).status).toBe(2);
+    // A symlinked input is not replaced by FILE.gz without -f (gzip opens it with O_NOFOLLOW); -c reads through it.
+    const link = join(folder, 'link.txt');
+    symlinkSync(`${file}.gz`, link);
+    const refused = await zaccel(['compress', link]);
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toMatch(/link\.txt is a symbolic link; ignored/);
+    expect(lstatSync(link).isSymbolicLink() && !existsSync(`${link}.gz`)).toBe(true);
+    expect((await zaccel(['compress', '-c', link])).status).toBe(0);
   });
 });
 

@@ -11,7 +11,7 @@
  * An existing output is refused without `-f`. Several files are processed in
  * turn; one that fails is reported and the rest still run (gzip does too).
  */
-import { createReadStream, statSync, unlinkSync, type Stats } from 'node:fs';
+import { createReadStream, lstatSync, statSync, unlinkSync, type Stats } from 'node:fs';
 import { basename } from 'node:path';
 import type { Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -220,6 +220,11 @@ async function processOne(input: string, settings: CodecSettings): Promise<void>
   }
   const stats = statSync(input);
   if (stats.isDirectory()) throw new ZaccelError('ZACCEL_BAD_OPTION', `${input} is a directory; ignored`);
+  // As gzip: FILE → FILE.gz would remove the link and keep its target's contents under the link's name; -f allows it.
+  const derived = !settings.toStdout && settings.output === undefined;
+  if (derived && !settings.force && lstatSync(input).isSymbolicLink()) {
+    throw new ZaccelError('ZACCEL_BAD_OPTION', `${input} is a symbolic link; ignored (-f follows it)`);
+  }
   if (settings.toStdout) return toStdout(createReadStream(input), settings.transform(), settings);
   if (settings.output !== undefined) return toFile(createReadStream(input), settings.transform(), settings.output, settings.force);
   await toFile(createReadStream(input), settings.transform(), derivedOutput(input, settings), settings.force, stats);
