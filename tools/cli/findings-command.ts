@@ -5,11 +5,11 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { findingsMarkdown, runFindings, type FindingsOptions } from '../findings/findings.js';
+import { camelFlags, type Command, type CommandSpec } from './command.js';
 import { parseSize } from './migrate-command.js';
 import { choice, positiveFlag } from './options.js';
 import type { WritePattern } from '../migrate/protocol.js';
 import { progressLine } from './progress.js';
-import { camelFlags, type Command, type CommandSpec } from './command.js';
 
 interface FindingsFlags {
   out: string;

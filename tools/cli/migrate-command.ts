@@ -6,9 +6,9 @@ import type { AccessModel, EngineName } from '../../src/engines/engine.js';
 import { badOption } from '../../src/errors.js';
 import type { MigrateOptions, WritePattern } from '../migrate/protocol.js';
 import { runMigration, type MigrateResult } from '../migrate/simulator.js';
+import { camelFlags, type Command, type CommandSpec } from './command.js';
 import { choice, integerFlag, positiveFlag } from './options.js';
 import { progressLine } from './progress.js';
-import { camelFlags, type Command, type CommandSpec } from './command.js';
 
 interface MigrateFlags {
   engine: string;
