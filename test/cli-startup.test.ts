@@ -58,7 +58,7 @@ describe('start-up', () => {
     }
   });
 
-  test('a copy of the package with no node_modules: compress and decompress work, bench says what to install', async () => {
+  test('a copy of the package with no node_modules: compress and decompress work, bench --help too, bench says what to install', async () => {
     const copy = join(folder, 'package');
     mkdirSync(join(copy, 'wasm/build'), { recursive: true });
     mkdirSync(join(copy, 'asm/build'), { recursive: true });
@@ -74,6 +74,9 @@ describe('start-up', () => {
     const restored = await zaccel(['-d'], { script, input: compressed.stdout });
     expect(restored.status, restored.stderr).toBe(0);
     expect(restored.stdout.equals(data)).toBe(true);
+    const benchHelp = await zaccel(['bench', '--help'], { script });
+    expect(benchHelp.status, benchHelp.stderr).toBe(0);
+    expect(benchHelp.stdout.toString()).toMatch(/--contenders LIST +contenders, comma-separated \(default all: zaccel zlib \(wasm\), /);
     const bench = await zaccel(['bench', '--quick', '--out', join(folder, 'charts')], { script });
     expect(bench.status).toBe(1);
     expect(bench.stderr).toMatch(/^zaccel: bench needs packages that are not installed: tinybench, pako, fflate \(the benchmark itself\); autocannon \(the http suite/);
