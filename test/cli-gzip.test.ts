@@ -56,13 +56,17 @@ describe('gzip-style files', () => {
     expect(nodeZlib.gunzipSync(gzipStyle.stdout).equals(data)).toBe(true);
   });
 
-  test('-c writes stdout and keeps the input; several files become one multi-member stream', async () => {
+  test('-c (or -o -) writes stdout and keeps the input; several files become one multi-member stream', async () => {
     const other = join(folder, 'other.bin');
     writeFileSync(other, 'second member');
     const run = await zaccel(['compress', '-c', file, other]);
     expect(run.status, run.stderr).toBe(0);
     expect(existsSync(file) && existsSync(other)).toBe(true);
     expect(nodeZlib.gunzipSync(run.stdout).equals(Buffer.concat([data, Buffer.from('second member')]))).toBe(true);
+    const dash = await zaccel(['compress', '-o', '-', other], { cwd: folder });
+    expect(dash.status, dash.stderr).toBe(0);
+    expect(nodeZlib.gunzipSync(dash.stdout).toString()).toBe('second member');
+    expect(existsSync(join(folder, '-'))).toBe(false);
   });
 
   test('-1 … -9 set the level, the last one wins: the same bytes as the library at that level', async () => {

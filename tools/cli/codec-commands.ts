@@ -55,7 +55,7 @@ const options: OptionSpec[] = [
   { name: 'stdout', short: 'c', description: 'write to stdout and keep the input files' },
   { name: 'keep', short: 'k', description: 'keep the input files (FILE → FILE.gz removes FILE once FILE.gz is complete)' },
   { name: 'force', short: 'f', description: 'overwrite existing outputs; write compressed data to a terminal; compress FILE.gz again' },
-  { name: 'output', short: 'o', value: 'FILE', description: 'write to FILE instead (one input only; the input is kept)' },
+  { name: 'output', short: 'o', value: 'FILE', description: 'write to FILE instead (one input only; the input is kept; - is stdout)' },
   { name: 'suffix', short: 'S', value: 'SUF', description: 'suffix of compressed files (default .gz; .zz for zlib, .deflate for raw)' },
   ...LEVEL_SWITCHES.map((digit) => ({ name: digit, short: digit, description: `level ${digit}`, hidden: true })),
   { name: 'fast', description: 'compress: level 1, the same as -1' },
@@ -138,9 +138,11 @@ function settingsFrom(args: ParsedArgs, decompress: boolean): CodecSettings {
   for (const name of decompress ? COMPRESS_ONLY : DECOMPRESS_ONLY) {
     if (args.values[name] !== undefined) throw new ZaccelError('ZACCEL_BAD_OPTION', `--${name} does not apply to ${mode}`);
   }
-  const toStdout = flag(args, 'stdout');
-  const output = text(args, 'output');
-  if (toStdout && output !== undefined) throw new ZaccelError('ZACCEL_BAD_OPTION', '-c and -o cannot be used together');
+  const named = text(args, 'output');
+  if (flag(args, 'stdout') && named !== undefined) throw new ZaccelError('ZACCEL_BAD_OPTION', '-c and -o cannot be used together');
+  // `-o -` is stdout, as `-` is stdin.
+  const toStdout = flag(args, 'stdout') || named === '-';
+  const output = named === '-' ? undefined : named;
   if (output !== undefined && args.positionals.length > 1) throw new ZaccelError('ZACCEL_BAD_OPTION', '-o takes one input file, not several');
   const suffix = text(args, 'suffix');
   if (suffix !== undefined && (suffix === '' || suffix.includes('/'))) throw badOption('suffix', suffix, 'a non-empty suffix without /');
