@@ -119,9 +119,11 @@ export function removeTemporaryFilesOnSignals(): void {
 const SIGNAL_NUMBERS: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 1, SIGINT: 2, SIGPIPE: 13, SIGTERM: 15 };
 
 /**
- * End the process as if `signal` had killed it. With no listener left, Node
- * gives the signal back its default action, so raising it ends the process
- * the ordinary way; if it somehow survives, exit with the shell's 128 + n.
+ * End the process as if `signal` had killed it. Removing the last listener
+ * gives a signal back its default action, so raising it ends the process the
+ * ordinary way. Node ignores SIGPIPE from start-up (it reports EPIPE instead),
+ * so for that one, and for any signal that does not end us, exit with the
+ * status a shell shows for it: 128 + n (141 for SIGPIPE, as for gzip).
  */
 export function dieOfSignal(signal: NodeJS.Signals): void {
   process.removeAllListeners(signal);
