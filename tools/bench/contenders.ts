@@ -17,25 +17,9 @@ import { createDeflateCore, createInflateCore } from '../../src/core/factories.j
 import type { AccessModel, EngineName } from '../../src/engines/engine.js';
 import type { Machine } from '../../src/machine/machine.js';
 import { nativeReferenceAvailable } from './native-reference.js';
+import { ALL_CONTENDERS, type ContenderName } from './contender-names.js';
 
-export type ContenderName =
-  | 'zaccel zlib (wasm)'
-  | 'zaccel dfltcc single'
-  | 'zaccel dfltcc multiple'
-  | 'native zlib (gcc)'
-  | 'node:zlib'
-  | 'pako'
-  | 'fflate';
-
-export const ALL_CONTENDERS: ContenderName[] = [
-  'zaccel zlib (wasm)',
-  'zaccel dfltcc single',
-  'zaccel dfltcc multiple',
-  'native zlib (gcc)',
-  'node:zlib',
-  'pako',
-  'fflate',
-];
+export { ALL_CONTENDERS, type ContenderName } from './contender-names.js';
 
 export interface Contender {
   name: ContenderName;

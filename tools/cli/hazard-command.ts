@@ -1,11 +1,11 @@
 /**
  * `zaccel hazard`: zlib-ng's concurrency test on zaccel's engines.
  */
-import type { Command } from 'commander';
 import type { CopyPolicy } from '../../src/core/copy-policy.js';
 import type { AccessModel, EngineName } from '../../src/engines/engine.js';
 import { runHazard } from '../hazard/hazard.js';
 import type { HazardResult, MutationPattern } from '../hazard/scenario.js';
+import { camelFlags, type Command, type CommandSpec } from './command.js';
 import { choice, integerFlag, positiveFlag } from './options.js';
 import { progressLine } from './progress.js';
 
@@ -32,39 +32,46 @@ export function describeHazard(result: HazardResult): string {
   ].join('\n');
 }
 
-export function registerHazardCommand(program: Command): void {
-  program
-    .command('hazard')
-    .description("zlib-ng's test_deflate_concurrency: compress a buffer while another thread writes it, then check the untouched half")
-    .option('-e, --engine <engine>', 'zlib or dfltcc', 'dfltcc')
-    .option('--model <model>', 'dfltcc access model: single or multiple', 'multiple')
-    .option('--copy <policy>', 'copy policy: auto, always or never', 'never')
-    .option('-n, --iterations <n>', 'runs to make')
-    .option('-s, --seconds <s>', 'run for this long (default 1 s when --iterations is not given)')
-    .option('--deterministic', 'write at a chosen point instead of racing: inside the emulator\'s hazard hook (dfltcc) or between calls (zlib)')
-    .option('--pattern <pattern>', 'snapshot (the writer increments the first half; the second half is its copy) or sweep (zlib-ng\'s writer over the whole buffer)', 'snapshot')
-    .option('--cpu-amount <bytes>', 'dfltcc: bytes processed before CC3 (0: unbounded)', '0')
-    .option('--until-corrupt', 'stop at the first corrupt run')
-    .option('--json', 'print the result as JSON')
-    .action(async (flags: HazardFlags) => {
-      const iterations = flags.iterations === undefined ? undefined : Math.round(positiveFlag('iterations', flags.iterations, 1));
-      const seconds = flags.seconds === undefined ? (iterations === undefined ? 1 : undefined) : positiveFlag('seconds', flags.seconds, 1);
-      const progress = progressLine();
-      const result = await runHazard(
-        {
-          engine: choice<EngineName>('engine', flags.engine, ['zlib', 'dfltcc']),
-          model: choice<AccessModel>('model', flags.model, ['single', 'multiple']),
-          copy: choice<CopyPolicy>('copy', flags.copy, ['auto', 'always', 'never']),
-          iterations,
-          seconds,
-          deterministic: flags.deterministic === true,
-          pattern: choice<MutationPattern>('pattern', flags.pattern, ['snapshot', 'sweep']),
-          cpuAmount: integerFlag('cpu-amount', flags.cpuAmount),
-          stopAtFirstCorruption: flags.untilCorrupt === true,
-        },
-        (runs, corrupt) => progress.update(`${runs} runs, ${corrupt} corrupt`),
-      );
-      progress.done();
-      process.stdout.write(flags.json ? `${JSON.stringify(result, null, 2)}\n` : `${describeHazard(result)}\n`);
-    });
-}
+const spec: CommandSpec = {
+  name: 'hazard',
+  usage: 'zaccel hazard [options]',
+  maxPositionals: 0,
+  options: [
+    { name: 'engine', short: 'e', value: 'NAME', description: 'zlib or dfltcc', default: 'dfltcc' },
+    { name: 'model', value: 'MODEL', description: 'dfltcc access model: single or multiple', default: 'multiple' },
+    { name: 'copy', value: 'POLICY', description: 'copy policy: auto, always or never', default: 'never' },
+    { name: 'iterations', short: 'n', value: 'N', description: 'runs to make' },
+    { name: 'seconds', short: 's', value: 'S', description: 'run for this long (default 1 s when --iterations is not given)' },
+    { name: 'deterministic', description: "write at a chosen point instead of racing: inside the emulator's hazard hook (dfltcc) or between calls (zlib)" },
+    { name: 'pattern', value: 'PATTERN', description: "snapshot (the writer increments the first half; the second half is its copy) or sweep (zlib-ng's writer over the whole buffer)", default: 'snapshot' },
+    { name: 'cpu-amount', value: 'BYTES', description: 'dfltcc: bytes processed before CC3 (0: unbounded)', default: '0' },
+    { name: 'until-corrupt', description: 'stop at the first corrupt run' },
+    { name: 'json', description: 'print the result as JSON' },
+  ],
+};
+
+export const hazardCommand: Command = {
+  spec,
+  async run(args) {
+    const flags = camelFlags<HazardFlags>(spec, args);
+    const iterations = flags.iterations === undefined ? undefined : Math.round(positiveFlag('iterations', flags.iterations, 1));
+    const seconds = flags.seconds === undefined ? (iterations === undefined ? 1 : undefined) : positiveFlag('seconds', flags.seconds, 1);
+    const progress = progressLine();
+    const result = await runHazard(
+      {
+        engine: choice<EngineName>('engine', flags.engine, ['zlib', 'dfltcc']),
+        model: choice<AccessModel>('model', flags.model, ['single', 'multiple']),
+        copy: choice<CopyPolicy>('copy', flags.copy, ['auto', 'always', 'never']),
+        iterations,
+        seconds,
+        deterministic: flags.deterministic === true,
+        pattern: choice<MutationPattern>('pattern', flags.pattern, ['snapshot', 'sweep']),
+        cpuAmount: integerFlag('cpu-amount', flags.cpuAmount),
+        stopAtFirstCorruption: flags.untilCorrupt === true,
+      },
+      (runs, corrupt) => progress.update(`${runs} runs, ${corrupt} corrupt`),
+    );
+    progress.done();
+    process.stdout.write(flags.json ? `${JSON.stringify(result, null, 2)}\n` : `${describeHazard(result)}\n`);
+  },
+};

@@ -1,12 +1,12 @@
 /**
  * `zaccel migrate`: the multifd live-migration simulator.
  */
-import type { Command } from 'commander';
 import type { CopyPolicy } from '../../src/core/copy-policy.js';
 import type { AccessModel, EngineName } from '../../src/engines/engine.js';
 import { badOption } from '../../src/errors.js';
 import type { MigrateOptions, WritePattern } from '../migrate/protocol.js';
 import { runMigration, type MigrateResult } from '../migrate/simulator.js';
+import { camelFlags, type Command, type CommandSpec } from './command.js';
 import { choice, integerFlag, positiveFlag } from './options.js';
 import { progressLine } from './progress.js';
 
@@ -49,50 +49,57 @@ export function describeMigration(result: MigrateResult): string {
   ].join('\n');
 }
 
-export function registerMigrateCommand(program: Command): void {
-  program
-    .command('migrate')
-    .description('simulate QEMU multifd live migration: compress guest RAM while the guest writes it, then compare every page')
-    .option('-e, --engine <engine>', 'zlib or dfltcc', 'dfltcc')
-    .option('--model <model>', 'dfltcc access model: single or multiple', 'multiple')
-    .option('--copy <policy>', 'copy policy: auto, always or never', 'auto')
-    .option('--ram <size>', 'guest RAM', '64M')
-    .option('--page-size <bytes>', 'page size', '4096')
-    .option('--channels <n>', 'multifd channels, each a thread with one persistent deflate stream', '2')
-    .option('--packet-pages <n>', 'pages per packet; each packet ends with Z_SYNC_FLUSH', '128')
-    .option('--dirty-rate <pages/s>', 'pages the guest writes per second (0: as fast as it can)', '0')
-    .option('--hot-pages <n>', "the guest's working set: 90% of writes land in these pages", '512')
-    .option('--pattern <pattern>', "counter (QEMU migration-test's guest: first byte of page after page +1), copy (change a page, copy it to the next), increment (every byte of a page +1) or patch (one 8-byte word)", 'counter')
-    .option('--rounds <n>', 'live rounds before the guest is stopped, at most', '10')
-    .option('--seed <n>', 'seed for the guest RAM contents and the write pattern', '1')
-    .option('-l, --level <level>', 'compression level', '1')
-    .option('--cpu-amount <bytes>', 'dfltcc: bytes processed before CC3 (0: unbounded)', '0')
-    .option('--json', 'print the result as JSON')
-    .action(async (flags: MigrateFlags) => {
-      const pageSize = integerFlag('page-size', flags.pageSize);
-      if (pageSize < 512 || pageSize > 1 << 20 || (pageSize & (pageSize - 1)) !== 0) throw badOption('page-size', pageSize, 'a power of two from 512 to 1 MiB');
-      const options: MigrateOptions = {
-        engine: choice<EngineName>('engine', flags.engine, ['zlib', 'dfltcc']),
-        model: choice<AccessModel>('model', flags.model, ['single', 'multiple']),
-        copy: choice<CopyPolicy>('copy', flags.copy, ['auto', 'always', 'never']),
-        ramBytes: parseSize('ram', flags.ram),
-        pageSize,
-        channels: Math.round(positiveFlag('channels', flags.channels, 2)),
-        packetPages: Math.round(positiveFlag('packet-pages', flags.packetPages, 128)),
-        dirtyRate: Math.max(0, integerFlag('dirty-rate', flags.dirtyRate)),
-        hotPages: Math.round(positiveFlag('hot-pages', flags.hotPages, 512)),
-        pattern: choice<WritePattern>('pattern', flags.pattern, ['counter', 'copy', 'increment', 'patch']),
-        rounds: Math.round(positiveFlag('rounds', flags.rounds, 10)),
-        seed: integerFlag('seed', flags.seed),
-        level: integerFlag('level', flags.level),
-        cpuAmount: integerFlag('cpu-amount', flags.cpuAmount),
-      };
-      if (options.ramBytes < pageSize || options.ramBytes > 512 * 2 ** 20) throw badOption('ram', flags.ram, 'at least one page and at most 512M');
-      if (options.channels > 16) throw badOption('channels', options.channels, 'at most 16');
-      if (options.level < -1 || options.level > 9) throw badOption('level', options.level, 'an integer from -1 to 9');
-      const progress = progressLine();
-      const result = await runMigration(options, (round, dirty, sent) => progress.update(`round ${round}: ${dirty} pages dirty, ${sent} pages sent`));
-      progress.done();
-      process.stdout.write(flags.json ? `${JSON.stringify(result, null, 2)}\n` : `${describeMigration(result)}\n`);
-    });
-}
+const spec: CommandSpec = {
+  name: 'migrate',
+  usage: 'zaccel migrate [options]',
+  maxPositionals: 0,
+  options: [
+    { name: 'engine', short: 'e', value: 'ENGINE', description: 'zlib or dfltcc', default: 'dfltcc' },
+    { name: 'model', value: 'MODEL', description: 'dfltcc access model: single or multiple', default: 'multiple' },
+    { name: 'copy', value: 'POLICY', description: 'copy policy: auto, always or never', default: 'auto' },
+    { name: 'ram', value: 'SIZE', description: 'guest RAM', default: '64M' },
+    { name: 'page-size', value: 'BYTES', description: 'page size', default: '4096' },
+    { name: 'channels', value: 'N', description: 'multifd channels, each a thread with one persistent deflate stream', default: '2' },
+    { name: 'packet-pages', value: 'N', description: 'pages per packet; each packet ends with Z_SYNC_FLUSH', default: '128' },
+    { name: 'dirty-rate', value: 'PAGES_S', description: 'pages the guest writes per second (0: as fast as it can)', default: '0' },
+    { name: 'hot-pages', value: 'N', description: "the guest's working set: 90% of writes land in these pages", default: '512' },
+    { name: 'pattern', value: 'PATTERN', description: "counter (QEMU migration-test's guest: first byte of page after page +1), copy (change a page, copy it to the next), increment (every byte of a page +1) or patch (one 8-byte word)", default: 'counter' },
+    { name: 'rounds', value: 'N', description: 'live rounds before the guest is stopped, at most', default: '10' },
+    { name: 'seed', value: 'N', description: 'seed for the guest RAM contents and the write pattern', default: '1' },
+    { name: 'level', value: 'LEVEL', description: 'compression level', default: '1' },
+    { name: 'cpu-amount', value: 'BYTES', description: 'dfltcc: bytes processed before CC3 (0: unbounded)', default: '0' },
+    { name: 'json', description: 'print the result as JSON' },
+  ],
+};
+
+export const migrateCommand: Command = {
+  spec,
+  async run(args) {
+    const flags = camelFlags<MigrateFlags>(spec, args);
+    const pageSize = integerFlag('page-size', flags.pageSize);
+    if (pageSize < 512 || pageSize > 1 << 20 || (pageSize & (pageSize - 1)) !== 0) throw badOption('page-size', pageSize, 'a power of two from 512 to 1 MiB');
+    const options: MigrateOptions = {
+      engine: choice<EngineName>('engine', flags.engine, ['zlib', 'dfltcc']),
+      model: choice<AccessModel>('model', flags.model, ['single', 'multiple']),
+      copy: choice<CopyPolicy>('copy', flags.copy, ['auto', 'always', 'never']),
+      ramBytes: parseSize('ram', flags.ram),
+      pageSize,
+      channels: Math.round(positiveFlag('channels', flags.channels, 2)),
+      packetPages: Math.round(positiveFlag('packet-pages', flags.packetPages, 128)),
+      dirtyRate: Math.max(0, integerFlag('dirty-rate', flags.dirtyRate)),
+      hotPages: Math.round(positiveFlag('hot-pages', flags.hotPages, 512)),
+      pattern: choice<WritePattern>('pattern', flags.pattern, ['counter', 'copy', 'increment', 'patch']),
+      rounds: Math.round(positiveFlag('rounds', flags.rounds, 10)),
+      seed: integerFlag('seed', flags.seed),
+      level: integerFlag('level', flags.level),
+      cpuAmount: integerFlag('cpu-amount', flags.cpuAmount),
+    };
+    if (options.ramBytes < pageSize || options.ramBytes > 512 * 2 ** 20) throw badOption('ram', flags.ram, 'at least one page and at most 512M');
+    if (options.channels > 16) throw badOption('channels', options.channels, 'at most 16');
+    if (options.level < -1 || options.level > 9) throw badOption('level', options.level, 'an integer from -1 to 9');
+    const progress = progressLine();
+    const result = await runMigration(options, (round, dirty, sent) => progress.update(`round ${round}: ${dirty} pages dirty, ${sent} pages sent`));
+    progress.done();
+    process.stdout.write(flags.json ? `${JSON.stringify(result, null, 2)}\n` : `${describeMigration(result)}\n`);
+  },
+};

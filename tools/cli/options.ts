@@ -3,9 +3,15 @@
  */
 import { badOption } from '../../src/errors.js';
 
+/** A plain decimal integer: `+1`, `0x1`, `1e0` and ` 1` are not integers on a command line. */
 export function integerFlag(name: string, text: string): number {
-  const value = Number(text);
-  if (!Number.isInteger(value)) throw badOption(name, text, 'an integer');
+  if (!/^-?\d+$/.test(text)) throw badOption(name, text, 'an integer');
+  return Number(text);
+}
+
+export function integerInRange(name: string, text: string, min: number, max: number): number {
+  const value = integerFlag(name, text);
+  if (value < min || value > max) throw badOption(name, text, `an integer from ${min} to ${max}`);
   return value;
 }
 

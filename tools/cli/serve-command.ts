@@ -2,24 +2,32 @@
  * `zaccel serve` (and `npm start`): the HTTP service. Every setting has a
  * flag and an environment variable (server/config.ts lists them).
  */
-import type { Command } from 'commander';
 import { resolveConfig, settings } from '../../server/config.js';
+import type { Command, CommandSpec } from './command.js';
 
-/** commander's attribute name for a flag: --max-body -> maxBody. */
-const attribute = (flag: string) => flag.replace(/^--/, '').replace(/-([a-z])/g, (_match, letter: string) => letter.toUpperCase());
+const spec: CommandSpec = {
+  name: 'serve',
+  usage: 'zaccel serve [options]',
+  maxPositionals: 0,
+  options: settings.map((setting) => ({
+    name: setting.flag.replace(/^--/, ''),
+    value: 'VALUE',
+    description: `${setting.description} (env ${setting.env})`,
+  })),
+};
 
-export function registerServeCommand(program: Command): void {
-  const command = program
-    .command('serve')
-    .description('run the HTTP service (flags override the ZACCEL_* environment variables)');
-  for (const setting of settings) command.option(`${setting.flag} <value>`, `${setting.description} (env ${setting.env})`);
-  command.action(async (flags: Record<string, string | undefined>) => {
+export const serveCommand: Command = {
+  spec,
+  async run(args) {
     const byKey = Object.fromEntries(
-      settings.filter((setting) => flags[attribute(setting.flag)] !== undefined).map((setting) => [setting.key, flags[attribute(setting.flag)]]),
+      settings.flatMap((setting) => {
+        const value = args.values[setting.flag.replace(/^--/, '')];
+        return typeof value === 'string' ? [[setting.key, value]] : [];
+      }),
     );
     const config = resolveConfig(byKey);
-    // Fastify and the rest of the service load only when `serve` runs: other commands start as fast as before.
+    // Fastify and the rest of the service load only when `serve` runs: other commands start without them.
     const { runServer } = await import('../../server/run.js');
     await runServer(config);
-  });
-}
+  },
+};

@@ -197,7 +197,8 @@ export async function runHttpSuite(options: HttpSuiteOptions = {}): Promise<Http
   const bodyFile = join(folder, 'body');
   writeFileSync(bodyFile, data);
 
-  const app = await buildServer({ workers, logLevel: 'warn', port: 0, maxInflight: 1024 });
+  // Warnings go to stderr: stdout carries only the report (`zaccel bench --json` is parsed as one JSON document).
+  const app = await buildServer({ workers, logLevel: 'warn', port: 0, maxInflight: 1024 }, { logger: { level: 'warn', stream: process.stderr } });
   const results: LevelResult[] = [];
   try {
     await app.listen({ host: '127.0.0.1', port: 0 });
