@@ -21,6 +21,7 @@ import {
   xpndInflateZlib,
   type Machine,
 } from './xpnd-driver.js';
+import { yieldToLoop } from '../support/yield-to-loop.js';
 
 const { Z_DEFAULT_STRATEGY, Z_FILTERED, Z_HUFFMAN_ONLY, Z_RLE, Z_FIXED } = zlib.constants;
 const strategies = [
@@ -154,10 +155,11 @@ describe('property: random buffer sizes and CPU amounts give identical output', 
     corpus('zeros', 40_000),
     corpus('random', 10_000, 45),
   ];
-  test('fast-check', () => {
+  // Asynchronous, one turn of the event loop per run: 120 runs are many seconds of synchronous work otherwise.
+  test('fast-check', async () => {
     const machines = new Map<number, Machine>();
-    fc.assert(
-      fc.property(
+    await fc.assert(
+      fc.asyncProperty(
         fc.integer({ min: 0, max: pool.length - 1 }),
         fc.integer({ min: 0, max: 9 }),
         fc.integer({ min: 0, max: strategies.length - 1 }),
@@ -167,7 +169,8 @@ describe('property: random buffer sizes and CPU amounts give identical output', 
         fc.integer(),
         fc.boolean(),
         fc.boolean(),
-        (which, level, s, cpu, inMax, outMax, seed, moveInput, copyState) => {
+        async (which, level, s, cpu, inMax, outMax, seed, moveInput, copyState) => {
+          await yieldToLoop();
           let mm = machines.get(cpu);
           if (!mm) {
             mm = loadMachine({ cpuAmount: cpu });
@@ -198,10 +201,11 @@ describe('property: random buffer sizes and CPU amounts give identical output', 
     );
   });
 
-  test('CC3 comes after about cpuAmount output bytes and re-issuing continues', () => {
+  test('CC3 comes after about cpuAmount output bytes and re-issuing continues', async () => {
     const data = corpus('text', 200_000, 51);
     const raw = zlib.deflateRawSync(data, { level: 6 });
     for (const cpu of [1, 7, 1000, 65536]) {
+      await yieldToLoop();
       const mm = loadMachine({ cpuAmount: cpu });
       let cc3 = 0;
       const r = xpndInflateRaw(mm, raw, {

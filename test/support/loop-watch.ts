@@ -6,6 +6,10 @@
  *
  * With ZACCEL_LOOP_REPORT=DIR, each test file appends one JSON line per test to DIR/loop-stalls.jsonl, which
  * `node tools/ci/loop-report.mjs DIR` ranks. Without it, a stall of 15 s or more is still named on stderr.
+ *
+ * It also lets the event loop turn once after every test. vitest's runner goes from one test to the next on
+ * promises alone, so without this, synchronous tests in a row are one stretch to the worker's RPC: each may be
+ * short, and their sum still past the RPC's 60 s.
  */
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -19,6 +23,8 @@ const BETWEEN = '(hooks and between tests)';
 // Captured before any test can install fake timers, so the watch always runs on the real clock.
 const realSetInterval = globalThis.setInterval;
 const realClearInterval = globalThis.clearInterval;
+const realSetTimeout = globalThis.setTimeout;
+const realSetImmediate = globalThis.setImmediate;
 const now = () => performance.now();
 
 /** The longest stall seen while each test was running, by test name. */
@@ -48,7 +54,13 @@ beforeEach((context) => {
   enter([...path, context.task.name].join(' > '));
 });
 
-afterEach(() => enter(BETWEEN));
+afterEach(async () => {
+  enter(BETWEEN);
+  // A timer first (the watch's overdue tick closes this test's stretch), then an immediate, which comes after the
+  // poll phase: the answers to the RPC calls made meanwhile are read before the next test starts.
+  await new Promise<void>((resolve) => realSetTimeout(resolve, 0));
+  await new Promise<void>((resolve) => realSetImmediate(resolve));
+});
 
 afterAll((suite) => {
   realClearInterval(timer);
