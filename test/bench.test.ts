@@ -10,7 +10,10 @@ import { ALL_CONTENDERS } from '../tools/bench/contenders.js';
 import { packageRoot } from '../src/machine/modules.js';
 import { runProcess } from './support/run-process.js';
 
-// The benchmark runs in a child process, awaited: the test worker's event loop keeps turning meanwhile.
+// The benchmark runs in a child process, awaited: the test worker's event loop keeps turning meanwhile. It takes a
+// minute on a quiet two-core machine and several on a busy one: the limit is a hang guard, far above either.
+const BENCH_TIMEOUT_MS = 900_000;
+
 test('zaccel bench --quick --json produces a complete, well-formed report', async () => {
   const cli = join(packageRoot(), 'dist/tools/cli/main.js');
   const run = await runProcess(process.execPath, [cli, 'bench', '--quick', '--json', '--corpus-mib', '0.5', '--seconds', '0.01']);
@@ -34,7 +37,7 @@ test('zaccel bench --quick --json produces a complete, well-formed report', asyn
         expect(cell!.ratio).toBeGreaterThan(0);
       }
   expect(report.corpora.corpora.map((c: { name: string }) => c.name)).toEqual(['text', 'binary', 'vm-pages']);
-});
+}, BENCH_TIMEOUT_MS);
 
 test('--out writes the Markdown report, the JSON and the SVG charts; the copy suite is complete', async () => {
   const cli = join(packageRoot(), 'dist/tools/cli/main.js');
@@ -65,7 +68,7 @@ test('--out writes the Markdown report, the JSON and the SVG charts; the copy su
     expect(cell.modelledShare).toBeGreaterThanOrEqual(0);
     expect(cell.modelledShare).toBeLessThan(1);
   }
-});
+}, BENCH_TIMEOUT_MS);
 
 test('the report check refuses a missing cell and a bad figure', async () => {
   const { validateReport } = await import('../tools/bench/validate.js');
