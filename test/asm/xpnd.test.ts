@@ -146,7 +146,8 @@ describe('tiny buffers', () => {
   }
 });
 
-describe('property: random buffer sizes and CPU amounts give identical output', () => {
+// Ten seconds on a quiet machine, minutes on a busy one: the limit is a hang guard.
+describe('property: random buffer sizes and CPU amounts give identical output', { timeout: 600_000 }, () => {
   const pool = [
     corpus('text', 40_000, 41),
     corpus('binary', 30_000, 42),
