@@ -51,5 +51,9 @@ if (!isMainThread) {
     console.log('cpu-hog: deadline passed, stopping');
     process.exit(0);
   }, options.seconds * 1000 + 5000).unref();
-  for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => process.exit(0));
+  for (const signal of ['SIGINT', 'SIGTERM'])
+    process.on(signal, () => {
+      console.log(`cpu-hog: stopped by ${signal} after ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      process.exit(0);
+    });
 }
