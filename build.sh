@@ -46,6 +46,13 @@ fail() { printf 'build: error: %s\n' "$*" >&2; exit 1; }
 fingerprint() { cat "$@" | sha256sum | cut -d' ' -f1; }
 up_to_date() { [[ -f "$1" && -f "$1.stamp" && "$(cat "$1.stamp")" == "$2" ]]; }
 mark_built() { printf '%s' "$2" >"$1.stamp"; }
+# The first line of a command's output. The whole output is captured before it is cut: piping into `head -n1`
+# closes the pipe early, and under pipefail the writer (emcc is Python) can die of a broken pipe, depending on timing.
+first_line() {
+  local text
+  text=$("$@") || return
+  printf '%s\n' "${text%%$'\n'*}"
+}
 
 # --- 1. toolchain ----------------------------------------------------------
 is_debian_root() { [[ $(id -u) -eq 0 && -f /etc/debian_version ]] && command -v apt-get >/dev/null; }
@@ -68,10 +75,12 @@ need_tool() { # tool, Debian package
 }
 need_tool emcc emscripten
 need_tool gcc gcc
-emcc_version=$(emcc --version | head -n1 | sed -E 's/.* ([0-9]+\.[0-9]+\.[0-9]+).*/\1/')
+emcc_banner=$(first_line emcc --version)
+gcc_banner=$(first_line gcc --version)
+emcc_version=$(sed -E 's/.* ([0-9]+\.[0-9]+\.[0-9]+).*/\1/' <<<"$emcc_banner")
 [[ "$emcc_version" == "$EMSCRIPTEN_EXPECTED" ]] ||
   log "note: emcc $emcc_version found; zaccel is tested with $EMSCRIPTEN_EXPECTED (Debian bookworm)"
-log "toolchain: emcc $emcc_version, $(gcc --version | head -n1), node $(node --version), asc $(npx --no-install asc --version 2>/dev/null || echo missing), tsc $(npx --no-install tsc --version 2>/dev/null | sed 's/Version //' || echo missing)"
+log "toolchain: emcc $emcc_version, $gcc_banner, node $(node --version), asc $(npx --no-install asc --version 2>/dev/null || echo missing), tsc $(npx --no-install tsc --version 2>/dev/null | sed 's/Version //' || echo missing)"
 
 # --- 2. zlib source --------------------------------------------------------
 verify_sources() {
@@ -127,7 +136,7 @@ zref="$build_dir/zref"
 zref_inputs=$(
   {
     fingerprint "$root/wasm/native/zref.c" "${ZLIB_SOURCES[@]/#/$src_dir/}"
-    echo "$(gcc --version | head -n1) ${NATIVE_OPT_FLAGS[*]}"
+    echo "$gcc_banner ${NATIVE_OPT_FLAGS[*]}"
   } | sha256sum | cut -d' ' -f1
 )
 if up_to_date "$zref" "$zref_inputs"; then

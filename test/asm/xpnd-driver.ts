@@ -4,6 +4,7 @@
  * CC1, then skip the partial byte after CC0 and check the zlib/gzip trailer in software).
  */
 import { Emulator, FC_XPND, HISTORY_SIZE, PARAM_BLOCK_SIZE, loadEmulator, type Registers } from './harness.js';
+import { yieldToLoop } from '../support/yield-to-loop.js';
 
 export { FC_XPND };
 export const PB_SIZE = PARAM_BLOCK_SIZE;
@@ -381,6 +382,25 @@ export class XpndStream {
 /** Inflates the raw deflate data `data` (from byte 0, bit 0) with XPND. */
 export function xpndInflateRaw(m: Machine, data: Uint8Array, opt: InflateOptions = {}): InflateResult {
   return new XpndStream(m, data, opt).run();
+}
+
+/** XPND calls between two turns of the event loop in xpndInflateRawAsync: milliseconds of work on a quiet machine. */
+const CALLS_PER_TURN = 1000;
+
+/**
+ * xpndInflateRaw, letting the event loop turn every CALLS_PER_TURN calls: a small CPU amount or tiny buffers make
+ * a stream hundreds of thousands of calls, many seconds of synchronous work on a busy machine, which would keep
+ * vitest's worker from answering its RPC.
+ */
+export async function xpndInflateRawAsync(m: Machine, data: Uint8Array, opt: InflateOptions = {}): Promise<InflateResult> {
+  const stream = new XpndStream(m, data, opt);
+  for (;;) {
+    for (let call = 0; call < CALLS_PER_TURN; call++) {
+      const result = stream.step();
+      if (result) return result;
+    }
+    await yieldToLoop();
+  }
 }
 
 /** Inflates a zlib stream (header, deflate data, Adler-32 trailer checked in software). */

@@ -250,6 +250,8 @@ for (let i = 0; i < iterations; i++) {
       configured = cpu;
     }
   }
+  // Progress for the test's watchdog, which fails a worker that goes quiet (a hang), whatever the machine's load.
+  if (i % 1000 === 0) parentPort.postMessage({ progress: i });
   const base = streams[below(streams.length)];
   const data = mutate(base);
   try {

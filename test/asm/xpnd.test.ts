@@ -18,9 +18,11 @@ import {
   privateAreas,
   xpndInflateGzip,
   xpndInflateRaw,
+  xpndInflateRawAsync,
   xpndInflateZlib,
   type Machine,
 } from './xpnd-driver.js';
+import { yieldToLoop } from '../support/yield-to-loop.js';
 
 const { Z_DEFAULT_STRATEGY, Z_FILTERED, Z_HUFFMAN_ONLY, Z_RLE, Z_FIXED } = zlib.constants;
 const strategies = [
@@ -82,10 +84,11 @@ describe('node:zlib streams, every level and strategy', () => {
     }
   });
 
-  test('inputs over 1 MiB (several blocks) with 64 KiB output buffers and 16 KiB input chunks', () => {
+  test('inputs over 1 MiB (several blocks) with 64 KiB output buffers and 16 KiB input chunks', async () => {
     for (const name of ['text', 'binary', 'mixed', 'vm-pages', 'random'] as const) {
       const data = corpus(name, 1_300_000, 21);
       for (const level of [1, 6, 9]) {
+        await yieldToLoop(); // seconds of work in all on a busy machine: one stream at a time
         const z = zlib.deflateSync(data, { level });
         const out = xpndInflateZlib(m, z, { inChunk: 16384, outChunk: 65536 });
         expect(equal(out, data), `${name} level ${level}`).toBe(true);
@@ -134,9 +137,10 @@ describe('tiny buffers', () => {
     ['1-byte input and output', { inChunk: 1, outChunk: 1 }],
     ['1-byte input, output, moving input and copied state', { inChunk: 1, outChunk: 1, moveInput: true, copyState: true }],
   ] as const) {
-    test(label, () => {
+    test(label, async () => {
       for (const raw of streams) {
-        const r = xpndInflateRaw(m, raw, opt);
+        // A call per byte: tens of thousands of calls per stream, so the event loop turns between some of them.
+        const r = await xpndInflateRawAsync(m, raw, opt);
         expect(r.status).toBe('end');
         expect(r.end).toBe(raw.length);
         expect(equal(r.output, data)).toBe(true);
@@ -145,7 +149,8 @@ describe('tiny buffers', () => {
   }
 });
 
-describe('property: random buffer sizes and CPU amounts give identical output', () => {
+// Ten seconds on a quiet machine, minutes on a busy one: the limit is a hang guard.
+describe('property: random buffer sizes and CPU amounts give identical output', { timeout: 600_000 }, () => {
   const pool = [
     corpus('text', 40_000, 41),
     corpus('binary', 30_000, 42),
@@ -154,10 +159,11 @@ describe('property: random buffer sizes and CPU amounts give identical output', 
     corpus('zeros', 40_000),
     corpus('random', 10_000, 45),
   ];
-  test('fast-check', () => {
+  // Asynchronous, one turn of the event loop per run: 120 runs are many seconds of synchronous work otherwise.
+  test('fast-check', async () => {
     const machines = new Map<number, Machine>();
-    fc.assert(
-      fc.property(
+    await fc.assert(
+      fc.asyncProperty(
         fc.integer({ min: 0, max: pool.length - 1 }),
         fc.integer({ min: 0, max: 9 }),
         fc.integer({ min: 0, max: strategies.length - 1 }),
@@ -167,7 +173,8 @@ describe('property: random buffer sizes and CPU amounts give identical output', 
         fc.integer(),
         fc.boolean(),
         fc.boolean(),
-        (which, level, s, cpu, inMax, outMax, seed, moveInput, copyState) => {
+        async (which, level, s, cpu, inMax, outMax, seed, moveInput, copyState) => {
+          await yieldToLoop();
           let mm = machines.get(cpu);
           if (!mm) {
             mm = loadMachine({ cpuAmount: cpu });
@@ -182,7 +189,7 @@ describe('property: random buffer sizes and CPU amounts give identical output', 
             state ^= state << 5;
             return 1 + ((state >>> 0) % max);
           };
-          const r = xpndInflateRaw(mm, raw, {
+          const r = await xpndInflateRawAsync(mm, raw, {
             inChunk: () => rnd(inMax),
             outChunk: () => rnd(outMax),
             moveInput,
@@ -198,13 +205,14 @@ describe('property: random buffer sizes and CPU amounts give identical output', 
     );
   });
 
-  test('CC3 comes after about cpuAmount output bytes and re-issuing continues', () => {
+  test('CC3 comes after about cpuAmount output bytes and re-issuing continues', async () => {
     const data = corpus('text', 200_000, 51);
     const raw = zlib.deflateRawSync(data, { level: 6 });
     for (const cpu of [1, 7, 1000, 65536]) {
+      await yieldToLoop();
       const mm = loadMachine({ cpuAmount: cpu });
       let cc3 = 0;
-      const r = xpndInflateRaw(mm, raw, {
+      const r = await xpndInflateRawAsync(mm, raw, {
         outChunk: 1 << 20,
         onCall: (c) => {
           if (c.cc === 3) {

@@ -126,8 +126,11 @@ export function generated(total: number, block: Buffer, chunk = 64 * 1024): { st
 
 export const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 
-/** Poll until `check` returns true, or fail after `timeoutMs`. */
-export async function eventually(check: () => Promise<boolean> | boolean, timeoutMs = 10_000, what = 'condition'): Promise<void> {
+/**
+ * Poll until `check` returns true, or fail after `timeoutMs`: a hang guard, not a speed expectation, so it is
+ * generous (a loaded two-core CI machine can take many seconds to start a worker or free its memory).
+ */
+export async function eventually(check: () => Promise<boolean> | boolean, timeoutMs = 60_000, what = 'condition'): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await check()) return;

@@ -93,7 +93,8 @@ describe('operations', () => {
     const server = await buildServer({ workers: 2, logLevel: 'silent' });
     try {
       const seen = new Set<number>();
-      for (let attempt = 0; attempt < 400 && !seen.has(200); attempt++) {
+      // Up to a minute of polling: two workers can take many seconds to start on a busy machine.
+      for (let attempt = 0; attempt < 6000 && !seen.has(200); attempt++) {
         const response = await server.inject({ method: 'GET', url: '/readyz' });
         seen.add(response.statusCode);
         // A worker sends 'ready' only after it instantiated the engines' modules on the shared Machine.

@@ -13,7 +13,7 @@ import zlib from 'node:zlib';
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { packageRoot } from '../../src/machine/modules.js';
-import { generated, request, textBytes } from './helpers.js';
+import { eventually, generated, request, textBytes } from './helpers.js';
 
 interface Served {
   child: ChildProcess;
@@ -33,7 +33,8 @@ async function serve(args: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${stderr}`)), 20_000);
+    // A hang guard only: a busy machine can take many seconds to start a process and its workers.
+    const timer = setTimeout(() => reject(new Error(`server did not start: ${stderr}`)), 90_000);
     let listening = 0;
     createInterface({ input: child.stdout! }).on('line', (line) => {
       try {
@@ -166,8 +167,11 @@ describe('graceful shutdown', () => {
       headers: { 'content-type': 'application/json' },
     });
     expect(opened.status).toBe(201);
-    // A slow upload: 8 pieces of 256 KiB, 100 ms apart.
+    // An upload in 8 pieces of 256 KiB: the first goes at once, the rest only once the server is shutting down, so
+    // the request is surely in flight when the signal comes, however slow the machine (no sleeps to guess with).
     const data = textBytes(2 * MiB, 5);
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
     let sent = 0;
     const slow = new Readable({
       read() {
@@ -176,20 +180,34 @@ describe('graceful shutdown', () => {
           return;
         }
         const piece = data.subarray(sent, sent + 256 * 1024);
+        const first = sent === 0;
         sent += piece.length;
-        setTimeout(() => this.push(piece), 100);
+        if (first) this.push(piece);
+        else void released.then(() => this.push(piece));
       },
     });
-    const inFlight = request({ port: served.port, path: '/v1/deflate?format=gzip', body: slow, timeoutMs: 30_000 });
-    await new Promise((resolve) => setTimeout(resolve, 250));
+    const inFlight = request({ port: served.port, path: '/v1/deflate?format=gzip', body: slow, timeoutMs: 120_000 });
+    const logged = (message: string, path?: string) =>
+      served.logs.some((entry) => entry.msg === message && (path === undefined || String((entry.req as { url?: string } | undefined)?.url).startsWith(path)));
+    await eventually(() => logged('incoming request', '/v1/deflate'), 60_000, 'the upload to reach the server');
     served.child.kill('SIGTERM');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    // A new connection is refused (the listener is closed) or answered 503.
-    const late = await request({ port: served.port, path: '/v1/deflate', body: Buffer.from('late') }).then(
-      (answer) => answer.status,
-      (error: NodeJS.ErrnoException) => error.code,
+    await eventually(() => logged('signal received: finishing requests in flight'), 60_000, 'the server to take the signal');
+    // Once the server has begun to close (a moment after the signal), a new connection is refused (the listener is
+    // closed) or answered 503.
+    let late: number | string | undefined;
+    await eventually(
+      async () => {
+        late = await request({ port: served.port, path: '/v1/deflate', body: Buffer.from('late') }).then(
+          (answer) => answer.status,
+          (error: NodeJS.ErrnoException) => error.code,
+        );
+        return late !== 200;
+      },
+      60_000,
+      'a late request to be refused',
     );
     expect([503, 'ECONNREFUSED', 'ECONNRESET']).toContain(late);
+    release();
     const answer = await inFlight;
     expect(answer.status).toBe(200);
     expect(zlib.gunzipSync(answer.body).equals(data)).toBe(true);

@@ -1,12 +1,13 @@
 /**
  * The native reference (wasm/build/zref, gcc-built from the same zlib
- * source), driven in batch mode: one process for many deflate jobs.
+ * source), driven in batch mode: one process for many deflate jobs, awaited
+ * so that the test worker's event loop keeps turning while it runs.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packageRoot } from '../../src/machine/modules.js';
+import { runProcess } from './run-process.js';
 
 export const zrefPath = () => join(packageRoot(), 'wasm/build/zref');
 
@@ -21,7 +22,7 @@ export interface NativeJob {
 }
 
 /** Deflate every job with native zlib; returns each output (or undefined where zlib refused). */
-export function nativeDeflate(jobs: NativeJob[]): (Buffer | undefined)[] {
+export async function nativeDeflate(jobs: NativeJob[]): Promise<(Buffer | undefined)[]> {
   const folder = mkdtempSync(join(tmpdir(), 'zaccel-native-'));
   try {
     const files = new Map<Uint8Array, string>();
@@ -40,7 +41,7 @@ export function nativeDeflate(jobs: NativeJob[]): (Buffer | undefined)[] {
           job.dictionary === undefined ? '-' : fileOf(job.dictionary)
         }\n`,
     );
-    const run = spawnSync(zrefPath(), ['batch'], { input: lines.join(''), maxBuffer: 2 ** 31 - 1 });
+    const run = await runProcess(zrefPath(), ['batch'], { input: Buffer.from(lines.join('')) });
     if (run.status !== 0) throw new Error(`zref failed: ${run.stderr.toString()}`);
     const out = run.stdout;
     const results: (Buffer | undefined)[] = [];

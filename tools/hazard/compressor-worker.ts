@@ -4,6 +4,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { createDeflateCore } from '../../src/core/factories.js';
+import type { DfltccDeflateCodec } from '../../src/engines/dfltcc/deflate-codec.js';
 import { GuestMemory, type GuestLayout } from '../../src/machine/guest-memory.js';
 import { Machine, type MachineDescriptor } from '../../src/machine/machine.js';
 import { compressInPlace, runOnce, runSeries, scenarioOptions, type HazardOptions } from './scenario.js';
@@ -22,13 +23,26 @@ const guest = new GuestMemory(machine, data.layout);
 const control = new WriterControl(data.control);
 const base = data.layout.ramAddress;
 const core = createDeflateCore('raw', { machine, ...scenarioOptions(data.options) });
+// Rendezvous: the writer thread writes inside the accelerator's window, while the first half is compressed.
+let writing = false;
+if (data.options.rendezvous && data.options.engine === 'dfltcc') {
+  (core.codec as DfltccDeflateCodec).hazardHook = (_parameterBlock, address, length) => {
+    if (writing) control.requestWrite(address, length);
+  };
+}
 const tally = runSeries(
   core,
   data.options,
   () =>
     runOnce(core, guest, base, data.options.pattern, {
-      startWriting: () => control.transition(WriterState.RUNNING),
-      stopWriting: () => control.transition(WriterState.PAUSED),
+      startWriting: () => {
+        control.transition(WriterState.RUNNING);
+        writing = true;
+      },
+      stopWriting: () => {
+        writing = false;
+        control.transition(WriterState.PAUSED);
+      },
       compressFirstHalf: (stream) => compressInPlace(stream, base),
     }),
   (runs, corruptRuns) => parentPort!.postMessage({ type: 'progress', runs, corruptRuns }),

@@ -12,7 +12,7 @@ import { GuestMemory } from '../../src/machine/guest-memory.js';
 import { Machine } from '../../src/machine/machine.js';
 import { workerUrl } from '../worker-url.js';
 import { HALF, HAZARD_BUFFER_BYTES, runOnce, runSeries, scenarioOptions, type HazardOptions, type HazardResult, type RunTally } from './scenario.js';
-import { WriterControl, WriterState } from './writer-control.js';
+import { WriterControl } from './writer-control.js';
 
 /** Bytes per call while the zlib engine's first half is written between calls (deterministic mode). */
 const DETERMINISTIC_ZLIB_PIECE = 256;
@@ -80,13 +80,16 @@ export function runDeterministic(options: HazardOptions): HazardResult {
   }
 }
 
-/** Real threads: a writer worker races a compressor worker on the same shared memory. */
+/**
+ * Real threads: a writer worker races a compressor worker on the same shared memory; with `rendezvous`, the
+ * writer writes inside the accelerator's window each time the compressor's hazard hook asks.
+ */
 export async function runThreaded(options: HazardOptions, progress?: (runs: number, corruptRuns: number) => void): Promise<HazardResult> {
   const { machine, guest, base } = prepare(options);
   const control = new WriterControl();
   const shared = { descriptor: machine.descriptor, layout: guest.layout, control: control.buffer };
   const mutator = new Worker(workerUrl('hazard/mutator-worker'), {
-    workerData: { ...shared, address: base, length: options.pattern === 'sweep' ? HAZARD_BUFFER_BYTES : HALF },
+    workerData: { ...shared, address: base, length: options.pattern === 'sweep' ? HAZARD_BUFFER_BYTES : HALF, rendezvous: options.rendezvous === true },
   });
   const compressor = new Worker(workerUrl('hazard/compressor-worker'), { workerData: { ...shared, options } });
   try {
@@ -103,8 +106,7 @@ export async function runThreaded(options: HazardOptions, progress?: (runs: numb
     );
     return result(options, 'threads', { ...done, mutations: control.sweeps });
   } finally {
-    Atomics.store(control.words, 0, WriterState.STOPPED);
-    Atomics.notify(control.words, 0);
+    control.stop();
     await Promise.all([mutator.terminate(), compressor.terminate()]);
   }
 }

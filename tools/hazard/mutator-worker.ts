@@ -1,6 +1,7 @@
 /**
  * The writer thread of `zaccel hazard`: increments every byte of its range,
- * again and again, while the compressor thread compresses it in place.
+ * again and again, while the compressor thread compresses it in place; in
+ * rendezvous mode, once each time the compressor asks.
  */
 import { workerData } from 'node:worker_threads';
 import { GuestMemory, type GuestLayout } from '../../src/machine/guest-memory.js';
@@ -13,12 +14,17 @@ interface MutatorData {
   control: SharedArrayBuffer;
   address: number;
   length: number;
+  rendezvous: boolean;
 }
 
 const data = workerData as MutatorData;
 const guest = new GuestMemory(Machine.attach(data.descriptor), data.layout);
 const control = new WriterControl(data.control);
-while (control.next() === WriterState.RUNNING) {
-  guest.increment(data.address, data.length);
-  control.countSweep();
+if (data.rendezvous) {
+  control.serveRequests(() => guest.increment(data.address, data.length));
+} else {
+  while (control.next() === WriterState.RUNNING) {
+    guest.increment(data.address, data.length);
+    control.countSweep();
+  }
 }

@@ -34,6 +34,12 @@ export interface HazardOptions {
   cpuAmount: number;
   /** Stop at the first corrupt run (to measure how soon a race shows). */
   stopAtFirstCorruption?: boolean;
+  /**
+   * Threads, dfltcc: the writer thread writes only when the compressor's hazard hook asks, between the
+   * accelerator's encode read and history read, and the compressor waits for it. Real threads, but the
+   * race's worst case every run, whatever the scheduler does (tests on a busy machine). See WriterControl.
+   */
+  rendezvous?: boolean;
 }
 
 export interface HazardResult {

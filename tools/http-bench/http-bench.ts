@@ -157,11 +157,21 @@ function runClient(url: string, bodyFile: string, connections: number, seconds: 
   });
 }
 
+/** Load runs that see no answer at all are repeated, twice as long each time, at most this many times. */
+const EMPTY_RUN_RETRIES = 4;
+
 async function load(url: string, bodyFile: string, bodyBytes: number, concurrency: number, seconds: number): Promise<LoadRun> {
   const lag = monitorEventLoopDelay({ resolution: LAG_RESOLUTION_MS });
-  const cpu = process.cpuUsage();
+  let cpu = process.cpuUsage();
   lag.enable();
-  const result = await runClient(url, bodyFile, concurrency, seconds);
+  let result = await runClient(url, bodyFile, concurrency, seconds);
+  // A quick run on a busy machine can end before its first answer: no figure at all, not a slow one. Run it again,
+  // longer, rather than report nothing (the figures then come from the longer run alone).
+  for (let retry = 1; retry <= EMPTY_RUN_RETRIES && result.requests === 0 && result.errors + result.timeouts === 0; retry++) {
+    lag.reset();
+    cpu = process.cpuUsage();
+    result = await runClient(url, bodyFile, concurrency, seconds * 2 ** retry);
+  }
   lag.disable();
   const used = process.cpuUsage(cpu);
   const ms = (nanoseconds: number) => Math.max(0, Math.round((nanoseconds / 1e6 - LAG_RESOLUTION_MS) * 100) / 100);

@@ -7,6 +7,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { constants } from '../../src/constants.js';
 import { createDeflateCore } from '../../src/core/factories.js';
+import type { DfltccDeflateCodec } from '../../src/engines/dfltcc/deflate-codec.js';
+import { WriterControl } from '../hazard/writer-control.js';
 import { GuestMemory } from '../../src/machine/guest-memory.js';
 import { Machine } from '../../src/machine/machine.js';
 import type { ChannelTotals, ChannelWorkerData, PacketJob, PacketSent } from './protocol.js';
@@ -26,6 +28,16 @@ const core = createDeflateCore('zlib', {
 });
 let output: Buffer[] = [];
 core.ondata = (chunk) => output.push(chunk);
+// Rendezvous: while the guest runs, it writes the page being read inside the accelerator's window.
+let live = false;
+let page = 0;
+if (options.rendezvous && options.engine === 'dfltcc') {
+  const control = new WriterControl(data.control);
+  (core.codec as DfltccDeflateCodec).hazardHook = (_parameterBlock, address, length) => {
+    // The page, not the input address: with a copy, the accelerator reads the copy and the guest writes the page.
+    if (live) control.requestWrite(guest.pageAddress(page), options.pageSize);
+  };
+}
 
 parentPort!.on('message', (job: PacketJob | { type: 'totals' }) => {
   if (job.type === 'totals') {
@@ -35,9 +47,11 @@ parentPort!.on('message', (job: PacketJob | { type: 'totals' }) => {
     return;
   }
   output = [];
+  live = !job.stable;
   const started = process.hrtime.bigint();
-  job.pages.forEach((page, index) => {
+  job.pages.forEach((current, index) => {
     const last = index === job.pages.length - 1;
+    page = current;
     core.pushRegion({ address: guest.pageAddress(page), length: options.pageSize, stable: job.stable }, last ? constants.Z_SYNC_FLUSH : constants.Z_NO_FLUSH);
   });
   const compressNanoseconds = Number(process.hrtime.bigint() - started);

@@ -1,6 +1,7 @@
 /**
  * The running guest: writes pages of its RAM, 90% of them in its hot set,
- * and sets each page's dirty bit after the write.
+ * and sets each page's dirty bit after the write. In rendezvous mode it
+ * writes only the pages the channels ask for, when they ask.
  */
 import { workerData } from 'node:worker_threads';
 import { Random } from '../corpus/corpus.js';
@@ -21,11 +22,8 @@ const pause = new Int32Array(new SharedArrayBuffer(4));
 const interval = options.dirtyRate > 0 ? 1000 / options.dirtyRate : 0;
 let next = performance.now();
 
-let sweep = 0;
-while (control.next() === WriterState.RUNNING) {
-  // The counter and copy guests walk their hot set in order; the others pick pages at random, 90% in the hot set.
-  const walking = options.pattern === 'counter' || options.pattern === 'copy';
-  const page = walking ? sweep++ % hot : random.below(10) < 9 ? random.below(hot) : random.below(guest.pages);
+/** One write of the guest's pattern to a page, then its dirty bit. */
+function writePage(page: number): void {
   const address = guest.pageAddress(page);
   if (options.pattern === 'counter') {
     guest.increment(address, 1);
@@ -44,6 +42,17 @@ while (control.next() === WriterState.RUNNING) {
   }
   Atomics.add(writes, page, 1);
   guest.markDirty(page);
+}
+
+let sweep = 0;
+if (options.rendezvous) {
+  // A channel asks for a write to the page its accelerator is reading, inside the window between the two reads.
+  control.serveRequests((address) => writePage(Math.floor((address - data.layout.ramAddress) / options.pageSize)));
+}
+while (control.next() === WriterState.RUNNING) {
+  // The counter and copy guests walk their hot set in order; the others pick pages at random, 90% in the hot set.
+  const walking = options.pattern === 'counter' || options.pattern === 'copy';
+  writePage(walking ? sweep++ % hot : random.below(10) < 9 ? random.below(hot) : random.below(guest.pages));
   control.countSweep();
   if (interval > 0) {
     next += interval;

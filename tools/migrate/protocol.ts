@@ -33,6 +33,12 @@ export interface MigrateOptions {
   seed: number;
   level: number;
   cpuAmount: number;
+  /**
+   * dfltcc: the guest writes only when a channel's hazard hook asks, the page the accelerator is reading,
+   * between its encode read and history read, and the channel waits for it (WriterControl's rendezvous).
+   * Real threads, with the race's worst case on every live call, whatever the scheduler does (tests).
+   */
+  rendezvous?: boolean;
 }
 
 export interface GuestWorkerData {
@@ -47,6 +53,8 @@ export interface GuestWorkerData {
 export interface ChannelWorkerData {
   descriptor: MachineDescriptor;
   layout: GuestLayout;
+  /** The guest's WriterControl, for rendezvous requests. */
+  control: SharedArrayBuffer;
   channel: number;
   options: MigrateOptions;
 }

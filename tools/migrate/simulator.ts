@@ -101,7 +101,7 @@ export async function runMigration(options: MigrateOptions, progress?: MigratePr
   const guestData: GuestWorkerData = { descriptor: machine.descriptor, layout: guest.layout, control: control.buffer, writes, options };
   const guestThread = new Worker(workerUrl('migrate/guest-worker'), { workerData: guestData });
   const channels = Array.from({ length: options.channels }, (_, channel) => {
-    const channelData: ChannelWorkerData = { descriptor: machine.descriptor, layout: guest.layout, channel, options };
+    const channelData: ChannelWorkerData = { descriptor: machine.descriptor, layout: guest.layout, control: control.buffer, channel, options };
     return new Worker(workerUrl('migrate/channel-worker'), { workerData: channelData });
   });
   const destination = new Destination(options, pages);
@@ -217,8 +217,7 @@ export async function runMigration(options: MigrateOptions, progress?: MigratePr
       seconds: Number(process.hrtime.bigint() - started) / 1e9,
     };
   } finally {
-    Atomics.store(control.words, 0, WriterState.STOPPED);
-    Atomics.notify(control.words, 0);
+    control.stop();
     destination.close();
     await Promise.all([guestThread.terminate(), ...channels.map((channel) => channel.terminate())]);
   }
