@@ -28,6 +28,14 @@ export interface StreamEntry {
   closed: boolean;
 }
 
+/** One request's place in a stream's queue. */
+export interface StreamTurn {
+  /** Resolves when every request before this one has released its turn. */
+  readonly granted: Promise<void>;
+  /** Give the turn back (or up, before it came). Idempotent. */
+  release(): void;
+}
+
 export class StreamRegistry {
   private readonly entries = new Map<string, StreamEntry>();
   private readonly reaper: NodeJS.Timeout;
@@ -84,27 +92,31 @@ export class StreamRegistry {
   }
 
   /**
-   * Wait for the stream's turn. Resolves with the function that ends the
-   * turn; throws ZACCEL_AT_CAPACITY when too many requests already wait.
+   * Join the stream's queue. The turn is granted when every request queued before it has released its own; it
+   * must be released exactly once (RequestLifecycle does), and may be released before it was granted: it then
+   * passes straight on when it comes. Throws ZACCEL_AT_CAPACITY when too many requests already wait.
    */
-  async turn(entry: StreamEntry): Promise<() => void> {
+  turn(entry: StreamEntry): StreamTurn {
     if (entry.pending > this.config.maxQueuedWrites) {
       throw new ServiceError('ZACCEL_AT_CAPACITY', `${entry.pending} requests are already queued on stream ${entry.id}`);
     }
     entry.pending++;
     const previous = entry.tail;
-    let done!: () => void;
+    let passOn!: () => void;
     entry.tail = new Promise<void>((resolve) => {
-      done = resolve;
+      passOn = resolve;
     });
-    await previous;
     let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      entry.pending--;
-      entry.lastActive = Date.now();
-      done();
+    return {
+      granted: previous,
+      release: () => {
+        if (released) return;
+        released = true;
+        entry.pending--;
+        entry.lastActive = Date.now();
+        // The queue's order holds: a turn given up early still waits for the one before it.
+        void previous.then(passOn);
+      },
     };
   }
 

@@ -5,8 +5,7 @@
 import type { SwaggerTransform } from '@fastify/swagger';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { answerWrite } from '../answer.js';
-import { discardRest } from '../body.js';
-import { admit, declaredLength } from '../context.js';
+import { declaredLength, discardRest } from '../body.js';
 import { ServiceError } from '../errors.js';
 import type { Mode, SessionOptions, SessionReport } from '../protocol.js';
 import { binary, deflateQuery, errors, inflateQuery, strategies, type StrategyName } from '../schemas.js';
@@ -74,7 +73,7 @@ export async function oneShotRoutes(app: FastifyInstance): Promise<void> {
       if (!(await discardRest(request.raw, length))) reply.header('connection', 'close');
       throw new ServiceError('ZACCEL_BODY_TOO_LARGE', `the request body of ${length} bytes is larger than the limit of ${config.maxBodyBytes}`);
     }
-    admit(context, reply);
+    request.lifecycle.admit();
     await context.pool.whenReady();
     const options: SessionOptions = {
       engine: query.engine,

@@ -4,8 +4,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { answerWrite } from '../answer.js';
-import { discardRest } from '../body.js';
-import { admit, declaredLength } from '../context.js';
+import { declaredLength, discardRest } from '../body.js';
 import { ServiceError } from '../errors.js';
 import type { FlushName, Mode, SessionOptions, SessionReport } from '../protocol.js';
 import { errors, streamCreateBody, streamIdParams, streamInfo, strategies, writeQuery, type StrategyName } from '../schemas.js';
@@ -111,17 +110,9 @@ export async function streamWriteRoute(app: FastifyInstance): Promise<void> {
         if (!(await discardRest(request.raw, length))) reply.header('connection', 'close');
         throw new ServiceError('ZACCEL_BODY_TOO_LARGE', `the write of ${length} bytes is larger than the limit of ${config.maxWriteBytes}`);
       }
-      const release = await streams.turn(entry);
-      // The turn lasts until the answer is over: the next write starts after this one was delivered.
-      let finished = false;
-      reply.raw.once('finish', () => (finished = true));
-      reply.raw.once('close', () => {
-        if (!finished && entry.session.state === 'open') {
-          // The client missed part of this write's output: the stream cannot go on correctly.
-          entry.session.abort(new ServiceError('ZACCEL_STREAM_CLOSED', `the client went away during write ${entry.writes}`));
-        }
-        release();
-      });
+      // The turn lasts until the request ends (its answer delivered, or cut off): the lifecycle gives it back.
+      const lifecycle = request.lifecycle;
+      await lifecycle.waitTurn(streams.turn(entry));
       if (entry.closed) throw new ServiceError('ZACCEL_NOT_FOUND', `stream ${entry.id} was deleted`);
       const session = entry.session;
       if (session.state !== 'open') {
@@ -136,9 +127,15 @@ export async function streamWriteRoute(app: FastifyInstance): Promise<void> {
         // (An inflate stream may go on: after a gzip member, another member may follow.)
         throw new ServiceError('ZACCEL_STREAM_CLOSED', `stream ${entry.id} has finished: its compressed stream is complete`);
       }
-      admit(context, reply);
+      lifecycle.admit();
       entry.writes++;
       const write = session.beginWrite(config.commitBytes);
+      lifecycle.onEnd(() => {
+        if (!lifecycle.delivered && session.state === 'open') {
+          // The client missed part of this write's output: the stream cannot go on correctly.
+          session.abort(new ServiceError('ZACCEL_STREAM_CLOSED', `the client went away during write ${entry.writes}`));
+        }
+      });
       const headers = (report: SessionReport | undefined) => ({
         'x-zaccel-engine': session.engine,
         'x-zaccel-stream': entry.id,
@@ -182,15 +179,11 @@ export async function streamInfoRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request: FastifyRequest<{ Params: { id: string } }>) => {
       const entry = streams.get(request.params.id);
-      const release = await streams.turn(entry);
-      try {
-        if (entry.closed) throw new ServiceError('ZACCEL_NOT_FOUND', `stream ${entry.id} was deleted`);
-        const info = await streams.close(entry);
-        request.log.info({ stream: entry.id, bytesIn: info.bytesIn, bytesOut: info.bytesOut }, 'stream closed');
-        return info;
-      } finally {
-        release();
-      }
+      await request.lifecycle.waitTurn(streams.turn(entry));
+      if (entry.closed) throw new ServiceError('ZACCEL_NOT_FOUND', `stream ${entry.id} was deleted`);
+      const info = await streams.close(entry);
+      request.log.info({ stream: entry.id, bytesIn: info.bytesIn, bytesOut: info.bytesOut }, 'stream closed');
+      return info;
     },
   );
 }
