@@ -13,6 +13,8 @@ import type { FastifyBaseLogger } from 'fastify';
 import { errorBody, statusByCode, type ServiceErrorCode } from './errors.js';
 import type { ServiceMetrics } from './metrics.js';
 
+const clientLeft = new Set(['ECONNRESET', 'EPIPE', 'HPE_INVALID_EOF_STATE']);
+
 /** The code for Node's error: llhttp's HPE_* codes, or Node's own timeout. */
 export function clientErrorCode(error: { code?: unknown }): ServiceErrorCode {
   if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') return 'ZACCEL_TIMEOUT';
@@ -37,8 +39,12 @@ export function answerClientError(
   metrics: ServiceMetrics,
   log: FastifyBaseLogger,
 ): void {
-  // A reset connection has nobody to answer; Node reports it here too.
-  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  // A client that left (a reset, or the end of its connection in the middle of a request) has nobody to answer,
+  // and it is not a framing error: the request's lifecycle, when it had one, counted the disconnect.
+  if (clientLeft.has(String(error.code)) || socket.destroyed) {
+    socket.destroy(); // ends the request in flight on it, if any: its lifecycle sees the close
+    return;
+  }
   const code = clientErrorCode(error);
   const status = statusByCode[code];
   if (code === 'ZACCEL_TIMEOUT') metrics.timeouts.inc({ kind: 'header' });
