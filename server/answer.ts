@@ -59,7 +59,8 @@ export async function answerWrite(
         `the answer is longer than the ${context.config.commitBytes} bytes an HTTP/1.0 answer can hold here ` +
           '(HTTP/1.0 has no chunked encoding): send the request with HTTP/1.1',
       );
-      session.abort(error);
+      // Dropping the held output aborts the session, which stops the body pump; the catch below drains the body.
+      write.output.destroy();
       throw error;
     }
   } catch (error) {
