@@ -14,7 +14,8 @@ import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import { Machine } from '../src/machine/machine.js';
 import { packageRoot } from '../src/machine/modules.js';
-import { ServiceError, isKnownCode } from './errors.js';
+import type { EngineName } from '../src/index.js';
+import { ServiceError } from './errors.js';
 import { OutputStream } from './output-stream.js';
 import type {
   EngineInfo,
@@ -62,19 +63,27 @@ export class WorkerHandle {
   private readonly statsWaiters = new Map<number, { resolve: (stats: WorkerMemoryStats) => void; reject: (error: Error) => void }>();
   private exited = false;
 
+  /** Partition bytes this worker took over from dead workers when it started. */
+  adoptedBytes = 0;
+
   constructor(
     readonly pool: WorkerPool,
     readonly index: number,
     readonly worker: Worker,
+    /** This worker's owner id on the Machine. */
+    readonly owner: number,
+    /** The dead workers' owner ids it was asked to adopt: a replacement that dies before it did passes them on. */
+    readonly adopting: readonly number[],
   ) {
     this.ready = new Promise<void>((resolve, reject) => {
       worker.on('message', (message: FromWorker) => {
         if (message.t === 'ready') {
           this.engines = message.engines;
+          this.adoptedBytes = message.adoptedBytes;
           this.isReady = true;
           resolve();
         } else if (message.t === 'fatal') {
-          reject(new ServiceError(isKnownCode(message.code) ? message.code : 'ZACCEL_INTERNAL', message.message));
+          reject(new ServiceError(message.code, message.message));
         } else {
           this.dispatch(message);
         }
@@ -143,7 +152,7 @@ export class WorkerHandle {
         session.done(message.report);
         return;
       case 'error':
-        session.failed(new ServiceError(isKnownCode(message.code) ? message.code : 'ZACCEL_INTERNAL', message.message), message.report);
+        session.failed(new ServiceError(message.code, message.message), message.report);
         return;
       case 'closed':
         this.sessions.delete(message.sid);
@@ -207,7 +216,7 @@ export class WriteCall {
 export type SessionState = 'open' | 'failed' | 'closed';
 
 export class Session {
-  engine: string;
+  engine: EngineName;
   state: SessionState = 'open';
   error: Error | undefined;
   report: SessionReport | undefined;
@@ -223,22 +232,24 @@ export class Session {
   readonly opened: Promise<void>;
   private openSettle: { resolve: () => void; reject: (error: Error) => void } | undefined;
 
+  readonly mode: Mode;
+
   constructor(
     readonly id: number,
-    readonly mode: Mode,
     readonly handle: WorkerHandle,
     options: SessionOptions,
   ) {
+    this.mode = options.mode;
     this.engine = options.engine;
     this.opened = new Promise<void>((resolve, reject) => {
       this.openSettle = { resolve, reject };
     });
     this.opened.catch(() => {});
     const transfer = options.dictionary === undefined ? undefined : [options.dictionary.buffer as ArrayBuffer];
-    handle.post({ t: 'open', sid: id, mode, options }, transfer);
+    handle.post({ t: 'open', sid: id, options }, transfer);
   }
 
-  markOpened(engine: string): void {
+  markOpened(engine: EngineName): void {
     this.engine = engine;
     this.openSettle?.resolve();
     this.openSettle = undefined;
@@ -430,7 +441,7 @@ export class WorkerPool {
   }
 
   /** Open a session on the least loaded worker. */
-  open(mode: Mode, options: SessionOptions): Session {
+  open(options: SessionOptions): Session {
     const engine = this.engines().find((info) => info.name === options.engine);
     if (engine === undefined || !engine.available) {
       throw new ServiceError('ZACCEL_ENGINE_UNAVAILABLE', `engine '${options.engine}' is not available on this server`);
@@ -439,7 +450,7 @@ export class WorkerPool {
     const live = this.handles.filter((handle) => handle.alive && handle.isReady);
     if (live.length === 0) throw new ServiceError('ZACCEL_AT_CAPACITY', 'no worker is ready: a replacement is starting');
     const handle = live.reduce((best, next) => (next.sessions.size < best.sessions.size ? next : best));
-    const session = new Session(this.nextId(), mode, handle, options);
+    const session = new Session(this.nextId(), handle, options);
     handle.sessions.set(session.id, session);
     this.openSessions++;
     return session;
@@ -472,9 +483,10 @@ export class WorkerPool {
     handle.failAll(new ServiceError('ZACCEL_INTERNAL', `worker ${handle.index} exited with code ${code}`));
     this.openSessions = this.countSessions();
     if (this.stopping) return;
-    // A replacement attaches to the same Machine. The dead worker's partitions stay carved: the Machine cannot take them back.
+    // The replacement attaches to the same Machine and adopts the dead worker's partitions (and any it had been
+    // asked to adopt and did not live to), instead of carving new ones: a crash costs no Machine memory.
     this.options.logger.error({ worker: handle.index, code }, 'worker exited; starting a replacement');
-    const replacement = this.spawn(handle.index);
+    const replacement = this.spawn(handle.index, [handle.owner, ...handle.adopting]);
     this.handles[this.handles.indexOf(handle)] = replacement;
     replacement.ready.catch((error: Error) => this.options.logger.error({ err: error }, 'replacement worker failed'));
   }
@@ -491,9 +503,10 @@ export class WorkerPool {
     this.openSessions = 0;
   }
 
-  private spawn(index: number): WorkerHandle {
-    const init: WorkerInit = { descriptor: this.machine.descriptor, outputWindow: this.options.commitBytes + 1024 * 1024, index };
+  private spawn(index: number, adopt: number[] = []): WorkerHandle {
+    const owner = this.machine.reserveOwner();
+    const init: WorkerInit = { descriptor: this.machine.descriptor, outputWindow: this.options.commitBytes + 1024 * 1024, index, owner, adopt };
     const worker = new Worker(workerFile(), { workerData: init, name: `zaccel-worker-${index}` });
-    return new WorkerHandle(this, index, worker);
+    return new WorkerHandle(this, index, worker, owner, adopt);
   }
 }

@@ -10,6 +10,7 @@ import type { ServerConfig } from './config.js';
 import { ServiceError } from './errors.js';
 import type { ServiceMetrics } from './metrics.js';
 import type { Session, WorkerPool } from './pool.js';
+import type { InflateFormat } from '../src/index.js';
 import type { Mode, SessionOptions } from './protocol.js';
 
 export type StreamState = 'open' | 'busy' | 'ended' | 'failed' | 'closed';
@@ -17,7 +18,7 @@ export type StreamState = 'open' | 'busy' | 'ended' | 'failed' | 'closed';
 export interface StreamEntry {
   id: string;
   mode: Mode;
-  format: string;
+  format: InflateFormat;
   session: Session;
   createdAt: number;
   lastActive: number;
@@ -55,15 +56,15 @@ export class StreamRegistry {
   }
 
   /** Open a stream; resolves once the worker has made its core, so option errors answer the POST. */
-  async create(mode: Mode, options: SessionOptions): Promise<StreamEntry> {
+  async create(options: SessionOptions): Promise<StreamEntry> {
     if (this.entries.size >= this.config.maxStreams) {
       throw new ServiceError('ZACCEL_AT_CAPACITY', `the server has ${this.config.maxStreams} streams open, its limit`);
     }
-    const session = this.pool.open(mode, options);
+    const session = this.pool.open(options);
     const now = Date.now();
     const entry: StreamEntry = {
       id: randomUUID(),
-      mode,
+      mode: options.mode,
       format: options.format,
       session,
       createdAt: now,

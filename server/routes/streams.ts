@@ -6,19 +6,21 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { answerWrite } from '../answer.js';
 import { declaredLength, discardRest } from '../body.js';
 import { ServiceError } from '../errors.js';
+import type { CopyPolicy, EngineName, InflateFormat, Level } from '../../src/index.js';
 import type { FlushName, Mode, SessionOptions, SessionReport } from '../protocol.js';
 import { errors, streamCreateBody, streamIdParams, streamInfo, strategies, writeQuery, type StrategyName } from '../schemas.js';
 import { binaryRoute, countHeaders } from './oneshot.js';
 
+/** The body of POST /v1/streams, as its schema (streamCreateBody) guarantees it. */
 interface CreateBody {
   mode: Mode;
-  engine?: string;
-  format?: string;
-  level?: number;
+  engine?: EngineName;
+  format?: InflateFormat;
+  level?: Level;
   strategy?: StrategyName;
   windowBits?: number;
   memLevel?: number;
-  copy?: string;
+  copy?: CopyPolicy;
   maxOutput?: number;
   dictionary?: string;
 }
@@ -26,28 +28,31 @@ interface CreateBody {
 const deflateOnly = ['level', 'strategy', 'memLevel', 'copy'] as const;
 
 function sessionOptions(body: CreateBody, defaultMaxOutput: number): SessionOptions {
-  const format = body.format ?? (body.mode === 'deflate' ? 'zlib' : 'auto');
-  if (body.mode === 'deflate' && format === 'auto') {
-    throw new ServiceError('ZACCEL_BAD_OPTION', "invalid format: 'auto' (expected raw, zlib or gzip to deflate)");
-  }
-  if (body.mode === 'inflate') {
-    const misplaced = deflateOnly.filter((name) => body[name] !== undefined);
-    if (misplaced.length > 0) throw new ServiceError('ZACCEL_BAD_OPTION', `invalid option for inflate: ${misplaced.join(', ')}`);
-  }
   let dictionary: Uint8Array | undefined;
   if (body.dictionary !== undefined) {
     const bytes = Buffer.from(body.dictionary, 'base64');
     dictionary = new Uint8Array(bytes); // a copy with its own buffer, to transfer
   }
+  const engine = body.engine ?? 'zlib';
+  if (body.mode === 'inflate') {
+    const misplaced = deflateOnly.filter((name) => body[name] !== undefined);
+    if (misplaced.length > 0) throw new ServiceError('ZACCEL_BAD_OPTION', `invalid option for inflate: ${misplaced.join(', ')}`);
+    return { mode: 'inflate', engine, format: body.format ?? 'auto', windowBits: body.windowBits, maxOutput: body.maxOutput ?? defaultMaxOutput, dictionary };
+  }
+  const format = body.format ?? 'zlib';
+  if (format === 'auto') {
+    throw new ServiceError('ZACCEL_BAD_OPTION', "invalid format: 'auto' (expected raw, zlib or gzip to deflate)");
+  }
   return {
-    engine: body.engine ?? 'zlib',
+    mode: 'deflate',
+    engine,
     format,
     level: body.level,
     strategy: body.strategy === undefined ? undefined : strategies[body.strategy],
     windowBits: body.windowBits,
     memLevel: body.memLevel,
     copy: body.copy,
-    maxOutput: body.mode === 'inflate' ? (body.maxOutput ?? defaultMaxOutput) : body.maxOutput,
+    maxOutput: body.maxOutput,
     dictionary,
   };
 }
@@ -72,7 +77,7 @@ export async function streamRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request: FastifyRequest<{ Body: CreateBody }>, reply: FastifyReply) => {
       await context.pool.whenReady();
-      const entry = await streams.create(request.body.mode, sessionOptions(request.body, config.maxOutputBytes));
+      const entry = await streams.create(sessionOptions(request.body, config.maxOutputBytes));
       request.log.info({ stream: entry.id, mode: entry.mode, engine: entry.session.engine }, 'stream opened');
       return reply.code(201).header('location', `/v1/streams/${entry.id}`).send({ id: entry.id });
     },
