@@ -9,7 +9,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { declaredLength, discardRest, pumpBody } from './body.js';
 import type { ServiceContext } from './context.js';
 import { ServiceError } from './errors.js';
-import type { Session, WriteCall } from './pool.js';
+import { STREAMING_OUTPUT_WINDOW, type Session, type WriteCall } from './pool.js';
 import type { FlushName, SessionReport } from './protocol.js';
 
 export interface AnswerOptions {
@@ -78,7 +78,9 @@ export async function answerWrite(
     }
     throw error;
   }
-  // Streaming: the status is committed with the first bytes; trailers carry the final counts.
+  // Streaming: the status is committed with the first bytes; trailers carry the final counts. Nothing is held
+  // back from here on, so the worker may run only a little ahead of the socket.
+  session.setOutputWindow(STREAMING_OUTPUT_WINDOW);
   lifecycle.answering();
   reply.headers(options.headers(undefined, session));
   reply.header('content-type', options.contentType);

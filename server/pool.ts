@@ -31,6 +31,13 @@ import type {
 
 /** Input bytes in flight to a worker per session before the request body is paused. */
 const INPUT_WINDOW = 1024 * 1024;
+/**
+ * A session's output window once its answer streams. Before that the main thread holds up to commitBytes back,
+ * so the window is commitBytes + 1 MiB; after it, output only waits for the socket, and a larger window would
+ * only hold more of it in this process for a client that reads slowly (256 stalled readers held 2 MiB each).
+ * Twice the ack batch keeps the worker busy while a batch is on its way.
+ */
+export const STREAMING_OUTPUT_WINDOW = 512 * 1024;
 /** Body chunks are sent at once when this many bytes are waiting; otherwise after the current I/O burst. */
 const INPUT_BATCH = 256 * 1024;
 
@@ -306,6 +313,11 @@ export class Session {
 
   ack(bytes: number): void {
     if (this.state === 'open' && bytes > 0) this.handle.post({ t: 'ack', sid: this.id, bytes });
+  }
+
+  /** Set the unacknowledged output at which the worker pauses this session. */
+  setOutputWindow(bytes: number): void {
+    if (this.state === 'open') this.handle.post({ t: 'window', sid: this.id, bytes });
   }
 
   output(chunk: Buffer): void {

@@ -94,7 +94,7 @@ export interface WorkerMemoryStats {
 
 export interface WorkerInit {
   descriptor: MachineDescriptor;
-  /** Unacknowledged output bytes at which a session stops taking input. */
+  /** Unacknowledged output bytes at which a session stops taking input, until a `window` message changes it. */
   outputWindow: number;
   index: number;
   /** This worker's owner id on the Machine (reserved by the pool, so it is known even if the worker dies early). */
@@ -109,6 +109,8 @@ export type ToWorker =
   | { t: 'input'; sid: number; chunks: Uint8Array[] }
   | { t: 'end'; sid: number; flush: FlushName }
   | { t: 'ack'; sid: number; bytes: number }
+  /** The session's output window from now on (smaller once its answer streams: nothing is held back any more). */
+  | { t: 'window'; sid: number; bytes: number }
   | { t: 'close'; sid: number }
   | { t: 'stats'; rid: number };
 

@@ -7,7 +7,7 @@
  * gets a turn of a few pieces of input (at most 256 KiB or 2 ms) or its
  * pending flush; then the loop turns again, so messages (acks, new input,
  * closes) are handled between turns and no session starves another. A session is runnable while it has queued input
- * and less than `outputWindow` bytes of output unacknowledged.
+ * and less than its output window (`outputWindow`, or what the main thread set) unacknowledged.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { FlushMode } from '../src/constants.js';
@@ -80,6 +80,8 @@ interface Session {
   engine: EngineName;
   queue: Array<Input | FlushName>;
   unacked: number;
+  /** Unacknowledged output at which the session stops: init.outputWindow, or what a `window` message set. */
+  window: number;
   failed: boolean;
   pending: Buffer[];
   pendingBytes: number;
@@ -150,7 +152,7 @@ function createStream(options: SessionOptions): Stream {
 }
 
 function open(sid: number, options: SessionOptions): void {
-  const session: Session = { sid, stream: undefined, engine: options.engine, queue: [], unacked: 0, failed: false, pending: [], pendingBytes: 0 };
+  const session: Session = { sid, stream: undefined, engine: options.engine, queue: [], unacked: 0, window: init.outputWindow, failed: false, pending: [], pendingBytes: 0 };
   sessions.set(sid, session);
   try {
     const stream = createStream(options);
@@ -181,10 +183,10 @@ function fail(session: Session, error: unknown): void {
   post({ t: 'error', sid: session.sid, ...errorOf(error), report: report(session) });
 }
 
-function inflatePiece(core: InflateCore): number {
+function inflatePiece(core: InflateCore, window: number): number {
   if (core.bytesIn === 0) return INFLATE_PIECE_FIRST;
   const ratio = Math.max(1, core.bytesOut / core.bytesIn);
-  const piece = Math.floor(init.outputWindow / 4 / ratio);
+  const piece = Math.floor(window / 4 / ratio);
   return Math.min(INFLATE_PIECE_MAX, Math.max(INFLATE_PIECE_MIN, piece));
 }
 
@@ -211,7 +213,7 @@ function runTurn(session: Session): void {
         post({ t: 'done', sid: session.sid, report: report(session)!, consumed, chunk }, chunk === null ? undefined : [chunk.buffer as ArrayBuffer]);
         return;
       }
-      const piece = stream.mode === 'deflate' ? DEFLATE_PIECE : inflatePiece(stream.core);
+      const piece = stream.mode === 'deflate' ? DEFLATE_PIECE : inflatePiece(stream.core, session.window);
       const length = Math.min(piece, head.chunk.length - head.offset);
       const bytes = head.chunk.subarray(head.offset, head.offset + length);
       head.offset += length;
@@ -232,7 +234,7 @@ const runnable = (session: Session) =>
   !session.failed &&
   session.stream !== undefined &&
   session.queue.length > 0 &&
-  session.unacked + session.pendingBytes < init.outputWindow;
+  session.unacked + session.pendingBytes < session.window;
 
 let scheduled = false;
 
@@ -275,6 +277,13 @@ port.on('message', (message: ToWorker) => {
       const session = sessions.get(message.sid);
       if (session === undefined) return;
       session.unacked -= message.bytes;
+      if (runnable(session)) schedule();
+      return;
+    }
+    case 'window': {
+      const session = sessions.get(message.sid);
+      if (session === undefined) return;
+      session.window = message.bytes;
       if (runnable(session)) schedule();
       return;
     }
