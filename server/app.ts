@@ -118,7 +118,7 @@ export async function buildServer(overrides: Partial<ServerConfig> = {}, options
 
   app.setErrorHandler(async (error, request, reply) => {
     // Nobody is left to answer: the lifecycle has counted the disconnect, and it is not an error of the service.
-    if (error instanceof ClientGoneError || request.lifecycle.ending !== undefined) return reply;
+    if (error instanceof ClientGoneError || request.lifecycle?.ending !== undefined) return reply;
     const http = toHttpError(error);
     metrics.errors.inc({ code: http.code });
     // An early error leaves the body unread: read and drop it first, so the client gets the answer, not a reset.
