@@ -10,7 +10,7 @@ import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerO
 import { packageRoot } from '../src/machine/modules.js';
 import { defaultConfig, validateConfig, type ServerConfig } from './config.js';
 import type { ServiceContext } from './context.js';
-import { settleBody } from './body.js';
+import { idleLimitedBody, settleBody } from './body.js';
 import { answerClientError } from './client-errors.js';
 import { ClientGoneError, errorBody, ServiceError, toHttpError } from './errors.js';
 import { RequestLifecycle } from './lifecycle.js';
@@ -109,6 +109,8 @@ export async function buildServer(overrides: Partial<ServerConfig> = {}, options
   });
 
   app.addHook('preValidation', async (request) => checkDecimalQuery(request));
+  // Every answer, an error's too, is watched for a client that stops reading it (--send-timeout-ms).
+  app.addHook('onSend', async (request) => request.lifecycle?.answering());
 
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
@@ -123,8 +125,12 @@ export async function buildServer(overrides: Partial<ServerConfig> = {}, options
     metrics.errors.inc({ code: http.code });
     // An early error leaves the body unread: read and drop it first, so the client gets the answer, not a reset.
     // A client too slow to send its body is not waited for.
-    if (http.code === 'ZACCEL_TIMEOUT') reply.header('connection', 'close');
-    else await settleBody(request, reply);
+    if (http.code === 'ZACCEL_TIMEOUT') {
+      request.lifecycle?.cutOff('timeout', 'body');
+      reply.header('connection', 'close');
+    } else {
+      await settleBody(request, reply);
+    }
     // A bug or a broken build is an error; a full or stopping server is a warning; a bad request is information.
     if (http.status === 503) request.log.warn({ code: http.code, status: http.status }, http.message);
     else if (http.status >= 500) request.log.error({ err: error, code: http.code }, http.message);
@@ -145,9 +151,17 @@ export async function buildServer(overrides: Partial<ServerConfig> = {}, options
     return reply.code(404).send(errorBody('ZACCEL_NOT_FOUND', `no route ${request.method} ${path}`));
   });
 
-  await app.register(operationRoutes);
-  await app.register(streamRoutes);
-  await app.register(streamInfoRoutes);
+  // Routes whose bodies Fastify parses (JSON): a body that stalls meets --body-timeout-ms here; the binary
+  // routes below read their bodies themselves, with the same timeout (body.ts).
+  await app.register(async (parsed) => {
+    parsed.addHook('preParsing', async (request, _reply, payload) => {
+      if (request.raw.complete || request.headers['content-length'] === '0') return payload;
+      return idleLimitedBody(payload, config.bodyTimeoutMs);
+    });
+    await parsed.register(operationRoutes);
+    await parsed.register(streamRoutes);
+    await parsed.register(streamInfoRoutes);
+  });
   // Binary bodies are read as streams by the handlers: no parser may buffer them.
   await app.register(async (raw) => {
     raw.removeAllContentTypeParsers();

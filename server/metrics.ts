@@ -110,6 +110,8 @@ export class ServiceMetrics {
     machineGauge('zaccel_machine_bytes_in_use', 'bytes of Machine regions live, summed over the workers', (stats) => stats.bytesInUse);
     machineGauge('zaccel_machine_live_regions', 'Machine regions live, summed over the workers', (stats) => stats.liveRegions);
     machineGauge('zaccel_machine_memory_bytes', 'size of the shared Machine memory', (stats) => stats.memoryBytes);
+    machineGauge('zaccel_worker_heap_bytes', "the workers' V8 heaps (physical), summed", (stats) => stats.heapBytes);
+    machineGauge('zaccel_worker_external_bytes', "ArrayBuffer memory the workers' heaps hold, summed", (stats) => stats.externalBytes);
   }
 
   /** Count what a session did since its previous report. */

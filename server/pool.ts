@@ -478,7 +478,16 @@ export class WorkerPool {
   }
 
   /** Machine memory in use, summed over the workers (each handle counts its own regions). */
-  async memoryStats(): Promise<{ bytesInUse: number; liveRegions: number; bytesOwned: number; memoryBytes: number; sessions: number; workers: WorkerMemoryStats[] }> {
+  async memoryStats(): Promise<{
+    bytesInUse: number;
+    liveRegions: number;
+    bytesOwned: number;
+    memoryBytes: number;
+    sessions: number;
+    heapBytes: number;
+    externalBytes: number;
+    workers: WorkerMemoryStats[];
+  }> {
     const workers = await Promise.all(this.handles.filter((handle) => handle.alive).map((handle) => handle.stats()));
     const sum = (pick: (stats: WorkerMemoryStats) => number) => workers.reduce((total, stats) => total + pick(stats), 0);
     return {
@@ -487,6 +496,8 @@ export class WorkerPool {
       bytesOwned: sum((stats) => stats.machine.bytesOwned),
       memoryBytes: this.machine.memory.buffer.byteLength,
       sessions: sum((stats) => stats.sessions),
+      heapBytes: sum((stats) => stats.heap.physicalBytes),
+      externalBytes: sum((stats) => stats.heap.externalBytes),
       workers,
     };
   }

@@ -88,6 +88,8 @@ export interface EngineInfo {
 
 export interface WorkerMemoryStats {
   machine: MachineStats;
+  /** This worker's V8 heap: physical size, and the external (ArrayBuffer) memory it holds. */
+  heap: { physicalBytes: number; externalBytes: number };
   copies: Record<string, CopyCounters>;
   sessions: number;
 }

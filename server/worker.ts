@@ -9,6 +9,7 @@
  * closes) are handled between turns and no session starves another. A session is runnable while it has queued input
  * and less than its output window (`outputWindow`, or what the main thread set) unacknowledged.
  */
+import { getHeapStatistics } from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { FlushMode } from '../src/constants.js';
 import { emptyCounters } from '../src/core/copy-policy.js';
@@ -256,7 +257,13 @@ function turn(): void {
 }
 
 function stats(): WorkerMemoryStats {
-  return { machine: machine.stats(), copies: copyStats(), sessions: sessions.size };
+  const heap = getHeapStatistics();
+  return {
+    machine: machine.stats(),
+    heap: { physicalBytes: heap.total_physical_size, externalBytes: heap.external_memory },
+    copies: copyStats(),
+    sessions: sessions.size,
+  };
 }
 
 port.on('message', (message: ToWorker) => {

@@ -133,6 +133,8 @@ describe('operations', () => {
       /^zaccel_workers_ready 2$/m,
       /^zaccel_machine_bytes_in_use \d+$/m,
       /^zaccel_machine_memory_bytes \d+$/m,
+      /^zaccel_worker_heap_bytes [1-9]\d*$/m,
+      /^zaccel_worker_external_bytes \d+$/m,
       /^nodejs_eventloop_lag_p99_seconds [\d.e-]+$/m,
       /^# TYPE zaccel_fallbacks_total counter$/m,
     ]) {

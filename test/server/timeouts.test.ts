@@ -87,6 +87,16 @@ describe('timeouts', () => {
     expect(await metric('zaccel_request_endings_total{route="/v1/deflate",ending="timed-out"}')).toBeGreaterThanOrEqual(1);
   });
 
+  test('a JSON body that stalls (POST /v1/streams): 408 ZACCEL_TIMEOUT too', async () => {
+    const { socket, received, closed } = connect();
+    socket.write('POST /v1/streams HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{"mode":');
+    await closed;
+    const answer = received();
+    expect(answer).toMatch(/^HTTP\/1\.1 408 /);
+    expect(jsonOf(answer).error.code).toBe('ZACCEL_TIMEOUT');
+    expect(app.zaccel.streams.size).toBe(0);
+  });
+
   test('a body paused by the server (the worker is busy) is not a stalled body', async () => {
     // 6 MiB at level 9 keeps the worker behind the socket for several input windows: the server pauses the
     // socket while the worker catches up, longer than the 200 ms body timeout.

@@ -36,6 +36,9 @@ export interface SoakWindow {
   rssMiB: number;
   heapUsedMiB: number;
   externalMiB: number;
+  /** The workers' V8 heaps (physical) and the ArrayBuffer memory they hold. */
+  workerHeapMiB: number;
+  workerExternalMiB: number;
   machineMiB: number;
 }
 
@@ -93,6 +96,8 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakResult> {
         rssMiB: round(server.memory().rssBytes),
         heapUsedMiB: round(await server.metric('nodejs_heap_size_used_bytes')),
         externalMiB: round(await server.metric('nodejs_external_memory_bytes')),
+        workerHeapMiB: round(await server.metric('zaccel_worker_heap_bytes')),
+        workerExternalMiB: round(await server.metric('zaccel_worker_external_bytes')),
         machineMiB: round(await server.metric('zaccel_machine_memory_bytes')),
       });
     }
