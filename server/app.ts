@@ -10,7 +10,7 @@ import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerO
 import { packageRoot } from '../src/machine/modules.js';
 import { defaultConfig, validateConfig, type ServerConfig } from './config.js';
 import type { ServiceContext } from './context.js';
-import { idleLimitedBody, settleBody } from './body.js';
+import { declaredLength, idleLimitedBody, settleBody } from './body.js';
 import { answerClientError } from './client-errors.js';
 import { ClientGoneError, errorBody, ServiceError, toHttpError } from './errors.js';
 import { RequestLifecycle } from './lifecycle.js';
@@ -155,7 +155,8 @@ export async function buildServer(overrides: Partial<ServerConfig> = {}, options
   // routes below read their bodies themselves, with the same timeout (body.ts).
   await app.register(async (parsed) => {
     parsed.addHook('preParsing', async (request, _reply, payload) => {
-      if (request.raw.complete || request.headers['content-length'] === '0') return payload;
+      const hasBody = request.headers['transfer-encoding'] !== undefined || (declaredLength(request.headers) ?? 0) > 0;
+      if (!hasBody || request.raw.complete) return payload;
       return idleLimitedBody(payload, config.bodyTimeoutMs);
     });
     await parsed.register(operationRoutes);

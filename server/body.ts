@@ -142,6 +142,8 @@ export function idleLimitedBody(source: Readable, idleMs: number): Readable {
   source.once('end', stop);
   source.once('close', stop);
   limited.once('close', stop);
+  // Fastify's parser listens for the error when it reads the body; a route that reads none must not crash on it.
+  limited.on('error', () => {});
   source.pipe(limited);
   return limited;
 }
