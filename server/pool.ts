@@ -29,8 +29,12 @@ import type {
   WorkerMemoryStats,
 } from './protocol.js';
 
-/** Input bytes in flight to a worker per session before the request body is paused. */
-const INPUT_WINDOW = 1024 * 1024;
+/**
+ * Input bytes in flight to a worker per session before the request body is paused. Inflate input expands (a bomb
+ * a thousandfold), so its worker needs far less of it queued to stay busy; what is not queued stays in the
+ * client's socket, not in this process.
+ */
+const INPUT_WINDOW: Record<Mode, number> = { deflate: 1024 * 1024, inflate: 256 * 1024 };
 /**
  * A session's output window once its answer streams. Before that the main thread holds up to commitBytes back,
  * so the window is commitBytes + 1 MiB; after it, output only waits for the socket, and a larger window would
@@ -291,7 +295,7 @@ export class Session {
         this.flushInput();
       });
     }
-    if (this.inflight < INPUT_WINDOW) return undefined;
+    if (this.inflight < INPUT_WINDOW[this.mode]) return undefined;
     return new Promise<void>((resolve, reject) => {
       this.inputWaiter = { resolve, reject };
     });
@@ -327,7 +331,7 @@ export class Session {
 
   consumed(bytes: number): void {
     this.inflight -= bytes;
-    if (this.inflight < INPUT_WINDOW && this.inputWaiter !== undefined) {
+    if (this.inflight < INPUT_WINDOW[this.mode] && this.inputWaiter !== undefined) {
       const { resolve } = this.inputWaiter;
       this.inputWaiter = undefined;
       resolve();

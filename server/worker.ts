@@ -54,10 +54,11 @@ const DEFLATE_PIECE = 64 * 1024;
 /**
  * Inflate input per step. A push emits all its output before it returns, and
  * inflate can expand about 1032 times, so the piece shrinks as the session's
- * expansion ratio grows: normal data gets 16 KiB pieces, a bomb 1 KiB ones.
+ * expansion ratio grows: normal data gets 16 KiB pieces, a bomb 256-byte ones, whose
+ * output (about 260 KiB) stays within a streaming answer's 512 KiB window.
  */
 const INFLATE_PIECE_MAX = 16 * 1024;
-const INFLATE_PIECE_MIN = 1024;
+const INFLATE_PIECE_MIN = 256;
 const INFLATE_PIECE_FIRST = 4 * 1024;
 /** Output is posted in messages of about this size. */
 const OUTPUT_BATCH = 256 * 1024;
