@@ -7,38 +7,44 @@
  * gets a turn of a few pieces of input (at most 256 KiB or 2 ms) or its
  * pending flush; then the loop turns again, so messages (acks, new input,
  * closes) are handled between turns and no session starves another. A session is runnable while it has queued input
- * and less than `outputWindow` bytes of output unacknowledged.
+ * and less than its output window (`outputWindow`, or what the main thread set) unacknowledged.
  */
+import { getHeapStatistics } from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { FlushMode } from '../src/constants.js';
 import { emptyCounters } from '../src/core/copy-policy.js';
 import { resolveEngine } from '../src/engines/registry.js';
+import type { ErrorCode } from '../src/errors.js';
 import {
   copyStats,
   createDeflateCore,
   createInflateCore,
-  DeflateCore,
   engineNames,
   isZaccelError,
   Machine,
   setDefaultMachine,
   ZaccelError,
+  type DeflateCore,
+  type EngineName,
   type InflateCore,
-  type MachineDescriptor,
 } from '../src/index.js';
 import { resolveDeflateOptions } from '../src/options.js';
-import type {
-  EngineInfo,
-  FlushName,
-  FromWorker,
-  SessionOptions,
-  SessionReport,
-  ToWorker,
-  WorkerInit,
-  WorkerMemoryStats,
+import {
+  defaultLevel,
+  deflateFormats,
+  inflateFormats,
+  levels,
+  type EngineInfo,
+  type FlushName,
+  type FromWorker,
+  type SessionOptions,
+  type SessionReport,
+  type ToWorker,
+  type WorkerInit,
+  type WorkerMemoryStats,
 } from './protocol.js';
 
-const init = workerData as WorkerInit;
+const init: WorkerInit = workerData;
 const port = parentPort!;
 
 /** The cores' output window: 64 KiB keeps calls into wasm few. */
@@ -48,10 +54,11 @@ const DEFLATE_PIECE = 64 * 1024;
 /**
  * Inflate input per step. A push emits all its output before it returns, and
  * inflate can expand about 1032 times, so the piece shrinks as the session's
- * expansion ratio grows: normal data gets 16 KiB pieces, a bomb 1 KiB ones.
+ * expansion ratio grows: normal data gets 16 KiB pieces, a bomb 256-byte ones, whose
+ * output (about 260 KiB) stays within a streaming answer's 512 KiB window.
  */
 const INFLATE_PIECE_MAX = 16 * 1024;
-const INFLATE_PIECE_MIN = 1024;
+const INFLATE_PIECE_MIN = 256;
 const INFLATE_PIECE_FIRST = 4 * 1024;
 /** Output is posted in messages of about this size. */
 const OUTPUT_BATCH = 256 * 1024;
@@ -66,12 +73,17 @@ interface Input {
   offset: number;
 }
 
+/** A session's core, told apart by its mode rather than by its class. */
+type Stream = { mode: 'deflate'; core: DeflateCore } | { mode: 'inflate'; core: InflateCore };
+
 interface Session {
   sid: number;
-  core: DeflateCore | InflateCore | undefined;
-  engine: string;
+  stream: Stream | undefined;
+  engine: EngineName;
   queue: Array<Input | FlushName>;
   unacked: number;
+  /** Unacknowledged output at which the session stops: init.outputWindow, or what a `window` message set. */
+  window: number;
   failed: boolean;
   pending: Buffer[];
   pendingBytes: number;
@@ -85,19 +97,20 @@ function post(message: FromWorker, transfer?: ArrayBuffer[]): void {
 }
 
 function report(session: Session): SessionReport | null {
-  const core = session.core;
-  if (core === undefined) return null;
+  const stream = session.stream;
+  if (stream === undefined) return null;
+  const core = stream.core;
   return {
     engine: core.engine.name,
     bytesIn: core.bytesIn,
     bytesOut: core.bytesOut,
     ended: core.ended,
     fallbacks: core.codec.fallbacks,
-    copies: core instanceof DeflateCore ? { ...core.copies.counters } : emptyCounters(),
+    copies: stream.mode === 'deflate' ? { ...stream.core.copies.counters } : emptyCounters(),
   };
 }
 
-function errorOf(error: unknown): { code: string; message: string } {
+function errorOf(error: unknown): { code: ErrorCode; message: string } {
   if (isZaccelError(error)) return { code: error.code, message: error.message };
   return { code: 'ZACCEL_INTERNAL', message: `internal error: ${(error as Error)?.message ?? String(error)}` };
 }
@@ -124,27 +137,29 @@ function postStep(session: Session, consumed: number): void {
   post({ t: 'step', sid: session.sid, consumed, chunk }, chunk === null ? undefined : [chunk.buffer as ArrayBuffer]);
 }
 
-function open(sid: number, mode: 'deflate' | 'inflate', options: SessionOptions): void {
-  const session: Session = { sid, core: undefined, engine: options.engine, queue: [], unacked: 0, failed: false, pending: [], pendingBytes: 0 };
+/** Make the session's core from options the routes validated; each field already has the library's type. */
+function createStream(options: SessionOptions): Stream {
+  const common = { engine: options.engine, chunkSize: CHUNK_SIZE, machine, dictionary: options.dictionary, windowBits: options.windowBits };
+  if (options.mode === 'deflate') {
+    const core = createDeflateCore(options.format, {
+      ...common,
+      level: options.level,
+      strategy: options.strategy,
+      memLevel: options.memLevel,
+      copy: options.copy,
+    });
+    return { mode: 'deflate', core };
+  }
+  return { mode: 'inflate', core: createInflateCore(options.format, { ...common, maxOutputLength: options.maxOutput }) };
+}
+
+function open(sid: number, options: SessionOptions): void {
+  const session: Session = { sid, stream: undefined, engine: options.engine, queue: [], unacked: 0, window: init.outputWindow, failed: false, pending: [], pendingBytes: 0 };
   sessions.set(sid, session);
   try {
-    const common = { engine: options.engine as 'zlib', chunkSize: CHUNK_SIZE, machine, dictionary: options.dictionary };
-    const core =
-      mode === 'deflate'
-        ? createDeflateCore(options.format as 'zlib', {
-            ...common,
-            level: options.level as 6 | undefined,
-            strategy: options.strategy as 0 | undefined,
-            windowBits: options.windowBits,
-            memLevel: options.memLevel,
-            copy: options.copy as 'auto' | undefined,
-          })
-        : createInflateCore(options.format as 'auto', {
-            ...common,
-            windowBits: options.windowBits,
-            maxOutputLength: options.maxOutput,
-          });
-    const cap = mode === 'deflate' ? options.maxOutput : undefined;
+    const stream = createStream(options);
+    const core = stream.core;
+    const cap = options.mode === 'deflate' ? options.maxOutput : undefined;
     core.ondata = (chunk) => {
       // Inflate enforces its cap in the core; a deflate cap is ours. Throwing here fails the push, which closes the core.
       if (cap !== undefined && core.bytesOut > cap) {
@@ -154,7 +169,7 @@ function open(sid: number, mode: 'deflate' | 'inflate', options: SessionOptions)
       session.pendingBytes += chunk.length;
       if (session.pendingBytes >= OUTPUT_BATCH) postStep(session, 0);
     };
-    session.core = core;
+    session.stream = stream;
     session.engine = core.engine.name;
     post({ t: 'opened', sid, engine: core.engine.name });
   } catch (error) {
@@ -166,14 +181,14 @@ function fail(session: Session, error: unknown): void {
   postStep(session, 0);
   session.failed = true;
   session.queue = [];
-  session.core?.close();
+  session.stream?.core.close();
   post({ t: 'error', sid: session.sid, ...errorOf(error), report: report(session) });
 }
 
-function inflatePiece(core: InflateCore): number {
+function inflatePiece(core: InflateCore, window: number): number {
   if (core.bytesIn === 0) return INFLATE_PIECE_FIRST;
   const ratio = Math.max(1, core.bytesOut / core.bytesIn);
-  const piece = Math.floor(init.outputWindow / 4 / ratio);
+  const piece = Math.floor(window / 4 / ratio);
   return Math.min(INFLATE_PIECE_MAX, Math.max(INFLATE_PIECE_MIN, piece));
 }
 
@@ -183,7 +198,7 @@ function inflatePiece(core: InflateCore): number {
  * channel: batching keeps them few while the budget keeps the other sessions' turns coming.
  */
 function runTurn(session: Session): void {
-  const core = session.core!;
+  const stream = session.stream!;
   const started = performance.now();
   let consumed = 0;
   try {
@@ -191,22 +206,22 @@ function runTurn(session: Session): void {
       const head = session.queue[0];
       if (typeof head === 'string') {
         session.queue.shift();
-        if (core instanceof DeflateCore) {
-          if (head !== 'none') core.push(Buffer.alloc(0), flushModes[head]);
+        if (stream.mode === 'deflate') {
+          if (head !== 'none') stream.core.push(Buffer.alloc(0), flushModes[head]);
         } else if (head === 'finish') {
-          core.push(Buffer.alloc(0), true);
+          stream.core.push(Buffer.alloc(0), true);
         }
         const chunk = takeOutput(session);
         post({ t: 'done', sid: session.sid, report: report(session)!, consumed, chunk }, chunk === null ? undefined : [chunk.buffer as ArrayBuffer]);
         return;
       }
-      const piece = core instanceof DeflateCore ? DEFLATE_PIECE : inflatePiece(core);
+      const piece = stream.mode === 'deflate' ? DEFLATE_PIECE : inflatePiece(stream.core, session.window);
       const length = Math.min(piece, head.chunk.length - head.offset);
       const bytes = head.chunk.subarray(head.offset, head.offset + length);
       head.offset += length;
       if (head.offset === head.chunk.length) session.queue.shift();
-      if (core instanceof DeflateCore) core.push(bytes, 0);
-      else core.push(bytes, false);
+      if (stream.mode === 'deflate') stream.core.push(bytes, 0);
+      else stream.core.push(bytes, false);
       consumed += length;
       if (consumed >= TURN_BYTES || performance.now() - started >= TURN_MILLISECONDS) break;
     }
@@ -219,9 +234,9 @@ function runTurn(session: Session): void {
 /** Runnable: input or a flush queued, and the output window (posted and pending) not full. */
 const runnable = (session: Session) =>
   !session.failed &&
-  session.core !== undefined &&
+  session.stream !== undefined &&
   session.queue.length > 0 &&
-  session.unacked + session.pendingBytes < init.outputWindow;
+  session.unacked + session.pendingBytes < session.window;
 
 let scheduled = false;
 
@@ -243,13 +258,19 @@ function turn(): void {
 }
 
 function stats(): WorkerMemoryStats {
-  return { machine: machine.stats(), copies: copyStats(), sessions: sessions.size };
+  const heap = getHeapStatistics();
+  return {
+    machine: machine.stats(),
+    heap: { physicalBytes: heap.total_physical_size, externalBytes: heap.external_memory },
+    copies: copyStats(),
+    sessions: sessions.size,
+  };
 }
 
 port.on('message', (message: ToWorker) => {
   switch (message.t) {
     case 'open':
-      open(message.sid, message.mode, message.options);
+      open(message.sid, message.options);
       return;
     case 'input':
     case 'end': {
@@ -267,11 +288,18 @@ port.on('message', (message: ToWorker) => {
       if (runnable(session)) schedule();
       return;
     }
+    case 'window': {
+      const session = sessions.get(message.sid);
+      if (session === undefined) return;
+      session.window = message.bytes;
+      if (runnable(session)) schedule();
+      return;
+    }
     case 'close': {
       const session = sessions.get(message.sid);
       sessions.delete(message.sid);
       const last = session === undefined ? null : report(session);
-      session?.core?.close();
+      session?.stream?.core.close();
       post({ t: 'closed', sid: message.sid, report: last });
       return;
     }
@@ -281,43 +309,42 @@ port.on('message', (message: ToWorker) => {
   }
 });
 
-/** What /v1/engines shows, found by asking each engine on this Machine. */
+/** What /v1/engines shows: every engine in the registry, found by asking each on this Machine. */
 function describeEngines(): EngineInfo[] {
-  const names = [...new Set<string>([...engineNames(), 'zlib', 'dfltcc'])];
-  return names.map((name) => {
+  return engineNames().map((name) => {
     const info: EngineInfo = {
       name,
       available: false,
       version: null,
       access: null,
       accessByLevel: null,
-      levels: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
-      defaultLevel: 6,
-      formats: { deflate: ['raw', 'zlib', 'gzip'], inflate: ['raw', 'zlib', 'gzip', 'auto'] },
+      levels,
+      defaultLevel,
+      formats: { deflate: deflateFormats, inflate: inflateFormats },
     };
     try {
       const engine = resolveEngine(name, machine);
       info.version = engine.version(machine);
       info.access = engine.deflateAccess(resolveDeflateOptions('zlib', {}));
-      info.accessByLevel = Object.fromEntries(
-        info.levels.map((level) => [String(level), engine.deflateAccess(resolveDeflateOptions('zlib', { level: level as 6 }))]),
-      );
+      info.accessByLevel = Object.fromEntries(levels.map((level) => [String(level), engine.deflateAccess(resolveDeflateOptions('zlib', { level }))]));
       // Instantiate the engine's modules in this thread now: readiness means they are.
       createDeflateCore('zlib', { engine: engine.name, machine }).close();
       createInflateCore('zlib', { engine: engine.name, machine }).close();
       info.available = true;
     } catch {
-      // Not registered, or not built: listed as unavailable.
+      // Not built here: listed as unavailable.
     }
     return info;
   });
 }
 
 try {
-  machine = Machine.attach(init.descriptor as MachineDescriptor);
+  machine = Machine.attach(init.descriptor, { owner: init.owner });
+  // A replacement takes the dead worker's partitions before it carves anything.
+  const adoptedBytes = init.adopt.reduce((total, owner) => total + machine.adoptPartitions(owner), 0);
   setDefaultMachine(machine);
   const engines = describeEngines();
-  post({ t: 'ready', engines, stats: stats() });
+  post({ t: 'ready', engines, stats: stats(), adoptedBytes });
 } catch (error) {
   post({ t: 'fatal', ...errorOf(error) });
 }
