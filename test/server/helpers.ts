@@ -48,9 +48,11 @@ export interface RequestOptions {
 /** One HTTP request to 127.0.0.1 with a bounded time. */
 export function request(options: RequestOptions): Promise<Answer> {
   return new Promise<Answer>((resolve, reject) => {
+    let answered = false;
     const req = http.request(
       { host: '127.0.0.1', port: options.port, method: options.method ?? 'POST', path: options.path, headers: options.headers, agent: false },
       (res) => {
+        answered = true;
         const chunks: Buffer[] = [];
         let aborted = false;
         res.on('data', (chunk: Buffer) => (options.sink ? options.sink(chunk) : chunks.push(chunk)));
@@ -70,6 +72,9 @@ export function request(options: RequestOptions): Promise<Answer> {
       req.destroy(new Error(`request ${options.path} timed out`));
     }, options.timeoutMs ?? 60_000);
     req.on('error', (error) => {
+      // Once the answer has started, a reset (the server cutting a failed answer off while the body is still
+      // going out) is the answer's end: the response's own 'close' reports it as aborted.
+      if (answered) return;
       clearTimeout(timer);
       reject(error);
     });
