@@ -13,13 +13,13 @@ import {
   PB_SIZE,
   XpndStream,
   adler32,
-  loadMachine,
+  loadXpndDriver,
   pbField,
   privateAreas,
   xpndInflateGzip,
   xpndInflateRaw,
   xpndInflateZlib,
-  type Machine,
+  type XpndDriver,
 } from './xpnd-driver.js';
 
 const { Z_DEFAULT_STRATEGY, Z_FILTERED, Z_HUFFMAN_ONLY, Z_RLE, Z_FIXED } = zlib.constants;
@@ -33,9 +33,9 @@ const strategies = [
 
 const equal = (a: Uint8Array, b: Uint8Array) => Buffer.from(a.buffer, a.byteOffset, a.length).equals(b);
 
-let m: Machine;
+let m: XpndDriver;
 beforeAll(() => {
-  m = loadMachine();
+  m = loadXpndDriver();
 });
 
 /** Text with far repeats: keeps matches reaching ~32 KiB back. */
@@ -155,7 +155,7 @@ describe('property: random buffer sizes and CPU amounts give identical output', 
     corpus('random', 10_000, 45),
   ];
   test('fast-check', () => {
-    const machines = new Map<number, Machine>();
+    const machines = new Map<number, XpndDriver>();
     fc.assert(
       fc.property(
         fc.integer({ min: 0, max: pool.length - 1 }),
@@ -170,7 +170,7 @@ describe('property: random buffer sizes and CPU amounts give identical output', 
         (which, level, s, cpu, inMax, outMax, seed, moveInput, copyState) => {
           let mm = machines.get(cpu);
           if (!mm) {
-            mm = loadMachine({ cpuAmount: cpu });
+            mm = loadXpndDriver({ cpuAmount: cpu });
             machines.set(cpu, mm);
           }
           const data = pool[which];
@@ -202,7 +202,7 @@ describe('property: random buffer sizes and CPU amounts give identical output', 
     const data = corpus('text', 200_000, 51);
     const raw = zlib.deflateRawSync(data, { level: 6 });
     for (const cpu of [1, 7, 1000, 65536]) {
-      const mm = loadMachine({ cpuAmount: cpu });
+      const mm = loadXpndDriver({ cpuAmount: cpu });
       let cc3 = 0;
       const r = xpndInflateRaw(mm, raw, {
         outChunk: 1 << 20,
@@ -394,7 +394,7 @@ describe('continuation state lives in the parameter block', () => {
         const a = new XpndStream(m, raw, opt, privateAreas(m, raw.length));
         for (let i = 0; i < stopAfter && !a.result; i++) a.step();
         // Copy pb + history into a second stream on another machine; continue both.
-        const other = loadMachine();
+        const other = loadXpndDriver();
         const b = new XpndStream(other, raw, opt, privateAreas(other, raw.length));
         other.u8().set(m.u8().subarray(a.pb, a.pb + PB_SIZE), b.pb);
         other.u8().set(m.u8().subarray(a.hist, a.hist + HIST_SIZE), b.hist);
