@@ -393,8 +393,13 @@ function encodeSpan(
         const near = load<u32>(slot); // entered earlier, so below p (0 when none: out of reach)
         store<u32>(slot, p);
         shortNext = p + 1;
-        if (p - near <= SHORT_MATCH_DISTANCE && maxLength >= 3 &&
-            (near < spanStart || ((load<u32>(input + <usize>(near - spanStart)) ^ current) & 0xffffff) == 0)) {
+        // One well-predicted branch: the candidate's bytes are read (from a safe place when it is out of
+        // reach or in the window) whatever the distance, and only the combined test branches.
+        const reach = p - near <= SHORT_MATCH_DISTANCE;
+        const inSpan = near >= spanStart;
+        const probe = select<u32>(near, p, reach & inSpan);
+        const same = ((load<u32>(input + <usize>(probe - spanStart)) ^ current) & 0xffffff) == 0;
+        if (reach & (same | !inSpan) & (maxLength >= 3)) {
           const length = prefixLength(near, here, maxLength, input, spanStart, window, base);
           if (length >= 3) {
             bestLength = length;
