@@ -109,6 +109,24 @@ describe('the z15 bytes quoted in public reports', () => {
     expect(blocks.map((block) => [block.final, block.type, block.literals])).toEqual([[false, 1, 1], [true, 1, 0]]);
   });
 
+  it('python/cpython#31096: compress() and compressobj().compress()+flush() differ: one final block vs a block and an empty final one', () => {
+    // test_zlib's test_pair: on s390x "the last one is a final block"; elsewhere both are one final block.
+    const data = Buffer.from(Array.from({ length: 2000 }, (_, i) => `word${i % 97} `).join(''));
+    const oneShot = deflateSync(data, ubuntu);
+    const core = createDeflateCore('zlib', ubuntu);
+    const chunks: Buffer[] = [];
+    core.ondata = (chunk) => chunks.push(chunk);
+    core.push(data, constants.Z_NO_FLUSH);
+    core.push(Buffer.alloc(0), constants.Z_FINISH);
+    core.close();
+    const streamed = Buffer.concat(chunks);
+    expect(streamed.equals(oneShot)).toBe(false);
+    expect(inspectDeflate(body(oneShot)).blocks.map((block) => block.final)).toEqual([true]);
+    const blocks = inspectDeflate(body(streamed)).blocks;
+    expect(blocks.map((block) => block.final)).toEqual([false, true]);
+    expect(blocks[1]).toMatchObject({ type: 1, literals: 0, matches: 0 });
+  });
+
   it('libarchive#1515: levels 1 and 6 on the accelerator give the same output (7156 bytes both); the parse ignores the level', () => {
     const data = Buffer.from(Array.from({ length: 40_000 }, (_, i) => `line ${i % 977} of ${(i * 7) % 13}\n`).join('').slice(0, 100_000));
     const one = deflateSync(data, { ...ubuntu, level: 1 });
