@@ -123,6 +123,7 @@ function resolveDfltcc(options: CommonOptions): DfltccSettings & DfltccModel {
   integerIn('dfltcc.ribm', settings.ribm, 0, 255, 0);
   if (typeof settings.enabled !== 'boolean') throw badOption('dfltcc.enabled', settings.enabled, 'a boolean');
   if (typeof settings.reproducible !== 'boolean') throw badOption('dfltcc.reproducible', settings.reproducible, 'a boolean');
+  if (typeof settings.chunked !== 'boolean') throw badOption('dfltcc.chunked', settings.chunked, 'a boolean');
   return { ...settings, model, cpuAmount };
 }
 

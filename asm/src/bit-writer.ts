@@ -11,7 +11,7 @@ export let writerBitCount: u32 = 0; // 0..7 between calls of writerPut
 export let writerOut: usize = 0; // next first-operand byte
 export let writerEnd: usize = 0; // end of the first operand
 export let writerSpilled: bool = false;
-export let writerQueue: usize = 0; // queue bytes in the CSB
+let writerQueue: usize = 0; // queue bytes in the CSB
 export let writerQueueBits: u32 = 0;
 
 export function writerStart(out: usize, end: usize, partialBits: u64, partialCount: u32, queue: usize): void {

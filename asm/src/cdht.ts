@@ -20,7 +20,7 @@ import { buildCodeLengths, canonicalCodes, kraftBalance, reverseBits } from "./h
 const ALL_LENGTHS: u32 = LITERAL_LENGTH_SYMBOLS + DISTANCE_SYMBOLS; // 316
 
 /** Work space both functions need. */
-export const CDHT_WORK_SIZE: usize = 4096;
+const CDHT_WORK_SIZE: usize = 4096;
 
 // ---- writing ----------------------------------------------------------------------------------------
 
@@ -123,7 +123,7 @@ export function writeCompressedTable(pb: usize, literalLengths: usize, distanceL
 }
 
 /** Upper bound of CDHT bits for any universal table (checked by tests). */
-export const CDHT_BOUND_BITS: u32 = 5 + 5 + 4 + 19 * 3 + 316 * 7;
+const CDHT_BOUND_BITS: u32 = 5 + 5 + 4 + 19 * 3 + 316 * 7;
 
 // ---- reading ----------------------------------------------------------------------------------------
 

@@ -51,7 +51,7 @@ import {
 } from "./encoder-tables";
 import { readCompressedTable } from "./cdht";
 import { canonicalCodes } from "./huffman";
-import { DISTANCE_SYMBOLS, END_OF_BLOCK, LITERAL_LENGTH_SYMBOLS, MAX_DISTANCE, MAX_MATCH } from "./deflate-alphabet";
+import { DISTANCE_SYMBOLS, END_OF_BLOCK, LITERAL_LENGTH_SYMBOLS, MAX_DISTANCE } from "./deflate-alphabet";
 import { crc32Update } from "./checksum";
 import { adler32Fast } from "./adler32-simd";
 import { historyAppendTail, historyCopyOut } from "./history";
@@ -69,14 +69,34 @@ const INDEX_LAST: u32 = 2;
 const SEARCH_WAYS: usize = 2;
 /** Stop searching once a match this long is found. */
 const NICE_MATCH: u32 = 8;
-const MIN_MATCH_FOUND: u32 = 4;
 /** The hot path runs while at least this many bytes of op1 remain. */
 const FAST_MARGIN: usize = 16;
+/**
+ * Pushes are remembered for taking back only while fewer than this many bytes of op1 remain: a push can
+ * be taken back only if the call stops within the next four symbols (at most 6 bytes each), and with this
+ * much room those are all written on the hot path.
+ */
+const UNDO_MARGIN: usize = 64;
 /** Positions restart from here after a reset (0 means "empty" in the hash heads). */
 const POSITION_ORIGIN: u32 = 65536;
 /** Rebase positions before they get near 2^32 (a call adds at most 2^31 input bytes). */
 const POSITION_LIMIT: u32 = 0x70000000;
 const HASH_MULTIPLIER: u32 = 0x9e3779b1;
+
+// ---- the z15's parse (asm/README.md, "How CMPR parses", gives the evidence for each rule) -----------
+
+/** The longest match the z15 emits: 256, never 258 (ruby/spec#1083: 32 KiB of zeros). */
+const HARDWARE_MAX_MATCH: u32 = 256;
+/** Matches never cross a multiple of this many bytes counted from the first byte the call processes. */
+const MATCH_GRID: u32 = 256;
+/**
+ * 3-byte matches are taken only this near. The z15 codes `bbbb` as Lit b, Match 3/1, yet takes none of the
+ * 3-byte matches in ruby/zlib#60's 20000 random bytes, the nearest of which is 1098 bytes back: the limit
+ * lies in [1, 1097]. 1024, the largest power of two the evidence allows, is the closest it can come to
+ * zlib's own rule for 3-byte matches (TOO_FAR, 4096).
+ */
+const SHORT_MATCH_DISTANCE: u32 = 1024;
+const SHORT_HASH_BITS: u32 = 12;
 
 // ---- scratch regions used here --------------------------------------------------------------------
 
@@ -90,6 +110,7 @@ const QUEUE_COPY: usize = 8192; // 800 bytes
 const TABLE_BUILD_WORK: usize = 12288; // 2 KiB
 const GAP_LOG: usize = 16384; // GAP_LOG_SIZE records of 8 bytes (64 KiB)
 const GAP_LOG_SIZE: u32 = 8192;
+const SHORT_TABLE: usize = 81920; // u32[1 << SHORT_HASH_BITS] (16 KiB), cleared by every call
 /** Where the undo ring (4 records of 16 bytes) lives inside the CACHE_TAG area. */
 const UNDO_RING_OFFSET: usize = 64;
 
@@ -126,6 +147,29 @@ export function initCompressor(): void {
 // @ts-ignore: decorator
 @inline function hashOf(fourBytes: u32): u32 {
   return (fourBytes * HASH_MULTIPLIER) >> (32 - HASH_BITS);
+}
+
+// @ts-ignore: decorator
+@inline function shortHashOf(threeBytes: u32): u32 {
+  return ((threeBytes << 8) * HASH_MULTIPLIER) >> (32 - SHORT_HASH_BITS);
+}
+
+// The short-match table: for each 12-bit hash of three bytes, the newest position entered. Positions enter
+// in stream order, lazily: before a lookup at p, every position of [p - SHORT_MATCH_DISTANCE, p) not yet
+// entered is. A lookup therefore finds the newest position within SHORT_MATCH_DISTANCE with the same hash,
+// a function of the bytes alone; the table is cleared by every call, so nothing about it is cached.
+let shortNext: u32 = 0; // the next position to enter
+
+/** Enter the positions [shortNext, p) that lie within SHORT_MATCH_DISTANCE of p (those inside earlier matches). */
+function shortCatchUp(table: usize, p: u32, spanStart: u32, input: usize, window: usize): void {
+  let q = shortNext;
+  if (p - q > SHORT_MATCH_DISTANCE) q = p - SHORT_MATCH_DISTANCE;
+  for (; q < p && q < spanStart; q++) {
+    store<u32>(table + (<usize>shortHashOf(fourBytesAt(q, spanStart, input, window) & 0xffffff) << 2), q);
+  }
+  for (; q < p; q++) {
+    store<u32>(table + (<usize>shortHashOf(load<u32>(input + <usize>(q - spanStart)) & 0xffffff) << 2), q);
+  }
 }
 
 // Byte at stream position q during a span: the window below `spanStart`, the input from it on.
@@ -210,7 +254,7 @@ function recordGap(start: u32, end: u32): void {
   gapCount++;
 }
 
-/** Length of the common prefix of the candidate at stream position `candidate` and the bytes at `here`. */
+/** Length of the common prefix (at most `maxLength`, at least 4) of the candidate at stream position `candidate` and the bytes at `here`. */
 // @ts-ignore: decorator
 @inline function matchLength(
   candidate: u32, here: usize, current: u32, maxLength: u32, input: usize, spanStart: u32, window: usize, base: u32,
@@ -220,6 +264,19 @@ function recordGap(start: u32, end: u32): void {
     if (load<u32>(there) != current) return 0;
     return 4 + commonPrefix(there + 4, here + 4, maxLength - 4);
   }
+  const there = window + <usize>(candidate - base);
+  const inWindow = spanStart - candidate;
+  const firstLimit = inWindow < maxLength ? inWindow : maxLength;
+  let length = commonPrefix(there, here, firstLimit);
+  if (length == firstLimit && firstLimit < maxLength) {
+    length += commonPrefix(input, here + <usize>firstLimit, maxLength - firstLimit);
+  }
+  return length;
+}
+
+/** Length of the common prefix, at most `maxLength`, of the bytes at stream position `candidate` and at `here`. */
+function prefixLength(candidate: u32, here: usize, maxLength: u32, input: usize, spanStart: u32, window: usize, base: u32): u32 {
+  if (candidate >= spanStart) return commonPrefix(input + <usize>(candidate - spanStart), here, maxLength);
   const there = window + <usize>(candidate - base);
   const inWindow = spanStart - candidate;
   const firstLimit = inWindow < maxLength ? inWindow : maxLength;
@@ -250,7 +307,7 @@ function recordGap(start: u32, end: u32): void {
  * function of the history bytes alone, exactly what rebuildMatcher produces from a copied history.
  */
 function encodeSpan(
-  input: usize, spanStart: u32, spanLength: u32, windowLow: u32, codes: usize, indexAllFrom: u32,
+  input: usize, spanStart: u32, spanLength: u32, windowLow: u32, codes: usize, indexAllFrom: u32, gridOrigin: u32,
 ): u32 {
   const head = scratch() + HASH_HEAD_OFFSET;
   const window = scratch() + WINDOW_OFFSET;
@@ -266,48 +323,91 @@ function encodeSpan(
   let p = spanStart;
   const gapLog = scratch() + TABLE_WORK_OFFSET + GAP_LOG;
   let gaps = gapCount;
-  // Ring of the newest symbol-start pushes: 4 records of (position, bucket, previous contents).
+  // Ring of the newest pushes of positions whose bytes reach past the symbol being coded: 4 records of
+  // (position, bucket, previous contents).
   const undo = scratch() + CACHE_TAG_OFFSET + UNDO_RING_OFFSET;
   let undoCount: u32 = 0;
-  // The last three positions of the previous match: pushed once their four bytes are consumed.
-  let lateFrom: u32 = spanStart;
-  let lateTo: u32 = spanStart;
-
+  const shortTable = scratch() + TABLE_WORK_OFFSET + SHORT_TABLE;
+  // The three positions before the span could not be indexed until its first bytes were known; they
+  // enter now (remembered, like every push whose bytes reach past a symbol), so a run continues with the
+  // nearest copy across the span boundary.
+  for (let q = spanStart - 3 > windowLow ? spanStart - 3 : windowLow; q < spanStart && q + 4 <= end; q++) {
+    const bucket = head + (<usize>hashOf(fourBytesAt(q, spanStart, input, window)) << 3);
+    const before = load<u64>(bucket);
+    store<u64>(bucket, (before << 32) | <u64>q);
+    const record = undo + (<usize>(undoCount & 3) << 4);
+    store<u32>(record, q);
+    store<u32>(record, <u32>bucket, 4);
+    store<u64>(record, before, 8);
+    undoCount++;
+  }
   while (p < end) {
     let bits: u64;
     let count: u32;
     let step: u32 = 1;
     const here = input + <usize>(p - spanStart);
-    if (p + 4 <= end) {
-      const current = load<u32>(here);
-      const bucket = head + (<usize>hashOf(current) << 3);
-      const previous = load<u64>(bucket);
-      store<u64>(bucket, (previous << 32) | <u64>p);
-      const record = undo + (<usize>(undoCount & 3) << 4);
-      store<u32>(record, p);
-      store<u32>(record, <u32>bucket, 4);
-      store<u64>(record, previous, 8);
-      undoCount++;
-
-      const low = p - MAX_DISTANCE > windowLow ? p - MAX_DISTANCE : windowLow;
-      const available = end - p;
-      const maxLength = available < MAX_MATCH ? available : MAX_MATCH;
+    const available = end - p;
+    if (available >= 3) {
+      // The grid: a match ends at or before the next multiple of MATCH_GRID from the call's first byte.
+      const gridRoom = MATCH_GRID - ((p - gridOrigin) & (MATCH_GRID - 1));
+      const maxLength = available < gridRoom ? available : gridRoom; // never above HARDWARE_MAX_MATCH
+      const current = available >= 4 ? load<u32>(here) : <u32>load<u16>(here) | (<u32>load<u8>(here, 2) << 16);
       let bestLength: u32 = 0;
-      let bestCandidate = <u32>previous;
-      if (bestCandidate >= low && bestCandidate < p) {
-        bestLength = matchLength(bestCandidate, here, current, maxLength, input, spanStart, window, base);
-        if (SEARCH_WAYS > 1 && bestLength < NICE_MATCH) {
-          const older = <u32>(previous >> 32);
-          if (older >= low && older < bestCandidate) {
-            const length = matchLength(older, here, current, maxLength, input, spanStart, window, base);
-            if (length > bestLength) {
-              bestLength = length;
-              bestCandidate = older;
+      let bestCandidate: u32 = 0;
+      if (available >= 4) {
+        const bucket = head + (<usize>hashOf(current) << 3);
+        const previous = load<u64>(bucket);
+        store<u64>(bucket, (previous << 32) | <u64>p);
+        if (<usize>(outEnd - out) < UNDO_MARGIN) {
+          const record = undo + (<usize>(undoCount & 3) << 4);
+          store<u32>(record, p);
+          store<u32>(record, <u32>bucket, 4);
+          store<u64>(record, previous, 8);
+          undoCount++;
+        }
+
+        // Long matches: the two newest positions with the same four-byte hash, at most 32 KiB back. The
+        // longer match wins; of equal lengths the nearer copy.
+        const low = p - MAX_DISTANCE > windowLow ? p - MAX_DISTANCE : windowLow;
+        bestCandidate = <u32>previous;
+        if (maxLength >= 4 && bestCandidate >= low && bestCandidate < p) {
+          bestLength = matchLength(bestCandidate, here, current, maxLength, input, spanStart, window, base);
+          if (SEARCH_WAYS > 1 && bestLength < NICE_MATCH && bestLength < maxLength) {
+            const older = <u32>(previous >> 32);
+            if (older >= low && older < bestCandidate) {
+              const length = matchLength(older, here, current, maxLength, input, spanStart, window, base);
+              if (length > bestLength) {
+                bestLength = length;
+                bestCandidate = older;
+              }
             }
           }
         }
       }
-      if (bestLength >= MIN_MATCH_FOUND) {
+      // Failing that, a short match: the newest position within SHORT_MATCH_DISTANCE with the same
+      // three-byte hash (three bytes or more).
+      if (bestLength < 4) {
+        bestLength = 0;
+        if (shortNext != p) shortCatchUp(shortTable, p, spanStart, input, window);
+        const slot = shortTable + (<usize>shortHashOf(current & 0xffffff) << 2);
+        const near = load<u32>(slot); // entered earlier, so below p (0 when none: out of reach)
+        store<u32>(slot, p);
+        shortNext = p + 1;
+        // One well-predicted branch: the candidate's bytes are read (from a safe place when it is out of
+        // reach or in the window) whatever the distance, and only the combined test branches.
+        const reach = p - near <= SHORT_MATCH_DISTANCE;
+        const inSpan = near >= spanStart;
+        const probe = select<u32>(near, p, reach & inSpan);
+        const same = ((load<u32>(input + <usize>(probe - spanStart)) ^ current) & 0xffffff) == 0;
+        if (reach & (same | !inSpan) & (maxLength >= 3)) {
+          const length = prefixLength(near, here, maxLength, input, spanStart, window, base);
+          if (length >= 3) {
+            bestLength = length;
+            bestCandidate = near;
+          }
+        }
+      }
+      if (bestLength >= 3) {
         const distance = p - bestCandidate;
         const lengthEntry = load<u32>(codes + LENGTH_ENTRIES + (<usize>bestLength << 2));
         const distanceLess1 = distance - 1;
@@ -339,6 +439,25 @@ function encodeSpan(
           bucketPush(head + (<usize>hashOf(load<u32>(input + <usize>(q - spanStart))) << 3), q);
           q++;
         }
+        // The match's last positions (the last two of a 3-byte match) enter now, so the next search sees
+        // the nearest copy (distance 1 in a run). Their bytes reach past the match: each push is
+        // remembered, to be taken back if the call stops before those bytes are consumed.
+        q = last + 1 > p + 1 ? last + 1 : p + 1;
+        const lastKnown = end - 4; // positions beyond have fewer than four known bytes
+        const lateEnd = p + bestLength - 1 < lastKnown ? p + bestLength - 1 : lastKnown;
+        while (q <= lateEnd) {
+          const lateBucket = head + (<usize>hashOf(load<u32>(input + <usize>(q - spanStart))) << 3);
+          const before = load<u64>(lateBucket);
+          store<u64>(lateBucket, (before << 32) | <u64>q);
+          if (<usize>(outEnd - out) < UNDO_MARGIN) {
+            const lateRecord = undo + (<usize>(undoCount & 3) << 4);
+            store<u32>(lateRecord, q);
+            store<u32>(lateRecord, <u32>lateBucket, 4);
+            store<u64>(lateRecord, before, 8);
+            undoCount++;
+          }
+          q++;
+        }
       } else {
         const entry = load<u32>(codes + (<usize>(current & 0xff) << 2));
         bits = <u64>(entry & 0xffffff);
@@ -350,17 +469,7 @@ function encodeSpan(
       count = entry >> 24;
     }
 
-    const symbolStart = p;
     p += step;
-    // Late positions whose four bytes are now consumed (the previous match's last three).
-    while (lateFrom < lateTo && lateFrom + 4 <= p) {
-      insertNewest(head + (<usize>hashOf(load<u32>(input + <usize>(lateFrom - spanStart))) << 3), lateFrom);
-      lateFrom++;
-    }
-    if (step >= MIN_MATCH_FOUND && symbolStart >= indexAllFrom) {
-      lateFrom = p - 3;
-      lateTo = p;
-    }
     if (<usize>(outEnd - out) >= FAST_MARGIN) {
       pending |= bits << <u64>n;
       n += count;
@@ -383,13 +492,12 @@ function encodeSpan(
   }
   writerSync(pending, n, out);
   gapCount = gaps;
-  // Late positions still waiting, and the last three bytes of the span (never searched).
-  recordGap(lateFrom, lateTo);
+  // The last three positions of the span (fewer than four known bytes: never indexed here).
   recordGap(end - 3 > spanStart ? end - 3 : spanStart, p);
 
-  // Take back symbol-start pushes built from bytes this call did not consume, newest first. (Such a
-  // symbol is a literal, so nothing was pushed after it except later symbol starts, undone first.
-  // At most the last three symbols qualify: their positions are within 3 bytes of the end.)
+  // Take back the pushes built from bytes this call did not consume, newest first: at most the three
+  // positions before the stop, each pushed once and remembered in the ring (nothing unremembered can be
+  // pushed after them: positions inside later matches would lie beyond the stop).
   if (stopped) {
     for (let taken: u32 = 0; taken < 3 && taken < undoCount; taken++) {
       const record = undo + (<usize>((undoCount - 1 - taken) & 3) << 4);
@@ -609,6 +717,9 @@ export function compress(gr0: u32, pb: usize, regs: usize): i32 {
     const indexAllFrom = callEnd > HISTORY_SIZE ? callEnd - HISTORY_SIZE : 0;
     recordGap(historyEnd - (historyLength < 3 ? historyLength : 3), historyEnd);
     const multiple = accessModel() == ACCESS_MULTIPLE;
+    const callStart = historyEnd; // the grid's origin
+    memory.fill(scratch() + TABLE_WORK_OFFSET + SHORT_TABLE, 0, <usize>4 << SHORT_HASH_BITS);
+    shortNext = callStart - windowLow > SHORT_MATCH_DISTANCE ? callStart - SHORT_MATCH_DISTANCE : windowLow;
     let budget = cpuAmount();
     if (budget == 0) budget = 0xffffffff;
     const window = scratch() + WINDOW_OFFSET;
@@ -628,7 +739,7 @@ export function compress(gr0: u32, pb: usize, regs: usize): i32 {
         memory.copy(window + <usize>windowLength, input, spanLength);
         source = window + <usize>windowLength;
       }
-      const consumed = encodeSpan(source, spanStart, spanLength, windowLow, codes, indexAllFrom);
+      const consumed = encodeSpan(source, spanStart, spanLength, windowLow, codes, indexAllFrom, callStart);
       assert(consumed <= spanLength && (consumed == spanLength || spanStoppedForOutput));
       if (consumed > 0) {
         checkValue = adler ? adler32Fast(checkValue, source, consumed) : crc32Update(checkValue, source, consumed);

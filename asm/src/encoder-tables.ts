@@ -18,7 +18,7 @@ import {
 } from "./deflate-alphabet";
 import { canonicalCodes, reverseBits } from "./huffman";
 
-export const LITERAL_ENTRIES: usize = 0;
+const LITERAL_ENTRIES: usize = 0;
 export const END_OF_BLOCK_ENTRY: usize = 1024;
 export const LENGTH_ENTRIES: usize = 1040;
 export const DISTANCE_ENTRIES: usize = 2080;
@@ -27,7 +27,7 @@ export const ENCODER_TABLE_SIZE: usize = 2336;
 export const DISTANCE_MAP_SIZE: usize = 512;
 
 // @ts-ignore: decorator
-@inline export function packEntry(bits: u32, length: u32): u32 { return (length << 24) | bits; }
+@inline function packEntry(bits: u32, length: u32): u32 { return (length << 24) | bits; }
 
 /** Fill the distance-symbol map (DISTANCE_MAP_SIZE bytes). */
 export function buildDistanceMap(map: usize): void {

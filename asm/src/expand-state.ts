@@ -32,7 +32,7 @@
 //             order of the block header (HLIT lit/len lengths, then HDIST)
 //   +210..1151 reserved (0)
 
-export const CSB_OFFSET: usize = 384;
+const CSB_OFFSET: usize = 384;
 export const CSB_SIZE: usize = 1152;
 
 export const XPND_CSB_MAGIC: u32 = 0x31444e58; // "XND1" (bytes 58 4E 44 31)
@@ -53,7 +53,7 @@ export const CSB_CLLENS: usize = 30;
 export const CSB_LENS: usize = 50;
 /** Bytes of packed code lengths (316 symbols at most, rounded to 8 bytes). */
 export const CSB_LENS_BYTES: usize = 160;
-export const CSB_USED: usize = CSB_LENS + CSB_LENS_BYTES;
+const CSB_USED: usize = CSB_LENS + CSB_LENS_BYTES;
 
 // Decoder modes (CSB_MODE).
 /** Expecting the 3-bit block header. */

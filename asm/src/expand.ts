@@ -56,7 +56,7 @@ import {
   setCheckValue,
 } from "./param-block";
 import { adler32Fast } from "./adler32-simd";
-import { crc16Tables, crc32Fast } from "./crc32-fast";
+import { crc32Update } from "./checksum";
 import { historyAppend, ringCopyOut } from "./history";
 import { cpuAmount, expandScratch } from "./instance";
 import {
@@ -130,8 +130,6 @@ import {
   LITLEN_ROOT_DYN,
   LITLEN_ROOT_FIXED,
   SCR_CL_TABLE,
-  SCR_CRC_TABLES,
-  SCR_CRC_TAG,
   SCR_DYN_DIST,
   SCR_DYN_LIT,
   SCR_FIXED_DIST,
@@ -226,7 +224,6 @@ export function expand(gr0: u32, pb: usize, regs: usize): i32 {
   gWhave = whave;
   gHistEnd = (getHO(pb) + whave) & HISTORY_MASK;
   gAdler = getCVT(pb);
-  if (!gAdler) crc16Tables(gScratch + SCR_CRC_TAG, gScratch + SCR_CRC_TABLES);
   gCheck = newTask ? (gAdler ? 1 : 0) : getCheckValue(pb);
 
   gIn = r2;
@@ -341,7 +338,7 @@ function checkpoint(): void {
   if (n == 0) return;
   gCheck = gAdler
     ? adler32Fast(gCheck, gCheckDone, n)
-    : crc32Fast(gCheck, gScratch + SCR_CRC_TABLES, gCheckDone, n);
+    : crc32Update(gCheck, gCheckDone, n);
   gCheckDone = gOut;
 }
 

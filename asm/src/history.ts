@@ -47,20 +47,6 @@ export function historyAppendTail(pb: usize, hist: usize, last: usize, kept: u32
   }
 }
 
-/** Append one byte to the circular history (same HL/HO rules as historyAppend). */
-export function historyAppendByte(pb: usize, hist: usize, value: u8): void {
-  const hl = getHL(pb);
-  const ho = getHO(pb);
-  store<u8>(hist + ((ho + hl) & HISTORY_MASK), value);
-  if (hl < HISTORY_SIZE) setHL(pb, hl + 1);
-  else setHO(pb, (ho + 1) & HISTORY_MASK);
-}
-
-/** The history byte `distance` (1..HL) bytes back from the newest one. */
-// @ts-ignore: decorator
-@inline export function historyByteBack(pb: usize, hist: usize, distance: u32): u8 {
-  return load<u8>(hist + ((getHO(pb) + getHL(pb) - distance) & HISTORY_MASK));
-}
 
 /** Copy the last `count` (<= HL) history bytes, oldest first, into the linear buffer `destination`. */
 export function historyCopyOut(pb: usize, hist: usize, destination: usize, count: u32): void {

@@ -42,9 +42,9 @@ export const BUILD_OK: i32 = 0;
 /** Over-subscribed code. */
 export const BUILD_OVER: i32 = 1;
 /** Incomplete code where that is not allowed. */
-export const BUILD_INCOMPLETE: i32 = 2;
+const BUILD_INCOMPLETE: i32 = 2;
 /** Tables would not fit the space given (cannot happen for valid limits). */
-export const BUILD_NO_ROOM: i32 = 3;
+const BUILD_NO_ROOM: i32 = 3;
 
 // Root sizes. The literal/length root of 11 bits resolves nearly every code
 // with one lookup; distances use 8.
@@ -62,25 +62,22 @@ export const LITLEN_DYN_ENTRIES: u32 = 4096;
 export const DIST_DYN_ENTRIES: u32 = 1024;
 
 // Layout of the per-instance expand scratch area (64 KiB).
-export const SCR_FIXED_MAGIC: usize = 0; // u32: FIXED_MAGIC once fixed tables are built
+const SCR_FIXED_MAGIC: usize = 0; // u32: FIXED_MAGIC once fixed tables are built
 export const SCR_TAG_VALID: usize = 4; // u32: 1 when the dynamic tables match the tag
 export const SCR_TAG_HLIT: usize = 8; // u32: hlit | hdist << 16
 export const SCR_TAG_LENS: usize = 16; // 160 bytes: packed code lengths the tables were built from
-export const SCR_COUNT: usize = 256; // u16[16]
-export const SCR_OFFS: usize = 288; // u16[16]
-export const SCR_SORTED: usize = 320; // u16[320]
+const SCR_COUNT: usize = 256; // u16[16]
+const SCR_OFFS: usize = 288; // u16[16]
+const SCR_SORTED: usize = 320; // u16[320]
 export const SCR_LENS: usize = 1024; // u8[320] unpacked code lengths
 export const SCR_CL_TABLE: usize = 1536; // 128 entries
 export const SCR_FIXED_LIT: usize = 2048; // 512 entries
 export const SCR_FIXED_DIST: usize = 4096; // 32 entries
 export const SCR_DYN_LIT: usize = 8192; // LITLEN_DYN_ENTRIES entries
 export const SCR_DYN_DIST: usize = SCR_DYN_LIT + (<usize>LITLEN_DYN_ENTRIES << 2); // DIST_DYN_ENTRIES entries
-export const SCR_END_TABLES: usize = SCR_DYN_DIST + (<usize>DIST_DYN_ENTRIES << 2);
-export const SCR_CRC_TAG: usize = 240; // u32: set once the CRC tables below are built
-export const SCR_CRC_TABLES: usize = 32768; // 16 KiB: CRC-32 slicing-by-16 tables (crc32-fast.ts)
-export const SCR_END: usize = SCR_CRC_TABLES + 16384;
+const SCR_END_TABLES: usize = SCR_DYN_DIST + (<usize>DIST_DYN_ENTRIES << 2);
 
-export const FIXED_MAGIC: u32 = 0x46495844; // "DXIF"
+const FIXED_MAGIC: u32 = 0x46495844; // "DXIF"
 
 /** Order in which the code-length code lengths are sent. */
 // @ts-ignore: decorator

@@ -7,7 +7,7 @@
 //
 // Scratch layout (byte offsets from the scratch base; every region is 64-byte aligned):
 //
-//   EXPAND        64 KiB   reserved exclusively for XPND (expand.ts)
+//   EXPAND        32 KiB   reserved exclusively for XPND (expand.ts)
 //   CRC_TABLES    16 KiB   CRC-32 slicing-by-16 tables (checksum.ts)
 //   FIXED_CODES    4 KiB   encoder tables of the fixed Huffman code and the distance-code map
 //   BLOCK_CODES    4 KiB   encoder tables of the block being compressed (fixed or from the CDHT)
@@ -18,23 +18,23 @@
 
 import { CHECKSUM_TABLES_SIZE, initChecksumTables } from "./checksum";
 
-export const ACCESS_SINGLE: i32 = 0;
+const ACCESS_SINGLE: i32 = 0;
 export const ACCESS_MULTIPLE: i32 = 1;
 
-export const EXPAND_SCRATCH_SIZE: usize = 65536;
-export const FIXED_CODES_SIZE: usize = 4096;
-export const BLOCK_CODES_SIZE: usize = 4096;
-export const CACHE_TAG_SIZE: usize = 256; // u32 generation seed at +0, CMPR undo ring at +64
+const EXPAND_SCRATCH_SIZE: usize = 32768; // XPND tables end at 28 KiB (inflate-tables.ts)
+const FIXED_CODES_SIZE: usize = 4096;
+const BLOCK_CODES_SIZE: usize = 4096;
+const CACHE_TAG_SIZE: usize = 256; // u32 generation seed at +0, CMPR undo ring at +64
 export const HASH_BITS: u32 = 16;
 export const BUCKET_WAYS: u32 = 2;
 export const HASH_HEAD_SIZE: usize = (<usize>1 << HASH_BITS) * 8;
 /** Capacity of the linear window: it slides (keeping the newest 32 KiB) when it would overflow. */
 export const WINDOW_CAPACITY: usize = 131072;
-export const WINDOW_SIZE: usize = WINDOW_CAPACITY + 4096;
-export const TABLE_WORK_SIZE: usize = 98304;
+const WINDOW_SIZE: usize = WINDOW_CAPACITY + 4096;
+const TABLE_WORK_SIZE: usize = 98304;
 
-export const EXPAND_OFFSET: usize = 0;
-export const CRC_TABLES_OFFSET: usize = EXPAND_OFFSET + EXPAND_SCRATCH_SIZE;
+const EXPAND_OFFSET: usize = 0;
+const CRC_TABLES_OFFSET: usize = EXPAND_OFFSET + EXPAND_SCRATCH_SIZE;
 export const FIXED_CODES_OFFSET: usize = CRC_TABLES_OFFSET + CHECKSUM_TABLES_SIZE;
 export const BLOCK_CODES_OFFSET: usize = FIXED_CODES_OFFSET + FIXED_CODES_SIZE;
 export const CACHE_TAG_OFFSET: usize = BLOCK_CODES_OFFSET + BLOCK_CODES_SIZE;
@@ -46,7 +46,6 @@ export const SCRATCH_SIZE: usize = TABLE_WORK_OFFSET + TABLE_WORK_SIZE;
 let scratchBase: usize = 0;
 let model: i32 = ACCESS_SINGLE;
 let cpuBytes: u32 = 0;
-let initialized: bool = false;
 
 /** Record the instance configuration; the caller (dfltcc_init) then initialises the tables. */
 export function configureInstance(scratch: usize, accessModelValue: i32, cpuAmountValue: u32): void {
@@ -54,11 +53,6 @@ export function configureInstance(scratch: usize, accessModelValue: i32, cpuAmou
   model = accessModelValue == ACCESS_MULTIPLE ? ACCESS_MULTIPLE : ACCESS_SINGLE;
   cpuBytes = cpuAmountValue;
   initChecksumTables(scratch + CRC_TABLES_OFFSET);
-  initialized = true;
-}
-
-export function isInitialized(): bool {
-  return initialized;
 }
 
 /** Base of this instance's scratch region. */

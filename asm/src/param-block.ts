@@ -14,7 +14,7 @@ export const PARAM_BLOCK_SIZE: usize = 1536;
 /** Size of the DFLTCC-QAF parameter block. */
 export const QAF_BLOCK_SIZE: usize = 32;
 /** GDHT uses only the bytes before the CSB. */
-export const GDHT_BLOCK_SIZE: usize = 384;
+const GDHT_BLOCK_SIZE: usize = 384;
 /** Size of the circular history buffer addressed by R3 (HB_SIZE). */
 export const HISTORY_SIZE: u32 = 32768;
 export const HISTORY_MASK: u32 = 32767;
@@ -62,45 +62,45 @@ export const CF_MASK: u8 = 0x01;
 /** Byte 16 holds NT, CVT, HTT, BCF, BCC and BHF. */
 export const FLAGS_BYTE: usize = 16;
 /** Byte 16 bit 128 (mask 0x80): NT, New Task. */
-export const NT_MASK: u8 = 0x80;
+const NT_MASK: u8 = 0x80;
 /** Byte 16 bit 130 (mask 0x20): CVT, Check-Value Type (0 = CRC-32, 1 = Adler-32). */
-export const CVT_MASK: u8 = 0x20;
+const CVT_MASK: u8 = 0x20;
 /** Byte 16 bit 132 (mask 0x08): HTT, Huffman-Table Type (0 = fixed, 1 = dynamic from CDHT). */
-export const HTT_MASK: u8 = 0x08;
+const HTT_MASK: u8 = 0x08;
 /** Byte 16 bit 133 (mask 0x04): BCF, Block-Continuation Flag. */
-export const BCF_MASK: u8 = 0x04;
+const BCF_MASK: u8 = 0x04;
 /** Byte 16 bit 134 (mask 0x02): BCC, Block-Closing Control. */
 export const BCC_MASK: u8 = 0x02;
 /** Byte 16 bit 135 (mask 0x01): BHF, Block-Header Final. */
-export const BHF_MASK: u8 = 0x01;
+const BHF_MASK: u8 = 0x01;
 /** Byte 17 bit 138 (mask 0x20): DHTGC, DHT-Generation Control (GDHT; ignored here). */
 export const DHTGC_BYTE: usize = 17;
 export const DHTGC_MASK: u8 = 0x20;
 /** Byte 18 bits 149-151 (mask 0x07): SBB, Sub-Byte Boundary. */
-export const SBB_BYTE: usize = 18;
-export const SBB_MASK: u8 = 0x07;
+const SBB_BYTE: usize = 18;
+const SBB_MASK: u8 = 0x07;
 /** Byte 19: OESC, Operation-Ending-Supplemental Code. */
 export const OESC: usize = 19;
 /** Byte 21 bits 172-175 (low nibble): IFS, Incomplete-Function Status. */
-export const IFS_BYTE: usize = 21;
-export const IFS_MASK: u8 = 0x0f;
+const IFS_BYTE: usize = 21;
+const IFS_MASK: u8 = 0x0f;
 /** Bytes 22-23: IFL, Incomplete-Function Length. */
-export const IFL: usize = 22;
+const IFL: usize = 22;
 /** Bytes 44-45: HL, History Length (0..32768). */
 export const HL: usize = 44;
 /** Bytes 46-47, bits 369-383 (15 bits; bit 368 reserved): HO, History Offset of the oldest byte. */
 export const HO: usize = 46;
-export const HO_MASK: u32 = 0x7fff;
+const HO_MASK: u32 = 0x7fff;
 /** Bytes 48-51: CV, Check Value (CRC-32 stored byte-swapped, i.e. little-endian; Adler-32 big-endian). */
 export const CV: usize = 48;
 /** Bytes 52-53, bits 416-430: EOBS, End-of-Block Symbol, 15 bits left-aligned (bit 431 reserved). */
 export const EOBS: usize = 52;
 /** Byte 54 bits 432-435 (high nibble): EOBL, End-of-Block Length in bits. */
-export const EOBL_BYTE: usize = 54;
-export const EOBL_SHIFT: u32 = 4;
+const EOBL_BYTE: usize = 54;
+const EOBL_SHIFT: u32 = 4;
 /** Bytes 56-57 bits 452-463 (low 12 bits): CDHTL, Compressed-DHT Length in bits. */
 export const CDHTL: usize = 56;
-export const CDHTL_MASK: u32 = 0x0fff;
+const CDHTL_MASK: u32 = 0x0fff;
 /** Bytes 64-351: CDHT, Compressed Dynamic-Huffman Table (DEFLATE header body, LSB-first). */
 export const CDHT: usize = 64;
 export const CDHT_SIZE: usize = 288;
@@ -149,7 +149,7 @@ export const OESC_CDHT_NOT_UNIVERSAL: u8 = 0x41;
 // ---- big-endian loads and stores ----------------------------------------------------------------------
 
 // @ts-ignore: decorator
-@inline export function loadBigEndian16(address: usize): u32 {
+@inline function loadBigEndian16(address: usize): u32 {
   return (<u32>load<u8>(address) << 8) | <u32>load<u8>(address, 1);
 }
 
@@ -160,19 +160,19 @@ export const OESC_CDHT_NOT_UNIVERSAL: u8 = 0x41;
 }
 
 // @ts-ignore: decorator
-@inline export function loadBigEndian32(address: usize): u32 {
+@inline function loadBigEndian32(address: usize): u32 {
   return bswap<u32>(load<u32>(address));
 }
 
 // @ts-ignore: decorator
-@inline export function storeBigEndian32(address: usize, value: u32): void {
+@inline function storeBigEndian32(address: usize, value: u32): void {
   store<u32>(address, bswap<u32>(value));
 }
 
 // ---- flag bits ------------------------------------------------------------------------------------
 
 // @ts-ignore: decorator
-@inline export function getFlag(pb: usize, byteOffset: usize, mask: u8): bool {
+@inline function getFlag(pb: usize, byteOffset: usize, mask: u8): bool {
   return (load<u8>(pb + byteOffset) & mask) != 0;
 }
 

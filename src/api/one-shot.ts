@@ -67,9 +67,8 @@ function runSync(core: Core, data: InputData, info: boolean | undefined): Buffer
   const chunks = collect(core);
   try {
     const input = inputBytes(data);
-    // The dfltcc engine is fed as a streaming zlib caller feeds it (its first, fixed-Huffman block then holds
-    // one piece, and dynamic blocks follow): one Z_FINISH call would make the whole input one fixed block.
-    if ('params' in core && core.engine.name === 'zlib' && input.length <= WHOLE_INPUT_LIMIT && core.options.finishFlush === constants.Z_FINISH) {
+    // One deflate(Z_FINISH) over the whole input, as compress2() does (on dfltcc: one fixed-Huffman block).
+    if ('params' in core && core.wholeOneShot && input.length <= WHOLE_INPUT_LIMIT && core.options.finishFlush === constants.Z_FINISH) {
       chunks.push(core.compressWhole(input));
     } else {
       pushSlice(core, input, true);
@@ -95,6 +94,13 @@ function runAsync(makeCore: () => Core, data: InputData, info: boolean | undefin
     let offset = 0;
     const step = () => {
       try {
+        // The dfltcc engine's one-shot is one deflate(Z_FINISH) in the async forms too: slices would change its blocks.
+        if ('params' in core && core.codec.wholeWrites === true && core.wholeOneShot && input.length <= WHOLE_INPUT_LIMIT && core.options.finishFlush === constants.Z_FINISH) {
+          chunks.push(core.compressWhole(input));
+          resolve(result(core, chunks, info));
+          core.close();
+          return;
+        }
         const end = Math.min(input.length, offset + ASYNC_SLICE);
         pushSlice(core, input.subarray(offset, end), end === input.length);
         offset = end;

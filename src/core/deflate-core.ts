@@ -58,13 +58,31 @@ export class DeflateCore {
     return this.resources.closed;
   }
 
-  /** Compress a JavaScript chunk. It is staged into machine memory, which makes it stable. */
+  /** Whether a one-shot should be one deflate(Z_FINISH) over the whole input (compress2()), not a stream of pieces. */
+  get wholeOneShot(): boolean {
+    return this.engine.name === 'zlib' || this.codec.wholeWrites === true;
+  }
+
+  /**
+   * Compress a JavaScript chunk. It is staged into machine memory, which makes it stable: in pieces of the
+   * stage's size, or whole (one deflate call) when the codec asks for whole writes.
+   */
   push(chunk: Uint8Array, flush: FlushMode): void {
     this.resources.assertOpen();
     this.guard(() => {
       const piece = this.stage.size;
       if (chunk.length === 0) {
         this.deflate(this.stage.address, 0, true, flush);
+        return;
+      }
+      if (chunk.length > piece && this.codec.wholeWrites === true) {
+        const whole = this.resources.region(chunk.length);
+        try {
+          this.machine.write(whole.address, chunk);
+          this.deflate(whole.address, chunk.length, true, flush);
+        } finally {
+          this.resources.release(whole);
+        }
         return;
       }
       for (let offset = 0; offset < chunk.length; offset += piece) {

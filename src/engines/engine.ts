@@ -65,6 +65,11 @@ export interface DeflateCodec extends Codec {
   checkValue(): number;
   /** How many calls this codec handed to software instead of its own path (DFLTCC fallbacks). */
   readonly fallbacks: number;
+  /**
+   * True when each write must reach deflate() whole, in one call, as a C caller passes its buffer (the
+   * dfltcc engine: block boundaries and GDHT samples depend on it); otherwise writes may be staged in pieces.
+   */
+  readonly wholeWrites?: boolean;
 }
 
 export interface InflateCodec extends Codec {

@@ -5,6 +5,12 @@
  */
 import type { Machine } from './machine.js';
 
+/**
+ * The memory a parameter block lives in: the Machine's methods it uses. The
+ * test harnesses that load the emulator on their own memory provide the same.
+ */
+export type ParameterBlockMemory = Pick<Machine, 'u8' | 'setU8' | 'u16be' | 'setU16be' | 'u32' | 'setU32' | 'u32be' | 'setU32be' | 'copy' | 'fill'>;
+
 export const PARAMETER_BLOCK_BYTES = 1536;
 export const PARAMETER_BLOCK_ALIGNMENT = 8;
 export const HISTORY_BYTES = 32 * 1024;
@@ -30,18 +36,13 @@ export const ParameterBlockLayout = {
   CSB: 384, // Continuation-State Buffer (1152 bytes)
 } as const;
 
-const enum Flag {
-  NT = 0x80,
-  CVT = 0x20,
-  HTT = 0x08,
-  BCF = 0x04,
-  BCC = 0x02,
-  BHF = 0x01,
-}
+/** The masks of the flags byte (ParameterBlockLayout.FLAGS_BYTE). */
+export const ParameterBlockFlag = { NT: 0x80, CVT: 0x20, HTT: 0x08, BCF: 0x04, BCC: 0x02, BHF: 0x01 } as const;
+const Flag = ParameterBlockFlag;
 
 export class ParameterBlock {
   constructor(
-    private readonly machine: Machine,
+    protected readonly machine: ParameterBlockMemory,
     readonly address: number,
   ) {}
 
@@ -169,11 +170,11 @@ export class ParameterBlock {
     }
   }
 
-  private flag(mask: number): boolean {
+  protected flag(mask: number): boolean {
     return (this.machine.u8(this.address + ParameterBlockLayout.FLAGS_BYTE) & mask) !== 0;
   }
 
-  private setFlag(mask: number, on: boolean): void {
+  protected setFlag(mask: number, on: boolean): void {
     const at = this.address + ParameterBlockLayout.FLAGS_BYTE;
     const byte = this.machine.u8(at);
     this.machine.setU8(at, on ? byte | mask : byte & ~mask);

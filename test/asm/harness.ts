@@ -8,6 +8,9 @@
 
 import { readFileSync } from 'node:fs';
 import { emulatorWasm, ensureBuilt } from './build';
+import {
+  HISTORY_BYTES, PARAMETER_BLOCK_BYTES, ParameterBlock, ParameterBlockFlag, ParameterBlockLayout, type ParameterBlockMemory,
+} from '../../src/machine/parameter-block.js';
 
 export const FC_QAF = 0;
 export const FC_GDHT = 1;
@@ -15,8 +18,8 @@ export const FC_CMPR = 2;
 export const FC_XPND = 4;
 export const HBT_CIRCULAR = 0x80;
 
-export const PARAM_BLOCK_SIZE = 1536;
-export const HISTORY_SIZE = 32768;
+export const PARAM_BLOCK_SIZE = PARAMETER_BLOCK_BYTES;
+export const HISTORY_SIZE = HISTORY_BYTES;
 
 export type HazardHook = (pb: number, addr: number, len: number) => void;
 
@@ -169,70 +172,56 @@ export function loadEmulator(options: EmulatorOptions = {}): Emulator {
   return new Emulator(options);
 }
 
-// ---- parameter-block field access (big-endian, spec §2.2) ----------------------------------------
+// ---- parameter-block field access: the library's one layout (src/machine/parameter-block.ts) ----------
 
+/** The memory of an emulator, as the library's ParameterBlock reads and writes it. */
+export function emulatorMemory(emu: Emulator): ParameterBlockMemory {
+  const view = () => emu.view;
+  return {
+    u8: (address) => view().getUint8(address),
+    setU8: (address, value) => view().setUint8(address, value),
+    u16be: (address) => view().getUint16(address),
+    setU16be: (address, value) => view().setUint16(address, value),
+    u32: (address) => view().getUint32(address, true),
+    setU32: (address, value) => view().setUint32(address, value, true),
+    u32be: (address) => view().getUint32(address),
+    setU32be: (address, value) => view().setUint32(address, value),
+    copy: (target, source, length) => emu.u8.copyWithin(target, source, source + length),
+    fill: (address, length, value) => {
+      emu.u8.fill(value, address, address + length);
+    },
+  };
+}
+
+/** Byte offsets of the format-0 fields, under the names the tests use (all from ParameterBlockLayout). */
 export const PB = {
-  PBVN: 0,
-  MVN: 2,
-  RIBM: 3,
-  CF_BYTE: 7,
-  FLAGS: 16,
-  DHTGC_BYTE: 17,
-  SBB_BYTE: 18,
-  OESC: 19,
-  IFS_BYTE: 21,
-  IFL: 22,
-  HL: 44,
-  HO: 46,
-  CV: 48,
-  EOBS: 52,
-  EOBL_BYTE: 54,
-  CDHTL: 56,
-  CDHT: 64,
-  CSB: 384,
+  ...ParameterBlockLayout,
+  CF: ParameterBlockLayout.CF_BYTE,
+  FLAGS: ParameterBlockLayout.FLAGS_BYTE,
+  SBB: ParameterBlockLayout.SBB_BYTE,
 } as const;
 
-export const FLAG = { NT: 0x80, CVT: 0x20, HTT: 0x08, BCF: 0x04, BCC: 0x02, BHF: 0x01 } as const;
+export const FLAG = ParameterBlockFlag;
 
-export class ParamBlock {
-  constructor(readonly emu: Emulator, readonly addr: number) {}
+/** The library's ParameterBlock on an emulator's memory, plus raw views of fields the library does not need. */
+export class ParamBlock extends ParameterBlock {
+  constructor(readonly emu: Emulator, readonly addr: number) {
+    super(emulatorMemory(emu), addr);
+  }
   private get v(): DataView {
     return this.emu.view;
   }
-  flag(mask: number): boolean {
-    return (this.v.getUint8(this.addr + PB.FLAGS) & mask) !== 0;
+  override flag(mask: number): boolean {
+    return super.flag(mask);
   }
-  setFlag(mask: number, on: boolean): void {
-    const b = this.v.getUint8(this.addr + PB.FLAGS);
-    this.v.setUint8(this.addr + PB.FLAGS, on ? b | mask : b & ~mask);
+  override setFlag(mask: number, on: boolean): void {
+    super.setFlag(mask, on);
   }
-  get nt() { return this.flag(FLAG.NT); }
-  set nt(on: boolean) { this.setFlag(FLAG.NT, on); }
-  get cvt() { return this.flag(FLAG.CVT); }
-  set cvt(on: boolean) { this.setFlag(FLAG.CVT, on); }
-  get htt() { return this.flag(FLAG.HTT); }
-  set htt(on: boolean) { this.setFlag(FLAG.HTT, on); }
-  get bcf() { return this.flag(FLAG.BCF); }
-  set bcf(on: boolean) { this.setFlag(FLAG.BCF, on); }
-  get bcc() { return this.flag(FLAG.BCC); }
-  set bcc(on: boolean) { this.setFlag(FLAG.BCC, on); }
-  get bhf() { return this.flag(FLAG.BHF); }
-  set bhf(on: boolean) { this.setFlag(FLAG.BHF, on); }
-  get cf() { return (this.v.getUint8(this.addr + PB.CF_BYTE) & 1) !== 0; }
+  override get cf() { return super.cf; }
   set cf(on: boolean) {
     const b = this.v.getUint8(this.addr + PB.CF_BYTE);
     this.v.setUint8(this.addr + PB.CF_BYTE, on ? b | 1 : b & ~1);
   }
-  get sbb() { return this.v.getUint8(this.addr + PB.SBB_BYTE) & 7; }
-  set sbb(value: number) {
-    const b = this.v.getUint8(this.addr + PB.SBB_BYTE);
-    this.v.setUint8(this.addr + PB.SBB_BYTE, (b & ~7) | (value & 7));
-  }
-  get oesc() { return this.v.getUint8(this.addr + PB.OESC); }
-  get hl() { return this.v.getUint16(this.addr + PB.HL); }
-  set hl(value: number) { this.v.setUint16(this.addr + PB.HL, value); }
-  get ho() { return this.v.getUint16(this.addr + PB.HO) & 0x7fff; }
-  set ho(value: number) { this.v.setUint16(this.addr + PB.HO, value & 0x7fff); }
   /** CV field as a big-endian integer (Adler-32 order). */
   get cvBigEndian() { return this.v.getUint32(this.addr + PB.CV); }
   /** CV field as a little-endian integer (CRC-32 order). */
@@ -243,10 +232,6 @@ export class ParamBlock {
   get cdhtl() { return this.v.getUint16(this.addr + PB.CDHTL) & 0xfff; }
   /** The end-of-block code in DEFLATE (LSB-first) order, and its length. */
   endOfBlockBits(): { bits: number; length: number } {
-    const length = this.eobl;
-    const natural = this.eobs >>> (15 - length);
-    let reversed = 0;
-    for (let i = 0; i < length; i++) reversed |= ((natural >>> i) & 1) << (length - 1 - i);
-    return { bits: reversed, length };
+    return this.endOfBlock();
   }
 }

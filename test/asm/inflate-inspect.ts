@@ -15,9 +15,14 @@ export interface BlockInfo {
   distanceLengths?: number[];
 }
 
+/** One decoded symbol: a literal byte, or a match of `length` bytes `distance` back. */
+export type Symbol = { literal: number } | { length: number; distance: number };
+
 export interface Inspection {
   output: Uint8Array;
   blocks: BlockInfo[];
+  /** Every literal and match in stream order (end-of-block symbols left out). */
+  symbols: Symbol[];
   /** Bit position just after the final block's end-of-block code. */
   endBit: number;
 }
@@ -105,6 +110,7 @@ export function inspectDeflate(data: Uint8Array, startBit = 0, history: Uint8Arr
   const r = new BitReader(data, startBit);
   const out: number[] = Array.from(history);
   const blocks: BlockInfo[] = [];
+  const symbols: Symbol[] = [];
   const fixedLit = Array.from({ length: 288 }, (_, s) => (s < 144 ? 8 : s < 256 ? 9 : s < 280 ? 7 : 8));
   const fixedDist = new Array(30).fill(5);
   for (;;) {
@@ -135,6 +141,7 @@ export function inspectDeflate(data: Uint8Array, startBit = 0, history: Uint8Arr
         const s = litDecode(r);
         if (s < 256) {
           out.push(s);
+          symbols.push({ literal: s });
           info.literals++;
         } else if (s === 256) break;
         else {
@@ -144,6 +151,7 @@ export function inspectDeflate(data: Uint8Array, startBit = 0, history: Uint8Arr
           const distance = DIST_BASE[ds] + r.get(DIST_EXTRA[ds]);
           if (distance > out.length) throw new Error('distance too far back');
           for (let k = 0; k < length; k++) out.push(out[out.length - distance]);
+          symbols.push({ length, distance });
           info.matches++;
           info.matchBytes += length;
         }
@@ -151,5 +159,5 @@ export function inspectDeflate(data: Uint8Array, startBit = 0, history: Uint8Arr
     } else throw new Error('invalid block type');
     if (final) break;
   }
-  return { output: Uint8Array.from(out.slice(history.length)), blocks, endBit: r.bit };
+  return { output: Uint8Array.from(out.slice(history.length)), blocks, symbols, endBit: r.bit };
 }

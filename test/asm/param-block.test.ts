@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { ensureProbeBuilt, probeWasm } from './build';
+import { ParameterBlock } from '../../src/machine/parameter-block.js';
 
 ensureProbeBuilt();
 const instance = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(probeWasm)), {
@@ -86,4 +87,46 @@ describe('format-0 parameter block layout (spec §2.2)', () => {
     expect(mem[PB + 56] & 0xf0).toBe(0xf0); // high nibble of byte 56 untouched by CDHTL
     expect(mem[PB + 21] & 0xf0).toBe(0xf0); // high nibble of byte 21 untouched by IFS
   });
+});
+
+describe("the library's layout (src/machine/parameter-block.ts) is the emulator's", () => {
+  /** Every field both sides know: set through the library's ParameterBlock, the same bytes as the probe's setter. */
+  const shared: Array<[number, string, (block: ParameterBlock, value: number) => void, number]> = [
+    [4, 'NT', (block, value) => (block.nt = value !== 0), 1],
+    [5, 'CVT', (block, value) => (block.cvt = value !== 0), 1],
+    [6, 'HTT', (block, value) => (block.htt = value !== 0), 1],
+    [7, 'BCF', (block, value) => (block.bcf = value !== 0), 1],
+    [8, 'BCC', (block, value) => (block.bcc = value !== 0), 1],
+    [9, 'BHF', (block, value) => (block.bhf = value !== 0), 1],
+    [11, 'SBB', (block, value) => (block.sbb = value), 5],
+    [15, 'HL', (block, value) => (block.hl = value), 0x0102],
+    [16, 'HO', (block, value) => (block.ho = value), 0x7abc],
+  ];
+  for (const [id, name, set, value] of shared) {
+    it(name, () => {
+      const memory = new Uint8Array(1536);
+      const view = new DataView(memory.buffer);
+      const block = new ParameterBlock(
+        {
+          u8: (at) => memory[at],
+          setU8: (at, v) => void (memory[at] = v),
+          u16be: (at) => view.getUint16(at),
+          setU16be: (at, v) => view.setUint16(at, v),
+          u32: (at) => view.getUint32(at, true),
+          setU32: (at, v) => view.setUint32(at, v, true),
+          u32be: (at) => view.getUint32(at),
+          setU32be: (at, v) => view.setUint32(at, v),
+          copy: (target, source, length) => void memory.copyWithin(target, source, source + length),
+          fill: (at, length, v) => void memory.fill(v, at, at + length),
+        },
+        0,
+      );
+      set(block, value);
+      const written: Record<number, number> = {};
+      memory.forEach((byte, at) => {
+        if (byte !== 0) written[at] = byte;
+      });
+      expect(written).toEqual(bytesAfter(id, value));
+    });
+  }
 });

@@ -5,7 +5,7 @@
 import { expect, test } from 'vitest';
 import zlib from 'node:zlib';
 import { binaryLike, textLike } from '../../tools/corpus/corpus.js';
-import { loadMachine } from './xpnd-driver.js';
+import { loadXpndDriver } from './xpnd-driver.js';
 
 const MiB = 1 << 20;
 
@@ -14,7 +14,7 @@ test.skipIf(!process.env.XPND_BENCH)('XPND inflate throughput vs node:zlib', () 
   const level = Number(process.env.XPND_BENCH_LEVEL ?? 6);
   const raw = zlib.deflateRawSync(data, { level });
   const rounds = Number(process.env.XPND_BENCH_ROUNDS ?? 7);
-  const m = loadMachine();
+  const m = loadXpndDriver();
   const e = m.emu;
   const pb = e.paramBlock();
   const hist = e.historyBuffer();

@@ -3,31 +3,19 @@
  * expand function the way IBM's zlib does (loop while CC3, feed input on CC2/OESC 0, drain output on
  * CC1, then skip the partial byte after CC0 and check the zlib/gzip trailer in software).
  */
-import { Emulator, FC_XPND, HISTORY_SIZE, PARAM_BLOCK_SIZE, loadEmulator, type Registers } from './harness.js';
+import { Emulator, FC_XPND, HISTORY_SIZE, PARAM_BLOCK_SIZE, PB, loadEmulator, type Registers } from './harness.js';
 import { yieldToLoop } from '../support/yield-to-loop.js';
 
-export { FC_XPND };
+export { FC_XPND, PB };
 export const PB_SIZE = PARAM_BLOCK_SIZE;
 export const HIST_SIZE = HISTORY_SIZE;
-
-// Parameter-block offsets (big-endian fields, spec §2.2).
-export const PB = {
-  CF: 7,
-  FLAGS: 16, // NT 0x80, CVT 0x20
-  SBB: 18,
-  OESC: 19,
-  HL: 44,
-  HO: 46,
-  CV: 48,
-  CSB: 384,
-} as const;
 
 /** Reusable buffers per emulator (the harness allocator only grows). */
 interface Buffers extends StreamAreas {
   inCap: number;
 }
 
-export class Machine {
+export class XpndDriver {
   readonly emu: Emulator;
   private bufs: Buffers;
 
@@ -85,25 +73,25 @@ export class Machine {
   }
 }
 
-export function loadMachine(options: { cpuAmount?: number } = {}): Machine {
-  return new Machine(options);
+export function loadXpndDriver(options: { cpuAmount?: number } = {}): XpndDriver {
+  return new XpndDriver(options);
 }
 
 export type Regs = Registers;
 
 export const pbField = {
-  hl: (m: Machine, pb: number) => m.dv().getUint16(pb + PB.HL, false),
-  ho: (m: Machine, pb: number) => m.dv().getUint16(pb + PB.HO, false) & 0x7fff,
-  cf: (m: Machine, pb: number) => m.u8()[pb + PB.CF] & 1,
-  nt: (m: Machine, pb: number) => (m.u8()[pb + PB.FLAGS] & 0x80) !== 0,
-  sbb: (m: Machine, pb: number) => m.u8()[pb + PB.SBB] & 7,
-  oesc: (m: Machine, pb: number) => m.u8()[pb + PB.OESC],
-  cvLE: (m: Machine, pb: number) => m.dv().getUint32(pb + PB.CV, true),
-  cvBE: (m: Machine, pb: number) => m.dv().getUint32(pb + PB.CV, false),
+  hl: (m: XpndDriver, pb: number) => m.dv().getUint16(pb + PB.HL, false),
+  ho: (m: XpndDriver, pb: number) => m.dv().getUint16(pb + PB.HO, false) & 0x7fff,
+  cf: (m: XpndDriver, pb: number) => m.u8()[pb + PB.CF] & 1,
+  nt: (m: XpndDriver, pb: number) => (m.u8()[pb + PB.FLAGS] & 0x80) !== 0,
+  sbb: (m: XpndDriver, pb: number) => m.u8()[pb + PB.SBB] & 7,
+  oesc: (m: XpndDriver, pb: number) => m.u8()[pb + PB.OESC],
+  cvLE: (m: XpndDriver, pb: number) => m.dv().getUint32(pb + PB.CV, true),
+  cvBE: (m: XpndDriver, pb: number) => m.dv().getUint32(pb + PB.CV, false),
 };
 
 /** Fresh parameter block as zlib's reset leaves it: zeroed, NT=1, CVT as given. */
-export function resetParamBlock(m: Machine, pb: number, adler: boolean): void {
+export function resetParamBlock(m: XpndDriver, pb: number, adler: boolean): void {
   const u8 = m.u8();
   u8.fill(0, pb, pb + PB_SIZE);
   u8[pb + PB.FLAGS] = 0x80 | (adler ? 0x20 : 0);
@@ -111,7 +99,7 @@ export function resetParamBlock(m: Machine, pb: number, adler: boolean): void {
 }
 
 /** zlib's append_history for a preset dictionary (only its last 32 KiB survive). */
-export function appendHistory(m: Machine, pb: number, hist: number, data: Uint8Array): void {
+export function appendHistory(m: XpndDriver, pb: number, hist: number, data: Uint8Array): void {
   const dv = m.dv();
   const u8 = m.u8();
   let hl = dv.getUint16(pb + PB.HL, false);
@@ -202,7 +190,7 @@ const pick = (v: number | (() => number) | undefined, dflt: number) =>
   v === undefined ? dflt : typeof v === 'number' ? v : v();
 
 /** Private buffers for one stream (so several streams can interleave on one machine). */
-export function privateAreas(m: Machine, inputSize: number, outCap = 1 << 16): StreamAreas {
+export function privateAreas(m: XpndDriver, inputSize: number, outCap = 1 << 16): StreamAreas {
   const e = m.emu;
   return {
     pb: e.paramBlock(),
@@ -250,7 +238,7 @@ export class XpndStream {
   result: InflateResult | undefined;
 
   constructor(
-    readonly m: Machine,
+    readonly m: XpndDriver,
     readonly data: Uint8Array,
     readonly opt: InflateOptions = {},
     areas?: StreamAreas,
@@ -380,7 +368,7 @@ export class XpndStream {
 }
 
 /** Inflates the raw deflate data `data` (from byte 0, bit 0) with XPND. */
-export function xpndInflateRaw(m: Machine, data: Uint8Array, opt: InflateOptions = {}): InflateResult {
+export function xpndInflateRaw(m: XpndDriver, data: Uint8Array, opt: InflateOptions = {}): InflateResult {
   return new XpndStream(m, data, opt).run();
 }
 
@@ -392,7 +380,7 @@ const CALLS_PER_TURN = 1000;
  * a stream hundreds of thousands of calls, many seconds of synchronous work on a busy machine, which would keep
  * vitest's worker from answering its RPC.
  */
-export async function xpndInflateRawAsync(m: Machine, data: Uint8Array, opt: InflateOptions = {}): Promise<InflateResult> {
+export async function xpndInflateRawAsync(m: XpndDriver, data: Uint8Array, opt: InflateOptions = {}): Promise<InflateResult> {
   const stream = new XpndStream(m, data, opt);
   for (;;) {
     for (let call = 0; call < CALLS_PER_TURN; call++) {
@@ -404,7 +392,7 @@ export async function xpndInflateRawAsync(m: Machine, data: Uint8Array, opt: Inf
 }
 
 /** Inflates a zlib stream (header, deflate data, Adler-32 trailer checked in software). */
-export function xpndInflateZlib(m: Machine, stream: Uint8Array, opt: InflateOptions = {}): Uint8Array {
+export function xpndInflateZlib(m: XpndDriver, stream: Uint8Array, opt: InflateOptions = {}): Uint8Array {
   const cmf = stream[0];
   const flg = stream[1];
   if ((cmf & 0x0f) !== 8 || ((cmf << 8) | flg) % 31 !== 0) throw new Error('bad zlib header');
@@ -423,7 +411,7 @@ export function xpndInflateZlib(m: Machine, stream: Uint8Array, opt: InflateOpti
 }
 
 /** Inflates a gzip member (fixed 10-byte header assumed as node writes it; CRC-32 and ISIZE checked). */
-export function xpndInflateGzip(m: Machine, stream: Uint8Array, opt: InflateOptions = {}): Uint8Array {
+export function xpndInflateGzip(m: XpndDriver, stream: Uint8Array, opt: InflateOptions = {}): Uint8Array {
   if (stream[0] !== 0x1f || stream[1] !== 0x8b || stream[2] !== 8) throw new Error('bad gzip header');
   if (stream[3] !== 0) throw new Error('gzip flags not supported by this test driver');
   const start = 10;

@@ -3,7 +3,7 @@
  * bit streams, the Node.js and haskell/zlib inputs, and each fed in one piece and a byte at a time.
  */
 import { beforeAll, describe, expect, test } from 'vitest';
-import { loadMachine, xpndInflateRaw, type Machine } from './xpnd-driver.js';
+import { loadXpndDriver, xpndInflateRaw, type XpndDriver } from './xpnd-driver.js';
 
 /** DEFLATE bit writer: values LSB-first, Huffman codes MSB-first. */
 class Bits {
@@ -82,9 +82,9 @@ function dynamicHeader(
 const FLAT_CL = Array.from({ length: 19 }, (_, s) => (s < 16 ? 4 : 0));
 const flat = (lengths: number[]) => lengths.map((l) => [l] as [number]);
 
-let m: Machine;
+let m: XpndDriver;
 beforeAll(() => {
-  m = loadMachine();
+  m = loadXpndDriver();
 });
 
 function expectOesc(data: Uint8Array, oesc: number): void {

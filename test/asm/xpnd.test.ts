@@ -13,14 +13,14 @@ import {
   PB_SIZE,
   XpndStream,
   adler32,
-  loadMachine,
+  loadXpndDriver,
   pbField,
   privateAreas,
   xpndInflateGzip,
   xpndInflateRaw,
   xpndInflateRawAsync,
   xpndInflateZlib,
-  type Machine,
+  type XpndDriver,
 } from './xpnd-driver.js';
 import { yieldToLoop } from '../support/yield-to-loop.js';
 
@@ -35,9 +35,9 @@ const strategies = [
 
 const equal = (a: Uint8Array, b: Uint8Array) => Buffer.from(a.buffer, a.byteOffset, a.length).equals(b);
 
-let m: Machine;
+let m: XpndDriver;
 beforeAll(() => {
-  m = loadMachine();
+  m = loadXpndDriver();
 });
 
 /** Text with far repeats: keeps matches reaching ~32 KiB back. */
@@ -161,7 +161,7 @@ describe('property: random buffer sizes and CPU amounts give identical output', 
   ];
   // Asynchronous, one turn of the event loop per run: 120 runs are many seconds of synchronous work otherwise.
   test('fast-check', async () => {
-    const machines = new Map<number, Machine>();
+    const machines = new Map<number, XpndDriver>();
     await fc.assert(
       fc.asyncProperty(
         fc.integer({ min: 0, max: pool.length - 1 }),
@@ -177,7 +177,7 @@ describe('property: random buffer sizes and CPU amounts give identical output', 
           await yieldToLoop();
           let mm = machines.get(cpu);
           if (!mm) {
-            mm = loadMachine({ cpuAmount: cpu });
+            mm = loadXpndDriver({ cpuAmount: cpu });
             machines.set(cpu, mm);
           }
           const data = pool[which];
@@ -210,7 +210,7 @@ describe('property: random buffer sizes and CPU amounts give identical output', 
     const raw = zlib.deflateRawSync(data, { level: 6 });
     for (const cpu of [1, 7, 1000, 65536]) {
       await yieldToLoop();
-      const mm = loadMachine({ cpuAmount: cpu });
+      const mm = loadXpndDriver({ cpuAmount: cpu });
       let cc3 = 0;
       const r = await xpndInflateRawAsync(mm, raw, {
         outChunk: 1 << 20,
@@ -402,7 +402,7 @@ describe('continuation state lives in the parameter block', () => {
         const a = new XpndStream(m, raw, opt, privateAreas(m, raw.length));
         for (let i = 0; i < stopAfter && !a.result; i++) a.step();
         // Copy pb + history into a second stream on another machine; continue both.
-        const other = loadMachine();
+        const other = loadXpndDriver();
         const b = new XpndStream(other, raw, opt, privateAreas(other, raw.length));
         other.u8().set(m.u8().subarray(a.pb, a.pb + PB_SIZE), b.pb);
         other.u8().set(m.u8().subarray(a.hist, a.hist + HIST_SIZE), b.hist);

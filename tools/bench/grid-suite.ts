@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import * as nodeZlib from 'node:zlib';
 import { Bench } from 'tinybench';
 import type { Level } from '../../src/constants.js';
+import { deflateSync } from '../../src/index.js';
 import type { Contender, ContenderName } from './contenders.js';
 import { runNative } from './native-reference.js';
 import { megabytesPerSecond, spread, type Spread } from './statistics.js';
@@ -40,8 +41,17 @@ export interface GridCell {
   ratio: number;
 }
 
+/** One-shot (deflateSync) compressed sizes at level 1 per corpus: the dfltcc engine's and the zlib engine's. */
+export interface OneShotSizes {
+  corpus: string;
+  dfltcc: number;
+  zlib: number;
+}
+
 export interface GridResult {
   corpora: { name: string; bytes: number }[];
+  /** Level-1 one-shot sizes per corpus (absent in reports written before they were measured). */
+  oneShot?: OneShotSizes[];
   levels: Level[];
   chunks: number[];
   repetitions: number;
@@ -114,6 +124,11 @@ export async function runGrid(options: GridOptions): Promise<GridResult> {
   }
   return {
     corpora: options.corpora.map((corpus) => ({ name: corpus.name, bytes: corpus.data.length })),
+    oneShot: options.corpora.map((corpus) => ({
+      corpus: corpus.name,
+      dfltcc: deflateSync(corpus.data, { engine: 'dfltcc', level: 1 }).length,
+      zlib: deflateSync(corpus.data, { engine: 'zlib', level: 1 }).length,
+    })),
     levels: options.levels,
     chunks: options.chunks,
     repetitions: options.repetitions,

@@ -22,6 +22,12 @@ import { initialCheck, PendingOutput, streamHeader, streamTrailer } from './wrap
 /** zlib's flush ranking: a repeated flush of equal or lower rank without new input does nothing. */
 const rank = (flush: number): number => (flush < 0 ? -1 : flush * 2 - (flush > 4 ? 9 : 0));
 
+/** zlib's compress function for a level (configuration_table[level].func): deflateParams flushes when it changes. */
+const compressFunction = (level: Level): 'stored' | 'fast' | 'slow' => {
+  const actual = level === -1 ? 6 : level;
+  return actual === 0 ? 'stored' : actual <= 3 ? 'fast' : 'slow';
+};
+
 /** Can the accelerator compress with these parameters? (dfltcc_can_deflate) */
 export function acceleratorCanDeflate(settings: DfltccSettings, level: Level, windowBits: number, strategy: Strategy): boolean {
   const actual = level === -1 ? 6 : level;
@@ -109,6 +115,11 @@ export class DfltccDeflateCodec implements DeflateCodec {
     return this.usingAccelerator ? this.settings.model : 'single';
   }
 
+  /** Each write is one deflate() call, as a C program's (unless the `chunked` option asks for 64 KiB pieces). */
+  get wholeWrites(): boolean {
+    return !this.settings.chunked;
+  }
+
   /** Whether the accelerator (rather than software zlib) is compressing now. */
   get accelerated(): boolean {
     return this.usingAccelerator;
@@ -132,7 +143,9 @@ export class DfltccDeflateCodec implements DeflateCodec {
   setDictionary(address: number, length: number): number {
     if (this.format === 'gzip' || this.headerQueued) return constants.Z_STREAM_ERROR;
     const zlib = ZlibInstance.of(this.machine);
-    if (this.format === 'zlib') this.dictionaryId = zlib.exports.adler32(1, address, length) >>> 0;
+    // zlib sets FDICT only for a dictionary it actually loads: an empty one leaves the header as it was.
+    // (IBM's dfltcc_deflate_set_dictionary sets strstart = 1 even then; the header here is zlib's.)
+    if (this.format === 'zlib' && length > 0) this.dictionaryId = zlib.exports.adler32(1, address, length) >>> 0;
     if (this.usingAccelerator) {
       // The dictionary goes into the circular history (only its last 32 KiB stay).
       this.block!.appendHistory(this.history, address, length);
@@ -156,35 +169,59 @@ export class DfltccDeflateCodec implements DeflateCodec {
     return constants.Z_OK;
   }
 
+  /**
+   * deflateParams as zlib with IBM's hook does it. The hook asks for a
+   * Z_FULL_FLUSH only when the change moves between accelerator and software
+   * and DFLTCC was already used (dfltcc_was_deflate_used: input taken, NT
+   * cleared, or history loaded). zlib itself then runs deflate(Z_BLOCK) when
+   * the strategy or the compress function changes, once deflate() has been
+   * called: on the accelerator that closes the open block with a software
+   * end-of-block, and the next input opens a new block (fixed for Z_FIXED).
+   */
   params(level: Level, strategy: Strategy, outputAddress: number, outputCapacity: number): CodecStep {
     this.assertOpen();
     const wantAccelerator = this.block !== undefined && acceleratorCanDeflate(this.settings, level, this.windowBits, strategy);
-    if (wantAccelerator === this.usingAccelerator) {
+    if (wantAccelerator === this.usingAccelerator && !this.usingAccelerator) {
+      // Software to software: software zlib's own deflateParams (its own Z_BLOCK flush).
       this.level = level;
       this.strategy = strategy;
-      if (this.usingAccelerator) return { status: constants.Z_OK, consumed: 0, produced: 0 };
       return this.software!.params(level, strategy, outputAddress, outputCapacity);
     }
+    const hookFlush = wantAccelerator !== this.usingAccelerator && this.wasDeflateUsed() ? constants.Z_FULL_FLUSH : constants.Z_NO_FLUSH;
     let produced = 0;
-    if (this.headerQueued) {
-      // Switching between accelerator and software after data: a full flush drops the history first.
-      const step = this.deflate(outputAddress, 0, outputAddress, outputCapacity, constants.Z_FULL_FLUSH);
+    const changes = strategy !== this.strategy || compressFunction(level) !== compressFunction(this.level) || hookFlush !== constants.Z_NO_FLUSH;
+    if (changes && this.lastFlush !== -2) {
+      const flush = rank(hookFlush) > rank(constants.Z_BLOCK) ? hookFlush : constants.Z_BLOCK;
+      const step = this.deflate(outputAddress, 0, outputAddress, outputCapacity, flush);
+      if (step.status === constants.Z_STREAM_ERROR) return step;
       produced = step.produced;
-      if (produced === outputCapacity) return { status: constants.Z_BUF_ERROR, consumed: 0, produced };
+      // Not done (DEFLATE_DONE): output still pending, or the machine still holds bits or an open block.
+      const holding = this.usingAccelerator && (this.block!.cf || this.block!.bcf);
+      if (this.pending.length > 0 || holding || (flush === constants.Z_FULL_FLUSH && produced === outputCapacity)) {
+        return { status: constants.Z_BUF_ERROR, consumed: 0, produced };
+      }
     }
     this.level = level;
     this.strategy = strategy;
-    this.usingAccelerator = wantAccelerator;
-    if (wantAccelerator) {
-      this.software?.end();
-      this.software = undefined;
-      this.block!.hl = 0;
-      this.block!.bcf = false;
-    } else {
-      this.software = this.createSoftware();
+    if (wantAccelerator !== this.usingAccelerator) {
+      this.usingAccelerator = wantAccelerator;
+      if (wantAccelerator) {
+        this.software?.end();
+        this.software = undefined;
+        this.block!.hl = 0;
+        this.block!.bcf = false;
+      } else {
+        this.software = this.createSoftware();
+      }
+      this.writtenFlush = -1;
     }
-    this.writtenFlush = -1;
     return { status: constants.Z_OK, consumed: 0, produced };
+  }
+
+  /** dfltcc_was_deflate_used: input was taken, a CMPR ran (NT cleared), or the history holds a dictionary. */
+  private wasDeflateUsed(): boolean {
+    const block = this.block!;
+    return this.totalIn > 0 || !block.nt || block.hl > 0;
   }
 
   deflate(inputAddress: number, inputLength: number, outputAddress: number, outputCapacity: number, flush: FlushMode): CodecStep {
@@ -193,6 +230,8 @@ export class DfltccDeflateCodec implements DeflateCodec {
     const step = (status: number, consumed: number): CodecStep => ({ status, consumed, produced: outputCapacity - output.room });
     const previousFlush = this.lastFlush;
     this.lastFlush = flush;
+    // zlib applies its duplicate-flush rule only when no output was pending at entry.
+    const pendingAtEntry = this.pending.length > 0;
 
     if (!this.headerQueued) {
       this.pending.pushBytes(streamHeader(this.format, this.level, this.strategy, this.windowBits, this.dictionaryId));
@@ -203,8 +242,9 @@ export class DfltccDeflateCodec implements DeflateCodec {
       return step(constants.Z_OK, 0);
     }
     if (this.trailerQueued) return step(flush === constants.Z_FINISH ? constants.Z_STREAM_END : constants.Z_STREAM_ERROR, 0);
-    // A repeated flush with no new input has nothing to do (zlib's duplicate-flush rule).
-    if (inputLength === 0 && flush !== constants.Z_FINISH && rank(flush) <= rank(previousFlush) && !this.block?.cf) {
+    // A repeated flush with no new input has nothing to do (zlib's duplicate-flush rule), even with bits
+    // queued in the machine (CF=1): they stay in the continuation state until the next write or flush.
+    if (!pendingAtEntry && inputLength === 0 && flush !== constants.Z_FINISH && rank(flush) <= rank(previousFlush)) {
       return step(constants.Z_BUF_ERROR, 0);
     }
 
@@ -246,66 +286,84 @@ export class DfltccDeflateCodec implements DeflateCodec {
   // --- the accelerator path ----------------------------------------------
 
   /**
-   * Compress with CMPR until the input is consumed and the machine holds
-   * nothing (CF=0), or the output is full. Blocks are opened and sized as
-   * IBM's zlib does; they are closed by writeFlush() or a mid-stream switch.
+   * IBM's dfltcc_deflate(), step for step: compress with CMPR until the input
+   * is consumed and the machine holds nothing (CF=0), or the output is full.
+   * Each pass of the outer loop is one pass of IBM's `again:` label: the
+   * block-switch rule is decided there, once per pass, never between the
+   * CMPR calls of a CC3 loop. Blocks are closed by writeFlush() for a flush,
+   * here for a block switch.
    */
   private acceleratorBody(input: number, length: number, output: Output, flush: FlushMode): { consumed: number; done: boolean } {
     const block = this.block!;
     const settings = this.settings;
     let consumed = 0;
     for (;;) {
+      let masked = 0;
+      let noFlush = flush === constants.Z_NO_FLUSH;
+      // No input and nothing buffered in the parameter block: the flush (if any) is writeFlush()'s.
       if (length === 0 && !block.cf) return { consumed, done: true };
-      // CMPR is never issued with an empty first operand.
-      if (output.room === 0) return { consumed, done: false };
-      let masked = length;
       // An open non-final block that has taken more than a block's worth of input, with enough new input to
-      // sample, is closed so that a new dynamic block can adapt to the data (the first block closes after
-      // DFLTCC_FIRST_FHT_BLOCK_SIZE). If the machine still holds output, drain it first: mask all input.
-      if (block.bcf && flush === constants.Z_NO_FLUSH && this.totalIn > this.blockThreshold && length >= settings.dhtMinSampleSize) {
+      // sample, is closed so that a new dynamic block can adapt to the data. With output still buffered in the
+      // machine (CF=1), all input is masked and this pass drains it and closes the block in software.
+      if (block.bcf && noFlush && this.totalIn > this.blockThreshold && length >= settings.dhtMinSampleSize) {
         if (block.cf) {
-          masked = 0;
+          masked += length;
+          length = 0;
+          noFlush = false;
         } else {
           this.closeBlock();
-          if (!this.drainPending(output)) return { consumed, done: false };
-          continue;
         }
       }
-      // More than a block of input without a flush: pass one block's worth, so the next call starts a new block.
-      if (flush === constants.Z_NO_FLUSH && masked > settings.blockSize) masked = settings.blockSize;
-      if (!block.bcf && masked > 0) {
-        // Opening a block: fixed Huffman for the very first one (and for Z_FIXED), else a table from GDHT.
-        if (this.strategy === constants.Z_FIXED || (this.totalIn === 0 && settings.firstFhtBlockSize > 0)) {
-          block.htt = false;
-        } else {
-          this.instance!.generateTable(block.address, input, masked);
-          block.htt = true;
-        }
-        // Z_FINISH passes all the input, so the block opened now is the last one.
-        if (flush === constants.Z_FINISH) block.bhf = true;
+      // CMPR is never issued with an empty first operand, nor with software output still pending.
+      if (!this.drainPending(output) || output.room === 0) return { consumed, done: false };
+      // More than a block of input without a flush: pass one block's worth, so that a later pass starts a new block.
+      if (noFlush && length > settings.blockSize) {
+        masked += length - settings.blockSize;
+        length = settings.blockSize;
       }
+      // Z_FINISH opens the final block: BHF stays set until the stream ends.
+      if (flush === constants.Z_FINISH && !block.bcf) block.bhf = true;
       // The partial byte travels through SBB; the check value through CV; NT=0 honours history and CV.
       this.machine.setU8(output.address, this.pending.bits);
       block.sbb = this.pending.bitCount;
       block.cvt = this.format !== 'gzip';
       block.checkValue = this.check;
       block.nt = false;
-      const { conditionCode, registers } = this.instance!.run(FunctionCode.CMPR, block.address, output.address, output.room, input, masked, this.history, this.hazardHook);
-      const used = masked - registers.inputLength;
-      const produced = registers.outputAddress - output.address;
+      if (!block.bcf) {
+        // Opening a block: fixed Huffman for the very first one (and for Z_FIXED), else a table from GDHT.
+        if (this.strategy === constants.Z_FIXED || (this.totalIn === 0 && this.blockThreshold > 0)) {
+          block.htt = false;
+        } else {
+          this.instance!.generateTable(block.address, input, length);
+          block.htt = true;
+        }
+      }
+      let conditionCode: number;
+      do {
+        const run = this.instance!.run(FunctionCode.CMPR, block.address, output.address, output.room, input, length, this.history, this.hazardHook);
+        conditionCode = run.conditionCode;
+        const used = length - run.registers.inputLength;
+        const produced = run.registers.outputAddress - output.address;
+        output.address += produced;
+        output.room -= produced;
+        input += used;
+        length -= used;
+        consumed += used;
+        this.totalIn += used;
+        // A small remainder with masked input behind it waits for the next pass (IBM: "inefficient").
+        if (length < 4096 && masked > 0) break;
+      } while (conditionCode === ConditionCode.AGAIN);
       this.pending.bitCount = block.sbb;
-      this.pending.bits = this.pending.bitCount === 0 ? 0 : this.machine.u8(registers.outputAddress) & ((1 << this.pending.bitCount) - 1);
-      output.address += produced;
-      output.room -= produced;
-      input += used;
-      length -= used;
-      consumed += used;
-      this.totalIn += used;
+      this.pending.bits = this.pending.bitCount === 0 ? 0 : this.machine.u8(output.address) & ((1 << this.pending.bitCount) - 1);
       this.check = block.checkValue;
       if (conditionCode === ConditionCode.INPUT_SHORT) {
         throw new ZaccelError('ZACCEL_INTERNAL', `DFLTCC-CMPR ended with condition code 2 (OESC 0x${block.oesc.toString(16).padStart(2, '0')})`);
       }
-      // CC1: output full (its length is 0 now). CC3: call again. CC0: the masked input is consumed.
+      length += masked;
+      // The pass that drained the machine for a block switch closes the block (a flush's close is writeFlush()'s).
+      if (conditionCode === ConditionCode.OK && !noFlush && flush === constants.Z_NO_FLUSH) this.closeBlock();
+      if (length !== 0 && output.room !== 0) continue;
+      return { consumed, done: conditionCode === ConditionCode.OK && length === 0 };
     }
   }
 

@@ -19,6 +19,13 @@ export interface DfltccSettings {
   reproducible: boolean;
   /** DFLTCC_RIBM: parameter-block byte 3. Default 0. */
   ribm: number;
+  /**
+   * Not IBM's: feed the engine in 64 KiB pieces, as a program that reads its input in 64 KiB buffers does
+   * (gzip's loop), instead of one deflate call per write and per one-shot as a C program calling deflate()
+   * once per buffer, or compress2(), does. One-shots then get a first fixed-Huffman block and dynamic blocks
+   * after it (smaller output for large inputs) rather than the z15's single fixed block. Default false.
+   */
+  chunked: boolean;
 }
 
 /** The emulator's configuration for a stream. */
@@ -53,6 +60,7 @@ export function settingsFromEnvironment(environment: NodeJS.ProcessEnv): DfltccS
     dhtMinSampleSize: parseUnsigned(environment.DFLTCC_DHT_MIN_SAMPLE_SIZE, 4096),
     reproducible: environment.SOURCE_DATE_EPOCH !== undefined,
     ribm: parseUnsigned(environment.DFLTCC_RIBM, 0) & 0xff,
+    chunked: false,
   };
 }
 
