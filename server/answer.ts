@@ -83,7 +83,7 @@ export async function answerWrite(
     // Our failure after the answer started (bad data, an output cap): the connection is destroyed.
     serverFailed = true;
     context.metrics.aborted.inc({ route, phase: 'failed' });
-    context.metrics.errors.inc({ code: (error as { code?: string }).code ?? 'ZACCEL_INTERNAL' });
+    context.metrics.errors.inc({ code: (error as { zaccelCode?: string }).zaccelCode ?? (error as { code?: string }).code ?? 'ZACCEL_INTERNAL' });
     request.log.warn({ err: error }, 'response aborted after it started');
   });
   return reply.send(write.output);

@@ -98,7 +98,7 @@ function report(session: Session): SessionReport | null {
 }
 
 function errorOf(error: unknown): { code: string; message: string } {
-  if (isZaccelError(error)) return { code: error.code, message: error.message };
+  if (isZaccelError(error)) return { code: error.zaccelCode, message: error.message };
   return { code: 'ZACCEL_INTERNAL', message: `internal error: ${(error as Error)?.message ?? String(error)}` };
 }
 

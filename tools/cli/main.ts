@@ -29,8 +29,8 @@ try {
   if (error instanceof CommanderError) {
     process.exitCode = error.exitCode;
   } else if (isZaccelError(error)) {
-    process.stderr.write(`zaccel: ${error.code}: ${error.message}\n`);
-    process.exitCode = error.code === 'ZACCEL_BAD_OPTION' ? 2 : 1;
+    process.stderr.write(`zaccel: ${error.zaccelCode}: ${error.message}\n`);
+    process.exitCode = error.zaccelCode === 'ZACCEL_BAD_OPTION' ? 2 : 1;
   } else {
     const code = (error as NodeJS.ErrnoException).code;
     process.stderr.write(`zaccel: ${code ? `${code}: ` : ''}${(error as Error).message}\n`);
