@@ -215,7 +215,6 @@ export function resolveInflateOptions(
   numberOption('options.memLevel', loose.memLevel, constants.Z_MIN_MEMLEVEL, constants.Z_MAX_MEMLEVEL, constants.Z_DEFAULT_MEMLEVEL);
   numberOption('options.strategy', loose.strategy, constants.Z_DEFAULT_STRATEGY, constants.Z_FIXED, constants.Z_DEFAULT_STRATEGY);
   const common = resolveCommon(options, chunkDefault);
-  const limit = Math.min(outputLimitDefault, MAX_OUTPUT_LENGTH);
-  const maxOutputLength = numberOption('options.maxOutputLength', options.maxOutputLength, 1, MAX_OUTPUT_LENGTH, limit);
+  const maxOutputLength = numberOption('options.maxOutputLength', options.maxOutputLength, 1, MAX_OUTPUT_LENGTH, outputLimitDefault);
   return { ...common, format, windowBits, maxOutputLength };
 }
