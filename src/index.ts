@@ -13,7 +13,7 @@ export {
   type ErrorCode,
   type ZaccelErrorFields,
 } from './errors.js';
-export { closeThreadPool, setThreadPoolSize, threadPoolSize } from './threads/pool.js';
+export { closeThreadPool, setThreadPoolSize, threadPoolSize, threadPoolStats, type ThreadPoolStats } from './threads/pool.js';
 export type { DeflateOptions, InflateOptions } from './options.js';
 export type { AccessModel, EngineName, Format, InflateFormat } from './engines/engine.js';
 export { engineNames } from './engines/registry.js';

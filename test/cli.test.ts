@@ -83,7 +83,7 @@ describe('zaccel compress / decompress', () => {
   test('bad options exit 2 with a message; a missing file exits 1', () => {
     const level = zaccel(['compress', inputFile, '-o', join(folder, 'x'), '--level', '12']);
     expect(level.status).toBe(2);
-    expect(level.stderr.toString()).toMatch(/ZACCEL_BAD_OPTION: invalid level: 12/);
+    expect(level.stderr.toString()).toMatch(/ZACCEL_BAD_OPTION: .*"options.level".*Received 12/);
     const format = zaccel(['compress', inputFile, '--format', 'lzma']);
     expect(format.status).toBe(2);
     const missing = zaccel(['compress', join(folder, 'nope'), '-o', join(folder, 'y')]);

@@ -62,7 +62,7 @@ function asyncInput(data: unknown): Uint8Array {
   if (data === undefined || data === null) return new Uint8Array(0);
   if (typeof data === 'string') return Buffer.from(data);
   const bytes = viewOf(data);
-  if (bytes === undefined) throw invalidArgType('chunk', 'of type string or an instance of Buffer or Uint8Array', data);
+  if (bytes === undefined) throw invalidArgType('chunk', 'of type string or an instance of Buffer, TypedArray, or DataView', data);
   return bytes;
 }
 

@@ -65,6 +65,30 @@ export function threadPoolFor(machine: Machine = defaultMachine()): ThreadPool {
   return pool;
 }
 
+export interface ThreadPoolStats {
+  /** The size each pool may grow to. */
+  size: number;
+  /** Worker threads running, over all pools. */
+  workers: number;
+  /** Requests in flight to them. */
+  pending: number;
+  /** Stream sessions open on them. */
+  sessions: number;
+}
+
+/** What the pools are doing now. */
+export function threadPoolStats(): ThreadPoolStats {
+  const stats: ThreadPoolStats = { size: poolSize, workers: 0, pending: 0, sessions: 0 };
+  for (const pool of pools.values()) {
+    for (const worker of pool.liveWorkers()) {
+      stats.workers++;
+      stats.pending += worker.pending.size;
+      stats.sessions += worker.sessions;
+    }
+  }
+  return stats;
+}
+
 /** End every pool's workers now; work in flight fails with ZACCEL_STREAM_CLOSED. The pools restart on demand. */
 export async function closeThreadPool(): Promise<void> {
   const closing = [...pools.values()].map((pool) => pool.close());
@@ -242,6 +266,10 @@ export class ThreadPool {
       return worker;
     }
     return active.reduce((best, worker) => (worker.load < best.load ? worker : best));
+  }
+
+  liveWorkers(): readonly PoolWorker[] {
+    return this.workers.filter((worker) => worker.alive);
   }
 
   retireSurplus(): void {

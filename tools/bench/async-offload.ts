@@ -1,0 +1,120 @@
+/**
+ * The async API against node:zlib's, in one run: four 8 MiB level-6 deflates
+ * started together versus the same four one after another (the speed-up the
+ * thread pool gives), and the event loop's worst gap while the four run
+ * together (how much of the work stays on the main thread).
+ *
+ *   node dist/tools/bench/async-offload.js [--mib 8] [--jobs 4] [--rounds 3] [--json]
+ *
+ * A benchmark, not a test: figures depend on the machine and its load. The
+ * speed-up cannot pass the number of free cores.
+ */
+import { availableParallelism } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import * as nodeZlib from 'node:zlib';
+import * as zaccel from '../../src/index.js';
+import { corpus } from '../corpus/corpus.js';
+
+type Deflate = (input: Buffer) => Promise<Buffer>;
+
+interface Contender {
+  name: string;
+  deflate: Deflate;
+}
+
+export interface OffloadFigures {
+  name: string;
+  /** Seconds for the jobs one after another, and all together (medians over the rounds). */
+  sequentialSeconds: number;
+  concurrentSeconds: number;
+  /** sequential / concurrent. */
+  speedup: number;
+  /** The longest the event loop went without running a 1 ms timer, during the concurrent runs (worst round). */
+  worstGapMs: number;
+}
+
+const contenders: Contender[] = [
+  {
+    name: 'node:zlib',
+    deflate: (input) =>
+      new Promise((resolve, reject) => nodeZlib.deflate(input, { level: 6 }, (error, result) => (error ? reject(error) : resolve(result)))),
+  },
+  { name: 'zaccel (zlib engine)', deflate: (input) => zaccel.deflate(input, { level: 6 }) },
+];
+
+/** Watch the event loop: the longest time between two runs of a 1 ms timer. */
+function watchLoop(): () => number {
+  let last = performance.now();
+  let worst = 0;
+  const timer = setInterval(() => {
+    const now = performance.now();
+    worst = Math.max(worst, now - last);
+    last = now;
+  }, 1);
+  return () => {
+    clearInterval(timer);
+    return Math.max(worst, performance.now() - last);
+  };
+}
+
+async function sequential(deflate: Deflate, inputs: Buffer[]): Promise<number> {
+  const started = performance.now();
+  for (const input of inputs) await deflate(input);
+  return (performance.now() - started) / 1000;
+}
+
+async function concurrent(deflate: Deflate, inputs: Buffer[]): Promise<{ seconds: number; gap: number }> {
+  const stop = watchLoop();
+  const started = performance.now();
+  await Promise.all(inputs.map((input) => deflate(input)));
+  const seconds = (performance.now() - started) / 1000;
+  return { seconds, gap: stop() };
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+export async function measureOffload(mib = 8, jobs = 4, rounds = 3): Promise<OffloadFigures[]> {
+  // Different inputs per job, so no job's cache state helps another's.
+  const inputs = Array.from({ length: jobs }, (_, index) => Buffer.from(corpus('mixed', mib * 1024 * 1024, 100 + index)));
+  const results: OffloadFigures[] = [];
+  for (const contender of contenders) {
+    // Warm up: starts the pool's workers and compiles what needs compiling.
+    await concurrent(contender.deflate, inputs);
+    const sequentialRuns: number[] = [];
+    const concurrentRuns: number[] = [];
+    let worstGapMs = 0;
+    for (let round = 0; round < rounds; round++) {
+      sequentialRuns.push(await sequential(contender.deflate, inputs));
+      const run = await concurrent(contender.deflate, inputs);
+      concurrentRuns.push(run.seconds);
+      worstGapMs = Math.max(worstGapMs, run.gap);
+    }
+    const sequentialSeconds = median(sequentialRuns);
+    const concurrentSeconds = median(concurrentRuns);
+    results.push({ name: contender.name, sequentialSeconds, concurrentSeconds, speedup: sequentialSeconds / concurrentSeconds, worstGapMs });
+  }
+  return results;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: { mib: { type: 'string', default: '8' }, jobs: { type: 'string', default: '4' }, rounds: { type: 'string', default: '3' }, json: { type: 'boolean', default: false } },
+  });
+  const mib = Number(values.mib);
+  const jobs = Number(values.jobs);
+  const rounds = Number(values.rounds);
+  const figures = await measureOffload(mib, jobs, rounds);
+  if (values.json) {
+    process.stdout.write(`${JSON.stringify({ mib, jobs, rounds, cores: availableParallelism(), poolSize: zaccel.threadPoolSize(), figures }, null, 2)}\n`);
+  } else {
+    process.stdout.write(`${jobs} x ${mib} MiB level-6 deflate, ${rounds} rounds, ${availableParallelism()} cores, zaccel pool size ${zaccel.threadPoolSize()}\n`);
+    process.stdout.write('| contender | in a row (s) | together (s) | speed-up | worst event-loop gap (ms) |\n|---|---|---|---|---|\n');
+    for (const f of figures) {
+      process.stdout.write(`| ${f.name} | ${f.sequentialSeconds.toFixed(3)} | ${f.concurrentSeconds.toFixed(3)} | ${f.speedup.toFixed(2)}x | ${f.worstGapMs.toFixed(1)} |\n`);
+    }
+  }
+  await zaccel.closeThreadPool();
+}
+
+if (process.argv[1] !== undefined && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/'))) await main();
