@@ -163,6 +163,15 @@ export abstract class ZlibBase extends Transform {
     this.process(chunk, flush, callback);
   }
 
+  /**
+   * As node:zlib's: the writable side finishes at once, and the Transform's
+   * prefinish hook then runs _flush, so 'finish' comes before the last output
+   * and 'end' (Z_FINISH's work), in node:zlib's order.
+   */
+  override _final(callback: (error?: Error | null) => void): void {
+    callback();
+  }
+
   override _flush(callback: TransformCallback): void {
     this._transform(Buffer.alloc(0), 'buffer' as BufferEncoding, callback);
   }

@@ -132,7 +132,9 @@ class PoolWorker {
     init: WorkerInit,
     index: number,
   ) {
-    this.worker = new Worker(workerFile(), { workerData: init, name: `zaccel-pool-${index}` });
+    // The process's flags, less --input-type (allowed only for string input, which a worker file is not).
+    const execArgv = process.execArgv.filter((flag) => !flag.startsWith('--input-type'));
+    this.worker = new Worker(workerFile(), { workerData: init, name: `zaccel-pool-${index}`, execArgv });
     this.worker.unref();
     this.worker.on('message', (message: FromWorker) => this.receive(message));
     this.worker.on('error', (error) => this.fail(new ZaccelError('ZACCEL_INTERNAL', `pool worker failed: ${error.message}`, { cause: error })));
