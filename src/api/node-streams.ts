@@ -60,6 +60,8 @@ export abstract class ZlibBase extends Transform {
   bytesWritten: number;
   /** Software fallbacks of the engine so far (dfltcc), as last reported by the worker. */
   fallbacks: number;
+  /** node:zlib's handle: an object while the stream is open, null once it is destroyed. */
+  _handle: object | null;
   /** node:zlib's: one-shots made through this stream return `{ buffer, engine }`. */
   readonly _info: boolean;
   readonly _maxOutputLength: number;
@@ -79,6 +81,7 @@ export abstract class ZlibBase extends Transform {
     this.bytesWritten = 0;
     this.fallbacks = 0;
     this.opened = false;
+    this._handle = {};
     this._info = Boolean((options as { info?: unknown } | null | undefined)?.info);
     this._maxOutputLength = spec.kind === 'inflate' ? spec.options.maxOutputLength : bufferMaxLength();
   }
@@ -106,7 +109,7 @@ export abstract class ZlibBase extends Transform {
 
   /** True once the stream is closed (node:zlib: its handle is gone). */
   get _closed(): boolean {
-    return this.destroyed;
+    return this._handle === null;
   }
 
   /**
@@ -146,6 +149,7 @@ export abstract class ZlibBase extends Transform {
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    this._handle = null;
     this.session?.close();
     callback(error);
   }
@@ -385,7 +389,16 @@ export interface ZlibClass<T, O> {
  */
 function callable<T, O>(implementation: new (options?: O) => T, name: string): ZlibClass<T, O> {
   const wrapper = function (this: unknown, options?: O): T {
-    return Reflect.construct(implementation, [options], new.target ?? wrapper) as T;
+    const instance = Reflect.construct(implementation, [options], new.target ?? wrapper) as T;
+    // Pre-class subclassing (`function Sub(o) { Gzip.call(this, o); }` with Sub.prototype inheriting Gzip's):
+    // a class cannot initialise an existing object, so `this` takes over the new instance's own state.
+    if (new.target === undefined && this instanceof wrapper) {
+      for (const key of Reflect.ownKeys(instance as object)) {
+        Object.defineProperty(this, key, Object.getOwnPropertyDescriptor(instance as object, key)!);
+      }
+      return this as T;
+    }
+    return instance;
   } as unknown as ZlibClass<T, O>;
   Object.defineProperty(wrapper, 'name', { value: name });
   Object.defineProperty(wrapper, 'prototype', { value: implementation.prototype, writable: false });

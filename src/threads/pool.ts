@@ -135,10 +135,11 @@ class PoolWorker {
     // The process's flags, less --input-type (allowed only for string input, which a worker file is not).
     const execArgv = process.execArgv.filter((flag) => !flag.startsWith('--input-type'));
     this.worker = new Worker(workerFile(), { workerData: init, name: `zaccel-pool-${index}`, execArgv });
-    this.worker.unref();
     this.worker.on('message', (message: FromWorker) => this.receive(message));
     this.worker.on('error', (error) => this.fail(new ZaccelError('ZACCEL_INTERNAL', `pool worker failed: ${error.message}`, { cause: error })));
     this.worker.on('exit', (code) => this.fail(new ZaccelError('ZACCEL_STREAM_CLOSED', `pool worker exited with code ${code}`)));
+    // After the listeners: adding a 'message' listener refs the worker's port again.
+    this.worker.unref();
   }
 
   get alive(): boolean {

@@ -107,6 +107,17 @@ describe('process lifetime', () => {
     expect(result.stdout).toContain('callback null true');
   });
 
+  test('a stream destroyed before its first request leaves no worker holding the process', () => {
+    const result = child(`
+      const stream = zaccel.createGunzip();
+      stream.on('error', (error) => console.log('error', error.message));
+      stream.write('not gzip');
+      stream.destroy(new Error('gone'));
+    `);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain('error gone');
+  });
+
   test('work in flight keeps the process alive until its callback has run', () => {
     const result = child(`
       zaccel.deflate(Buffer.alloc(16 << 20, 1), (error, packed) => console.log('done', error, packed.length));
