@@ -12,7 +12,10 @@
 import { constants as bufferConstants } from 'node:buffer';
 import { Transform, finished, type TransformCallback, type TransformOptions } from 'node:stream';
 import { constants, type FlushMode, type Level, type Strategy } from '../constants.js';
+import { DeflateCore } from '../core/deflate-core.js';
+import { InflateCore } from '../core/inflate-core.js';
 import type { EngineName, Format, InflateFormat } from '../engines/engine.js';
+import { ZaccelError } from '../errors.js';
 import { defaultMachine } from '../machine/default-machine.js';
 import type { Machine } from '../machine/machine.js';
 import { numberOption, resolveDeflateOptions, resolveInflateOptions, type DeflateOptions, type InflateOptions } from '../options.js';
@@ -71,6 +74,8 @@ export abstract class ZlibBase extends Transform {
   private readonly finishFlush: FlushMode;
   private session: PoolSession | undefined;
   private opened: boolean;
+  /** A core on this thread, for node:zlib's synchronous _processChunk(). */
+  private syncCore: DeflateCore | InflateCore | undefined;
 
   protected constructor(spec: CoreSpec, options: unknown) {
     super(transformOptions(options));
@@ -151,6 +156,7 @@ export abstract class ZlibBase extends Transform {
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
     this._handle = null;
     this.session?.close();
+    this.syncCore?.close();
     callback(error);
   }
 
@@ -180,6 +186,30 @@ export abstract class ZlibBase extends Transform {
     this._transform(Buffer.alloc(0), 'buffer' as BufferEncoding, callback);
   }
 
+  /**
+   * node:zlib's internal entry, still used by code that drives a stream by hand: with a callback it is an
+   * asynchronous write of `chunk` with `flushFlag`; without one it runs on this thread and returns the output.
+   * A stream is driven one way: once it has run on the thread pool, it cannot go on synchronously.
+   */
+  _processChunk(chunk: Buffer, flushFlag: FlushMode, callback?: TransformCallback): Buffer | undefined {
+    if (typeof callback === 'function') {
+      this.process(chunk, flushFlag, callback);
+      return undefined;
+    }
+    if (this.session !== undefined) {
+      throw new ZaccelError('ZACCEL_STREAM_STATE', 'this stream runs on the thread pool: it cannot also be driven synchronously');
+    }
+    const core = (this.syncCore ??=
+      this.spec.kind === 'deflate' ? new DeflateCore(this.spec.options, this.machine) : new InflateCore(this.spec.options, this.machine));
+    const chunks: Buffer[] = [];
+    core.ondata = (piece) => chunks.push(piece);
+    if (core instanceof DeflateCore) core.push(chunk, flushFlag);
+    else core.push(chunk, flushFlag === constants.Z_FINISH);
+    this.bytesWritten += chunk.length;
+    this.fallbacks = core.codec.fallbacks;
+    return Buffer.concat(chunks);
+  }
+
   /** Change level and strategy after a Z_SYNC_FLUSH of what was written (node:zlib's params). */
   params(level: number, strategy: number, callback?: (error?: Error | null) => void): void {
     numberOption('level', level, constants.Z_MIN_LEVEL, constants.Z_MAX_LEVEL, NaN);
@@ -195,6 +225,9 @@ export abstract class ZlibBase extends Transform {
 
   /** The session with this stream's core, opened in the worker by the first request. */
   private sessionOf(): PoolSession {
+    if (this.syncCore !== undefined) {
+      throw new ZaccelError('ZACCEL_STREAM_STATE', 'this stream was driven synchronously: it cannot go on on the thread pool');
+    }
     this.session ??= threadPoolFor(this.machine).session();
     return this.session;
   }
