@@ -35,6 +35,10 @@ function sessionOptions(body: CreateBody, defaultMaxOutput: number): SessionOpti
     const misplaced = deflateOnly.filter((name) => body[name] !== undefined);
     if (misplaced.length > 0) throw new ServiceError('ZACCEL_BAD_OPTION', `invalid option for inflate: ${misplaced.join(', ')}`);
   }
+  if (body.mode === 'deflate' && format === 'gzip' && body.dictionary !== undefined) {
+    // The library ignores it, as node:zlib does; the service says so instead of dropping it silently.
+    throw new ServiceError('ZACCEL_BAD_OPTION', 'invalid dictionary: a gzip stream cannot carry a preset dictionary (use zlib or raw)');
+  }
   let dictionary: Uint8Array | undefined;
   if (body.dictionary !== undefined) {
     const bytes = Buffer.from(body.dictionary, 'base64');
