@@ -94,7 +94,7 @@ function maxOutput(prepared: Prepared): number {
 function runAsync(prepared: Prepared, data: unknown, callback: Callback<Buffer | OneShotInfo> | undefined): Promise<Buffer | OneShotInfo> {
   const input = asyncInput(data);
   const pool = threadPoolFor(prepared.machineOption ?? defaultMachine());
-  const promise = pool.run({ t: 'oneShot', spec: prepared.spec, input }).then((reply) => {
+  const promise = pool.oneShot(prepared.spec, input).then((reply) => {
     if (reply.t !== 'output') throw new Error('unexpected reply');
     const buffer = Buffer.from(reply.data.buffer, reply.data.byteOffset, reply.data.byteLength);
     if (prepared.spec.kind === 'deflate' && buffer.length > maxOutput(prepared)) throw outputTooLarge(maxOutput(prepared));

@@ -20,8 +20,10 @@ import { ZaccelError, ZaccelRangeError, ZaccelTypeError, type AnyZaccelError } f
 import { defaultMachine } from '../machine/default-machine.js';
 import type { Machine } from '../machine/machine.js';
 import { packageRoot } from '../machine/modules.js';
-import type { FromWorker, ToWorker, WireError, WorkerInit } from './protocol.js';
+import type { CoreSpec, FromWorker, ToWorker, WireError, WorkerInit } from './protocol.js';
 
+/** One-shot input per event-loop turn: a copy this size takes well under a millisecond. */
+const INPUT_SLICE = 1024 * 1024;
 /** libuv's default, and its ceiling. */
 const DEFAULT_SIZE = 4;
 const MAX_SIZE = 1024;
@@ -161,8 +163,8 @@ class PoolWorker {
     });
   }
 
-  send(message: ToWorker): void {
-    if (!this.gone) this.worker.postMessage(message);
+  send(message: ToWorker, transfer?: ArrayBuffer[]): void {
+    if (!this.gone) this.worker.postMessage(message, transfer);
   }
 
   async terminate(): Promise<void> {
@@ -244,11 +246,28 @@ export class ThreadPool {
     return ++this.ids;
   }
 
-  /** A whole one-shot on the least loaded worker. */
-  run(message: Request, transfer?: ArrayBuffer[]): Promise<Reply> {
+  /**
+   * A whole one-shot on the least loaded worker. The input goes over in
+   * slices, one per turn of the event loop: copying a large input in one go
+   * would stop the loop for as long as the copy takes.
+   */
+  oneShot(spec: CoreSpec, input: Uint8Array): Promise<Reply> {
     const worker = this.pick();
     const id = this.nextId();
-    return worker.request(id, { ...message, id } as ToWorker, transfer).finally(() => worker.settle());
+    const reply = worker.request(id, { t: 'oneShot', id, spec, length: input.length }).finally(() => worker.settle());
+    let offset = 0;
+    const sendSlice = () => {
+      if (!worker.alive || !worker.pending.has(id)) return;
+      const end = Math.min(input.length, offset + INPUT_SLICE);
+      // A copy with a buffer of its own, to transfer (a Buffer's slice() would share, and detach, the caller's).
+      const data = new Uint8Array(end - offset);
+      data.set(input.subarray(offset, end));
+      worker.send({ t: 'piece', id, data }, [data.buffer]);
+      offset = end;
+      if (offset < input.length) setImmediate(sendSlice);
+    };
+    if (input.length > 0) sendSlice();
+    return reply;
   }
 
   /** A session on the least loaded worker, for one stream's requests. */

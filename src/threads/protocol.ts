@@ -14,8 +14,13 @@ export interface WorkerInit {
 }
 
 export type ToWorker =
-  /** A whole one-shot: reply 'output' with everything, or 'error'. */
-  | { t: 'oneShot'; id: number; spec: CoreSpec; input: Uint8Array }
+  /**
+   * A one-shot of `length` input bytes: they follow in 'piece' messages, and the last one starts the work.
+   * Reply 'output' with everything, or 'error'.
+   */
+  | { t: 'oneShot'; id: number; spec: CoreSpec; length: number }
+  /** The next bytes of a one-shot's input (no reply of its own). */
+  | { t: 'piece'; id: number; data: Uint8Array }
   /** Open a stream session; replies 'done'. `budget`: output bytes after which a write pauses. */
   | { t: 'open'; id: number; sid: number; spec: CoreSpec; budget: number }
   /** Run a chunk through the session with `flush` on its last byte; replies 'output'. */

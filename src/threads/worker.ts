@@ -35,7 +35,15 @@ interface Session {
   bytes: number;
 }
 
+/** A one-shot whose input is still arriving. */
+interface OneShotJob {
+  spec: CoreSpec;
+  input: Uint8Array;
+  received: number;
+}
+
 const sessions = new Map<number, Session>();
+const jobs = new Map<number, OneShotJob>();
 let machine: Machine;
 
 function post(message: FromWorker, transfer?: ArrayBuffer[]): void {
@@ -101,6 +109,12 @@ function step(id: number, session: Session): void {
   postOutput(id, chunks, bytes, session.offset - start, more, core.codec.fallbacks);
 }
 
+function runJob(id: number, job: OneShotJob): void {
+  const core = makeCore(job.spec);
+  const output = runOneShot(core, job.input);
+  postOutput(id, [output], output.length, job.input.length, false, core.codec.fallbacks);
+}
+
 function handle(message: ToWorker): void {
   if (message.t === 'close') {
     sessions.get(message.sid)?.core.close();
@@ -110,9 +124,19 @@ function handle(message: ToWorker): void {
   try {
     switch (message.t) {
       case 'oneShot': {
-        const core = makeCore(message.spec);
-        const output = runOneShot(core, message.input);
-        postOutput(message.id, [output], output.length, message.input.length, false, core.codec.fallbacks);
+        const job: OneShotJob = { spec: message.spec, input: new Uint8Array(message.length), received: 0 };
+        if (message.length === 0) runJob(message.id, job);
+        else jobs.set(message.id, job);
+        return;
+      }
+      case 'piece': {
+        const job = jobs.get(message.id);
+        if (job === undefined) return; // the job failed already
+        job.input.set(message.data, job.received);
+        job.received += message.data.length;
+        if (job.received < job.input.length) return;
+        jobs.delete(message.id);
+        runJob(message.id, job);
         return;
       }
       case 'open': {
@@ -156,6 +180,7 @@ function handle(message: ToWorker): void {
       }
     }
   } catch (error) {
+    if (message.t === 'piece' || message.t === 'oneShot') jobs.delete(message.id);
     if ('sid' in message) {
       // A failed core has closed itself; the session is gone.
       sessions.get(message.sid)?.core.close();

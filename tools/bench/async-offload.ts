@@ -9,8 +9,8 @@
  * A benchmark, not a test: figures depend on the machine and its load. The
  * speed-up cannot pass the number of free cores.
  */
-import { availableParallelism } from 'node:os';
-import { performance } from 'node:perf_hooks';
+import { availableParallelism, loadavg } from 'node:os';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import * as nodeZlib from 'node:zlib';
 import * as zaccel from '../../src/index.js';
@@ -32,6 +32,8 @@ export interface OffloadFigures {
   speedup: number;
   /** The longest the event loop went without running a 1 ms timer, during the concurrent runs (worst round). */
   worstGapMs: number;
+  /** The 99th percentile of the event loop's delay during the concurrent runs (worst round). */
+  p99DelayMs: number;
 }
 
 const contenders: Contender[] = [
@@ -43,10 +45,12 @@ const contenders: Contender[] = [
   { name: 'zaccel (zlib engine)', deflate: (input) => zaccel.deflate(input, { level: 6 }) },
 ];
 
-/** Watch the event loop: the longest time between two runs of a 1 ms timer. */
-function watchLoop(): () => number {
+/** Watch the event loop: the longest time between two runs of a 1 ms timer, and node's delay histogram. */
+function watchLoop(): () => { gap: number; p99: number } {
   let last = performance.now();
   let worst = 0;
+  const histogram = monitorEventLoopDelay({ resolution: 1 });
+  histogram.enable();
   const timer = setInterval(() => {
     const now = performance.now();
     worst = Math.max(worst, now - last);
@@ -54,7 +58,8 @@ function watchLoop(): () => number {
   }, 1);
   return () => {
     clearInterval(timer);
-    return Math.max(worst, performance.now() - last);
+    histogram.disable();
+    return { gap: Math.max(worst, performance.now() - last), p99: histogram.percentile(99) / 1e6 };
   };
 }
 
@@ -64,12 +69,12 @@ async function sequential(deflate: Deflate, inputs: Buffer[]): Promise<number> {
   return (performance.now() - started) / 1000;
 }
 
-async function concurrent(deflate: Deflate, inputs: Buffer[]): Promise<{ seconds: number; gap: number }> {
+async function concurrent(deflate: Deflate, inputs: Buffer[]): Promise<{ seconds: number; gap: number; p99: number }> {
   const stop = watchLoop();
   const started = performance.now();
   await Promise.all(inputs.map((input) => deflate(input)));
   const seconds = (performance.now() - started) / 1000;
-  return { seconds, gap: stop() };
+  return { seconds, ...stop() };
 }
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
@@ -77,24 +82,31 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
 export async function measureOffload(mib = 8, jobs = 4, rounds = 3): Promise<OffloadFigures[]> {
   // Different inputs per job, so no job's cache state helps another's.
   const inputs = Array.from({ length: jobs }, (_, index) => Buffer.from(corpus('mixed', mib * 1024 * 1024, 100 + index)));
-  const results: OffloadFigures[] = [];
-  for (const contender of contenders) {
-    // Warm up: starts the pool's workers and compiles what needs compiling.
-    await concurrent(contender.deflate, inputs);
-    const sequentialRuns: number[] = [];
-    const concurrentRuns: number[] = [];
-    let worstGapMs = 0;
-    for (let round = 0; round < rounds; round++) {
-      sequentialRuns.push(await sequential(contender.deflate, inputs));
+  // Warm up: starts the pool's workers and compiles what needs compiling.
+  for (const contender of contenders) await concurrent(contender.deflate, inputs);
+  const runs = contenders.map(() => ({ sequential: [] as number[], concurrent: [] as number[], gap: 0, p99: 0 }));
+  // The contenders take turns within each round, so a change in the machine's load falls on both.
+  for (let round = 0; round < rounds; round++) {
+    for (const [index, contender] of contenders.entries()) {
+      runs[index].sequential.push(await sequential(contender.deflate, inputs));
       const run = await concurrent(contender.deflate, inputs);
-      concurrentRuns.push(run.seconds);
-      worstGapMs = Math.max(worstGapMs, run.gap);
+      runs[index].concurrent.push(run.seconds);
+      runs[index].gap = Math.max(runs[index].gap, run.gap);
+      runs[index].p99 = Math.max(runs[index].p99, run.p99);
     }
-    const sequentialSeconds = median(sequentialRuns);
-    const concurrentSeconds = median(concurrentRuns);
-    results.push({ name: contender.name, sequentialSeconds, concurrentSeconds, speedup: sequentialSeconds / concurrentSeconds, worstGapMs });
   }
-  return results;
+  return contenders.map((contender, index) => {
+    const sequentialSeconds = median(runs[index].sequential);
+    const concurrentSeconds = median(runs[index].concurrent);
+    return {
+      name: contender.name,
+      sequentialSeconds,
+      concurrentSeconds,
+      speedup: sequentialSeconds / concurrentSeconds,
+      worstGapMs: runs[index].gap,
+      p99DelayMs: runs[index].p99,
+    };
+  });
 }
 
 async function main(): Promise<void> {
@@ -106,12 +118,17 @@ async function main(): Promise<void> {
   const rounds = Number(values.rounds);
   const figures = await measureOffload(mib, jobs, rounds);
   if (values.json) {
-    process.stdout.write(`${JSON.stringify({ mib, jobs, rounds, cores: availableParallelism(), poolSize: zaccel.threadPoolSize(), figures }, null, 2)}\n`);
+    const context = { mib, jobs, rounds, cores: availableParallelism(), loadAverage: loadavg(), poolSize: zaccel.threadPoolSize() };
+    process.stdout.write(`${JSON.stringify({ ...context, figures }, null, 2)}\n`);
   } else {
     process.stdout.write(`${jobs} x ${mib} MiB level-6 deflate, ${rounds} rounds, ${availableParallelism()} cores, zaccel pool size ${zaccel.threadPoolSize()}\n`);
-    process.stdout.write('| contender | in a row (s) | together (s) | speed-up | worst event-loop gap (ms) |\n|---|---|---|---|---|\n');
+    process.stdout.write(`load average before: ${loadavg().map((value) => value.toFixed(1)).join(' ')}\n`);
+    process.stdout.write('| contender | in a row (s) | together (s) | speed-up | worst event-loop gap (ms) | p99 loop delay (ms) |\n');
+    process.stdout.write('|---|---|---|---|---|---|\n');
     for (const f of figures) {
-      process.stdout.write(`| ${f.name} | ${f.sequentialSeconds.toFixed(3)} | ${f.concurrentSeconds.toFixed(3)} | ${f.speedup.toFixed(2)}x | ${f.worstGapMs.toFixed(1)} |\n`);
+      process.stdout.write(
+        `| ${f.name} | ${f.sequentialSeconds.toFixed(3)} | ${f.concurrentSeconds.toFixed(3)} | ${f.speedup.toFixed(2)}x | ${f.worstGapMs.toFixed(1)} | ${f.p99DelayMs.toFixed(1)} |\n`,
+      );
     }
   }
   await zaccel.closeThreadPool();
