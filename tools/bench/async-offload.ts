@@ -12,6 +12,7 @@
 import { availableParallelism, loadavg } from 'node:os';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
+import { Worker } from 'node:worker_threads';
 import * as nodeZlib from 'node:zlib';
 import * as zaccel from '../../src/index.js';
 import { corpus } from '../corpus/corpus.js';
@@ -77,9 +78,26 @@ async function concurrent(deflate: Deflate, inputs: Buffer[]): Promise<{ seconds
   return { seconds, ...stop() };
 }
 
+/**
+ * The event loop's gaps while `jobs` threads only spin for `seconds`: what the machine's scheduler alone
+ * costs the loop (on a loaded machine this is far from zero), to read the contenders' gaps against.
+ */
+async function spinningBaseline(jobs: number, seconds: number): Promise<{ gap: number; p99: number }> {
+  const stop = watchLoop();
+  const source = `const end = Date.now() + ${Math.round(seconds * 1000)}; while (Date.now() < end); require('node:worker_threads').parentPort.postMessage(0);`;
+  await Promise.all(
+    Array.from({ length: jobs }, () => new Promise<void>((resolve, reject) => {
+      const worker = new Worker(source, { eval: true });
+      worker.once('message', () => void worker.terminate().then(() => resolve()));
+      worker.once('error', reject);
+    })),
+  );
+  return stop();
+}
+
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
-export async function measureOffload(mib = 8, jobs = 4, rounds = 3): Promise<OffloadFigures[]> {
+export async function measureOffload(mib = 8, jobs = 4, rounds = 3): Promise<{ figures: OffloadFigures[]; baseline: { gap: number; p99: number } }> {
   // Different inputs per job, so no job's cache state helps another's.
   const inputs = Array.from({ length: jobs }, (_, index) => Buffer.from(corpus('mixed', mib * 1024 * 1024, 100 + index)));
   // Warm up: starts the pool's workers and compiles what needs compiling.
@@ -95,7 +113,7 @@ export async function measureOffload(mib = 8, jobs = 4, rounds = 3): Promise<Off
       runs[index].p99 = Math.max(runs[index].p99, run.p99);
     }
   }
-  return contenders.map((contender, index) => {
+  const figures = contenders.map((contender, index) => {
     const sequentialSeconds = median(runs[index].sequential);
     const concurrentSeconds = median(runs[index].concurrent);
     return {
@@ -107,6 +125,8 @@ export async function measureOffload(mib = 8, jobs = 4, rounds = 3): Promise<Off
       p99DelayMs: runs[index].p99,
     };
   });
+  const baseline = await spinningBaseline(jobs, Math.max(...figures.map((f) => f.concurrentSeconds)));
+  return { figures, baseline };
 }
 
 async function main(): Promise<void> {
@@ -116,10 +136,10 @@ async function main(): Promise<void> {
   const mib = Number(values.mib);
   const jobs = Number(values.jobs);
   const rounds = Number(values.rounds);
-  const figures = await measureOffload(mib, jobs, rounds);
+  const { figures, baseline } = await measureOffload(mib, jobs, rounds);
   if (values.json) {
     const context = { mib, jobs, rounds, cores: availableParallelism(), loadAverage: loadavg(), poolSize: zaccel.threadPoolSize() };
-    process.stdout.write(`${JSON.stringify({ ...context, figures }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ ...context, figures, baseline }, null, 2)}\n`);
   } else {
     process.stdout.write(`${jobs} x ${mib} MiB level-6 deflate, ${rounds} rounds, ${availableParallelism()} cores, zaccel pool size ${zaccel.threadPoolSize()}\n`);
     process.stdout.write(`load average before: ${loadavg().map((value) => value.toFixed(1)).join(' ')}\n`);
@@ -130,6 +150,7 @@ async function main(): Promise<void> {
         `| ${f.name} | ${f.sequentialSeconds.toFixed(3)} | ${f.concurrentSeconds.toFixed(3)} | ${f.speedup.toFixed(2)}x | ${f.worstGapMs.toFixed(1)} | ${f.p99DelayMs.toFixed(1)} |\n`,
       );
     }
+    process.stdout.write(`| ${jobs} threads spinning, no compression (the scheduler alone) | | | | ${baseline.gap.toFixed(1)} | ${baseline.p99.toFixed(1)} |\n`);
   }
   await zaccel.closeThreadPool();
 }
