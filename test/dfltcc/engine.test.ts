@@ -83,7 +83,7 @@ describe('round trips', () => {
     test(`${format}: dfltcc deflate -> node:zlib, node:zlib -> dfltcc inflate, every level`, () => {
       const nodeInflate = { raw: nodeZlib.inflateRawSync, zlib: nodeZlib.inflateSync, gzip: nodeZlib.gunzipSync }[format];
       const nodeDeflate = { raw: nodeZlib.deflateRawSync, zlib: nodeZlib.deflateSync, gzip: nodeZlib.gzipSync }[format];
-      const ours = { raw: [deflateRawSync, inflateRawSync], zlib: [deflateSync, inflateSync], gzip: [gzipSync, gunzipSync] }[format];
+      const ours = ({ raw: [deflateRawSync, inflateRawSync], zlib: [deflateSync, inflateSync], gzip: [gzipSync, gunzipSync] } as const)[format];
       for (const data of [mixed, Buffer.alloc(0), Buffer.from([9]), Buffer.from(corpus('random', 70_000, 4))]) {
         expect(nodeInflate(ours[0](data, dfltcc)).equals(data)).toBe(true);
         for (const level of [0, 1, 6, 9]) {
