@@ -95,7 +95,7 @@ export async function answerWrite(
     if (lifecycle.ending !== undefined) return; // the client had gone already: its leaving destroyed the output
     lifecycle.cutOff('server');
     context.metrics.aborted.inc({ route, phase: 'failed' });
-    context.metrics.errors.inc({ code: (error as { code?: string }).code ?? 'ZACCEL_INTERNAL' });
+    context.metrics.errors.inc({ code: (error as { zaccelCode?: string }).zaccelCode ?? (error as { code?: string }).code ?? 'ZACCEL_INTERNAL' });
     request.log.warn({ err: error }, 'response aborted after it started');
   });
   return reply.send(write.output);

@@ -90,10 +90,13 @@ export interface HttpError {
 
 /** Map anything thrown to its status and body: zaccel errors by code, Fastify's own by kind. */
 export function toHttpError(error: unknown): HttpError {
-  const value = error as { code?: unknown; message?: unknown; statusCode?: unknown; validation?: unknown };
+  const value = error as { code?: unknown; zaccelCode?: unknown; message?: unknown; statusCode?: unknown; validation?: unknown };
   let code: AnyErrorCode;
   let message = typeof value?.message === 'string' ? value.message : String(error);
-  if (isKnownCode(value?.code)) {
+  if (isKnownCode(value?.zaccelCode)) {
+    // The library's errors carry node:zlib's code in `code` and zaccel's stable one in `zaccelCode`.
+    code = value.zaccelCode;
+  } else if (isKnownCode(value?.code)) {
     code = value.code;
   } else if (value?.validation !== undefined) {
     // Schema validation of the query, params or JSON body: a bad parameter.

@@ -146,7 +146,7 @@ export class StreamRegistry {
       createdAt: new Date(entry.createdAt).toISOString(),
       idleMs: entry.pending > 0 ? 0 : now - entry.lastActive,
       expiresInMs: entry.pending > 0 ? this.config.streamIdleMs : Math.max(0, this.config.streamIdleMs - (now - entry.lastActive)),
-      ...(error === undefined ? {} : { error: { code: (error as { code?: string }).code ?? 'ZACCEL_INTERNAL', message: error.message } }),
+      ...(error === undefined ? {} : { error: { code: (error as { zaccelCode?: string }).zaccelCode ?? (error as { code?: string }).code ?? 'ZACCEL_INTERNAL', message: error.message } }),
     };
   }
 

@@ -111,7 +111,7 @@ function report(session: Session): SessionReport | null {
 }
 
 function errorOf(error: unknown): { code: ErrorCode; message: string } {
-  if (isZaccelError(error)) return { code: error.code, message: error.message };
+  if (isZaccelError(error)) return { code: error.zaccelCode, message: error.message };
   return { code: 'ZACCEL_INTERNAL', message: `internal error: ${(error as Error)?.message ?? String(error)}` };
 }
 

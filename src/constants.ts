@@ -59,3 +59,54 @@ export const constants = Object.freeze({
 export type FlushMode = 0 | 1 | 2 | 3 | 4 | 5 | 6;
 export type Level = -1 | 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9;
 export type Strategy = 0 | 1 | 2 | 3 | 4;
+
+/**
+ * node:zlib's legacy top-level constants (`zlib.Z_NO_FLUSH`, ...): the same
+ * values as `constants`, for code written against the old names.
+ */
+export const {
+  Z_NO_FLUSH,
+  Z_PARTIAL_FLUSH,
+  Z_SYNC_FLUSH,
+  Z_FULL_FLUSH,
+  Z_FINISH,
+  Z_BLOCK,
+  Z_OK,
+  Z_STREAM_END,
+  Z_NEED_DICT,
+  Z_ERRNO,
+  Z_STREAM_ERROR,
+  Z_DATA_ERROR,
+  Z_MEM_ERROR,
+  Z_BUF_ERROR,
+  Z_VERSION_ERROR,
+  Z_NO_COMPRESSION,
+  Z_BEST_SPEED,
+  Z_BEST_COMPRESSION,
+  Z_DEFAULT_COMPRESSION,
+  Z_FILTERED,
+  Z_HUFFMAN_ONLY,
+  Z_RLE,
+  Z_FIXED,
+  Z_DEFAULT_STRATEGY,
+  ZLIB_VERNUM,
+  Z_MIN_WINDOWBITS,
+  Z_MAX_WINDOWBITS,
+  Z_DEFAULT_WINDOWBITS,
+  Z_MIN_CHUNK,
+  Z_MAX_CHUNK,
+  Z_DEFAULT_CHUNK,
+  Z_MIN_MEMLEVEL,
+  Z_MAX_MEMLEVEL,
+  Z_DEFAULT_MEMLEVEL,
+  Z_MIN_LEVEL,
+  Z_MAX_LEVEL,
+  Z_DEFAULT_LEVEL,
+} = constants;
+
+const statusNames = ['Z_OK', 'Z_STREAM_END', 'Z_NEED_DICT', 'Z_ERRNO', 'Z_STREAM_ERROR', 'Z_DATA_ERROR', 'Z_MEM_ERROR', 'Z_BUF_ERROR', 'Z_VERSION_ERROR'] as const;
+
+/** node:zlib's `codes`: each zlib status by name, and each name by status. */
+export const codes: Readonly<Record<string, number | string>> = Object.freeze(
+  Object.fromEntries(statusNames.flatMap((name) => [[name, constants[name]] as const, [String(constants[name]), name] as const])),
+);

@@ -35,39 +35,168 @@ export const ErrorCodes = {
 
 export type ErrorCode = keyof typeof ErrorCodes;
 
+/**
+ * What node:zlib calls each condition: the `code` (and `errno`, and the class) a
+ * program written for node:zlib checks. zaccel's own code stays beside it as
+ * `zaccelCode`, which is what the service and the CLI map from.
+ */
+const nodeShapes: Record<ErrorCode, { code: string; errno?: number }> = {
+  ZACCEL_BAD_OPTION: { code: 'ERR_INVALID_ARG_VALUE' },
+  ZACCEL_DATA_ERROR: { code: 'Z_DATA_ERROR', errno: -3 },
+  // zlib's own answer to input that stops early under Z_FINISH.
+  ZACCEL_TRUNCATED: { code: 'Z_BUF_ERROR', errno: -5 },
+  // node:zlib ignores these bytes; zaccel refuses them, as malformed data.
+  ZACCEL_TRAILING_DATA: { code: 'Z_DATA_ERROR', errno: -3 },
+  ZACCEL_NEED_DICTIONARY: { code: 'Z_NEED_DICT', errno: 2 },
+  ZACCEL_OUTPUT_LIMIT: { code: 'ERR_BUFFER_TOO_LARGE' },
+  ZACCEL_MEMORY_EXHAUSTED: { code: 'Z_MEM_ERROR', errno: -4 },
+  ZACCEL_STREAM_CLOSED: { code: 'ERR_STREAM_DESTROYED' },
+  ZACCEL_STREAM_STATE: { code: 'Z_STREAM_ERROR', errno: -2 },
+  ZACCEL_ENGINE_UNAVAILABLE: { code: 'ZACCEL_ENGINE_UNAVAILABLE' },
+  ZACCEL_NOT_BUILT: { code: 'ZACCEL_NOT_BUILT' },
+  ZACCEL_INTERNAL: { code: 'ZACCEL_INTERNAL' },
+};
+
 export interface ZaccelErrorDetails {
   /** zlib's own status (Z_DATA_ERROR, ...) when the error came from zlib. */
   zlibStatus?: number;
   /** zlib's or the emulator's message, kept verbatim. */
   zlibMessage?: string;
   cause?: unknown;
+  /** node's code for this case when it is not the usual one for the zaccel code (ERR_OUT_OF_RANGE, ...). */
+  nodeCode?: string;
 }
 
-export class ZaccelError extends Error {
-  override readonly name = 'ZaccelError';
-  readonly code: ErrorCode;
+/** Marks every zaccel error, whichever of Error, RangeError or TypeError it extends. */
+const zaccelBrand = Symbol.for('zaccel.error');
+
+/** The fields every zaccel error carries, whatever its class. */
+export interface ZaccelErrorFields {
+  /** node:zlib's code: 'Z_DATA_ERROR', 'ERR_OUT_OF_RANGE', ... (zaccel's own code where node has none). */
+  readonly code: string;
+  /** zaccel's stable code, from {@link ErrorCodes}: what the service and the CLI report. */
+  readonly zaccelCode: ErrorCode;
   /** node:zlib compatibility: the zlib status number, when there is one. */
   readonly errno: number | undefined;
   readonly zlibMessage: string | undefined;
+}
+
+function brand(error: Error, code: ErrorCode, details: ZaccelErrorDetails): void {
+  const shape = nodeShapes[code];
+  Object.defineProperty(error, zaccelBrand, { value: true });
+  Object.assign(error, {
+    code: details.nodeCode ?? shape.code,
+    zaccelCode: code,
+    errno: details.zlibStatus ?? shape.errno,
+    zlibMessage: details.zlibMessage,
+  });
+}
+
+const optionsOf = (details: ZaccelErrorDetails) => (details.cause === undefined ? undefined : { cause: details.cause });
+
+/**
+ * A zaccel error shaped as node:zlib's: an Error whose `code` is node's.
+ * `instanceof ZaccelError` is true for every zaccel error, including the
+ * RangeError and TypeError kinds that argument checks throw.
+ */
+export class ZaccelError extends Error implements ZaccelErrorFields {
+  declare readonly code: string;
+  declare readonly zaccelCode: ErrorCode;
+  declare readonly errno: number | undefined;
+  declare readonly zlibMessage: string | undefined;
 
   constructor(code: ErrorCode, message?: string, details: ZaccelErrorDetails = {}) {
-    super(message ?? ErrorCodes[code], details.cause === undefined ? undefined : { cause: details.cause });
-    this.code = code;
-    this.errno = details.zlibStatus;
-    this.zlibMessage = details.zlibMessage;
+    super(message ?? ErrorCodes[code], optionsOf(details));
+    brand(this, code, details);
+  }
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === 'object' && value !== null && zaccelBrand in value;
   }
 }
 
-export function isZaccelError(value: unknown): value is ZaccelError {
+/** A zaccel error that node:zlib throws as a RangeError (ERR_OUT_OF_RANGE, ERR_BUFFER_TOO_LARGE). */
+export class ZaccelRangeError extends RangeError implements ZaccelErrorFields {
+  declare readonly code: string;
+  declare readonly zaccelCode: ErrorCode;
+  declare readonly errno: number | undefined;
+  declare readonly zlibMessage: string | undefined;
+
+  constructor(code: ErrorCode, message: string, details: ZaccelErrorDetails = {}) {
+    super(message, optionsOf(details));
+    brand(this, code, details);
+  }
+}
+
+/** A zaccel error that node:zlib throws as a TypeError (ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE). */
+export class ZaccelTypeError extends TypeError implements ZaccelErrorFields {
+  declare readonly code: string;
+  declare readonly zaccelCode: ErrorCode;
+  declare readonly errno: number | undefined;
+  declare readonly zlibMessage: string | undefined;
+
+  constructor(code: ErrorCode, message: string, details: ZaccelErrorDetails = {}) {
+    super(message, optionsOf(details));
+    brand(this, code, details);
+  }
+}
+
+export type AnyZaccelError = ZaccelError | ZaccelRangeError | ZaccelTypeError;
+
+export function isZaccelError(value: unknown): value is AnyZaccelError {
   return value instanceof ZaccelError;
 }
 
-export function badOption(name: string, value: unknown, expected: string): ZaccelError {
-  return new ZaccelError('ZACCEL_BAD_OPTION', `invalid ${name}: ${describe(value)} (expected ${expected})`);
+/** node's ERR_OUT_OF_RANGE: `The value of "options.level" is out of range. It must be >= -1 and <= 9. Received 10`. */
+export function outOfRange(name: string, range: string, value: unknown): ZaccelRangeError {
+  return new ZaccelRangeError(
+    'ZACCEL_BAD_OPTION',
+    `The value of "${name}" is out of range. It must be ${range}. Received ${describeNumber(value)}`,
+    { nodeCode: 'ERR_OUT_OF_RANGE' },
+  );
 }
 
-function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'number' || typeof value === 'boolean' || value == null) return String(value);
-  return typeof value;
+/** node's ERR_INVALID_ARG_TYPE: `The "options.level" property must be of type number. Received type string ('x')`. */
+export function invalidArgType(name: string, expected: string, value: unknown): ZaccelTypeError {
+  const kind = name.includes('.') ? 'property' : 'argument';
+  return new ZaccelTypeError('ZACCEL_BAD_OPTION', `The "${name}" ${kind} must be ${expected}. Received ${describeReceived(value)}`, {
+    nodeCode: 'ERR_INVALID_ARG_TYPE',
+  });
+}
+
+/** node's ERR_INVALID_ARG_VALUE, for zaccel's own options: `The property 'options.engine' must be ... Received 'x'`. */
+export function badOption(name: string, value: unknown, expected: string): ZaccelTypeError {
+  const kind = name.includes('.') ? 'property' : 'argument';
+  return new ZaccelTypeError('ZACCEL_BAD_OPTION', `The ${kind} '${name}' must be ${expected}. Received ${describeValue(value)}`);
+}
+
+/** node's RangeError for output past maxOutputLength. */
+export function outputTooLarge(limit: number): ZaccelRangeError {
+  return new ZaccelRangeError('ZACCEL_OUTPUT_LIMIT', `Cannot create a Buffer larger than ${limit} bytes`);
+}
+
+/** Numbers as node's ERR_OUT_OF_RANGE shows them: integers past 2^32 with digit groups. */
+function describeNumber(value: unknown): string {
+  if (typeof value === 'number' && Number.isInteger(value) && Math.abs(value) > 2 ** 32) {
+    return String(value).replace(/(\d)(?=(\d{3})+$)/g, '$1_');
+  }
+  return typeof value === 'string' ? `'${value}'` : String(value);
+}
+
+function describeValue(value: unknown): string {
+  if (typeof value === 'string') return `'${value.length > 28 ? `${value.slice(0, 25)}...` : value}'`;
+  if (typeof value === 'function') return `[Function${value.name ? `: ${value.name}` : ' (anonymous)'}]`;
+  if (typeof value === 'object' && value !== null) return Array.isArray(value) ? '[Array]' : `[${value.constructor?.name ?? 'Object'}]`;
+  return typeof value === 'bigint' ? `${value}n` : String(value);
+}
+
+/** The "Received ..." tail of node's ERR_INVALID_ARG_TYPE. */
+function describeReceived(value: unknown): string {
+  if (value == null) return String(value);
+  if (typeof value === 'function') return `function ${value.name}`;
+  if (typeof value === 'object') {
+    const name = value.constructor?.name;
+    return name ? `an instance of ${name}` : describeValue(value);
+  }
+  return `type ${typeof value} (${describeValue(value)})`;
 }

@@ -2,8 +2,18 @@
  * zaccel: real zlib and an emulated IBM Z DFLTCC accelerator in WebAssembly,
  * behind an API shaped like node:zlib.
  */
-export { constants, type FlushMode, type Level, type Strategy } from './constants.js';
-export { ErrorCodes, ZaccelError, isZaccelError, type ErrorCode } from './errors.js';
+export * from './constants.js';
+export {
+  ErrorCodes,
+  ZaccelError,
+  ZaccelRangeError,
+  ZaccelTypeError,
+  isZaccelError,
+  type AnyZaccelError,
+  type ErrorCode,
+  type ZaccelErrorFields,
+} from './errors.js';
+export { closeThreadPool, setThreadPoolSize, threadPoolSize, threadPoolStats, type ThreadPoolStats } from './threads/pool.js';
 export type { DeflateOptions, InflateOptions } from './options.js';
 export type { AccessModel, EngineName, Format, InflateFormat } from './engines/engine.js';
 export { engineNames } from './engines/registry.js';
@@ -28,6 +38,7 @@ export {
   inflateSync,
   unzip,
   unzipSync,
+  type Callback,
   type InputData,
   type OneShotInfo,
 } from './api/one-shot.js';
@@ -39,7 +50,16 @@ export {
   createInflate,
   createInflateRaw,
   createUnzip,
+  Deflate,
+  DeflateRaw,
   DeflateStream,
+  Gunzip,
+  Gzip,
+  Inflate,
+  InflateRaw,
   InflateStream,
+  Unzip,
+  ZlibBase,
+  type ZlibClass,
 } from './api/node-streams.js';
 export { CompressionStream, DecompressionStream, type WebDecompressionFormat, type WebFormat } from './api/web-streams.js';

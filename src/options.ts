@@ -1,13 +1,15 @@
 /**
  * Options for deflate and inflate, named as node:zlib names them, plus
  * zaccel's own (`engine`, `copy`, `machine`). Defaults live in one place and
- * every option is validated into a coded ZACCEL_BAD_OPTION error.
+ * every option is validated as node:zlib validates it, into node's error
+ * classes and codes, with zaccelCode ZACCEL_BAD_OPTION.
  */
+import { constants as bufferConstants } from 'node:buffer';
 import { constants, type FlushMode, type Level, type Strategy } from './constants.js';
 import type { CopyPolicy } from './core/copy-policy.js';
 import type { AccessModel, EngineName, Format, InflateFormat } from './engines/engine.js';
 import { environmentSettings, type DfltccModel, type DfltccOptions, type DfltccSettings } from './engines/dfltcc/settings.js';
-import { badOption } from './errors.js';
+import { badOption, invalidArgType, outOfRange } from './errors.js';
 import type { Machine } from './machine/machine.js';
 
 interface CommonOptions {
@@ -83,75 +85,117 @@ export interface ResolvedInflateOptions extends ResolvedCommon {
 
 /** Largest output a one-shot inflate returns unless maxOutputLength says otherwise: 1 GiB. */
 export const DEFAULT_ONE_SHOT_OUTPUT_LIMIT = 1024 * 1024 * 1024;
+/** Largest output window: a region of the Machine, which is at most 2 GiB. */
+const MAX_CHUNK = 2 ** 30;
+/** node:zlib's maxOutputLength ceiling: the largest Buffer. */
+const MAX_OUTPUT_LENGTH = bufferConstants.MAX_LENGTH;
 
-const flushModes = [0, 1, 2, 3, 4, 5, 6];
+/**
+ * node:zlib's rule for a numeric option: absent or NaN means the default, a
+ * non-number is a TypeError, Infinity or a value outside the range a
+ * RangeError. Fractions are accepted, and truncated as zlib's C API does.
+ */
+export function numberOption(name: string, value: unknown, low: number, high: number, fallback: number): number {
+  if (!finiteNumber(name, value)) return fallback;
+  if (value < low || value > high) throw outOfRange(name, `>= ${low} and <= ${high}`, value);
+  return Math.trunc(value);
+}
 
-function integerIn(name: string, value: unknown, low: number, high: number, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < low || value > high) {
-    throw badOption(name, value, `an integer from ${low} to ${high}`);
-  }
-  return value;
+/** node's checkFiniteNumber: false for undefined and NaN, true for a finite number, throws otherwise. */
+function finiteNumber(name: string, value: unknown): value is number {
+  if (value === undefined || (typeof value === 'number' && Number.isNaN(value))) return false;
+  if (typeof value !== 'number') throw invalidArgType(name, 'of type number', value);
+  if (!Number.isFinite(value)) throw outOfRange(name, 'a finite number', value);
+  return true;
+}
+
+/** Options as node:zlib reads them: anything that is not an object (even `15`) has no options in it. */
+function optionsObject<O extends object>(options: unknown): Partial<O> {
+  return typeof options === 'object' && options !== null ? (options as Partial<O>) : {};
 }
 
 function resolveCommon(options: CommonOptions, chunkDefault: number): ResolvedCommon {
-  if (options === null || typeof options !== 'object') throw badOption('options', options, 'an object');
-  const chunkSize = options.chunkSize === undefined ? chunkDefault : options.chunkSize;
-  if (typeof chunkSize !== 'number' || !Number.isInteger(chunkSize) || chunkSize < constants.Z_MIN_CHUNK || chunkSize > 2 ** 30) {
-    throw badOption('chunkSize', chunkSize, `an integer from ${constants.Z_MIN_CHUNK} to 2^30`);
+  let chunkSize = chunkDefault;
+  if (finiteNumber('options.chunkSize', options.chunkSize)) {
+    if (options.chunkSize < constants.Z_MIN_CHUNK) throw outOfRange('options.chunkSize', `>= ${constants.Z_MIN_CHUNK}`, options.chunkSize);
+    // zaccel's own ceiling: the output window is a region of the Machine.
+    if (options.chunkSize > MAX_CHUNK) throw outOfRange('options.chunkSize', `>= ${constants.Z_MIN_CHUNK} and <= ${MAX_CHUNK}`, options.chunkSize);
+    chunkSize = Math.trunc(options.chunkSize);
   }
-  const flush = options.flush ?? constants.Z_NO_FLUSH;
-  if (!flushModes.includes(flush)) throw badOption('flush', flush, 'a Z_*_FLUSH constant');
-  const finishFlush = options.finishFlush ?? constants.Z_FINISH;
-  if (!flushModes.includes(finishFlush)) throw badOption('finishFlush', finishFlush, 'a Z_*_FLUSH constant');
+  // Z_TREES is for inflate's callers that parse blocks themselves; node:zlib stops at Z_BLOCK too.
+  const flush = numberOption('options.flush', options.flush, constants.Z_NO_FLUSH, constants.Z_BLOCK, constants.Z_NO_FLUSH) as FlushMode;
+  const finishFlush = numberOption('options.finishFlush', options.finishFlush, constants.Z_NO_FLUSH, constants.Z_BLOCK, constants.Z_FINISH) as FlushMode;
   const engine = options.engine ?? 'zlib';
-  if (engine !== 'zlib' && engine !== 'dfltcc') throw badOption('engine', engine, "'zlib' or 'dfltcc'");
-  return { chunkSize, flush, finishFlush, dictionary: bytesOf('dictionary', options.dictionary), engine, dfltcc: resolveDfltcc(options) };
+  if (engine !== 'zlib' && engine !== 'dfltcc') throw badOption('options.engine', engine, "'zlib' or 'dfltcc'");
+  return { chunkSize, flush, finishFlush, dictionary: dictionaryOf(options.dictionary), engine, dfltcc: resolveDfltcc(options) };
+}
+
+/** zaccel's own integer options keep their strict check: no NaN default, no fractions. */
+function integerIn(name: string, value: unknown, low: number, high: number, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number') throw invalidArgType(name, 'of type number', value);
+  if (!Number.isInteger(value) || value < low || value > high) throw outOfRange(name, `an integer >= ${low} and <= ${high}`, value);
+  return value;
 }
 
 function resolveDfltcc(options: CommonOptions): DfltccSettings & DfltccModel {
   const model = options.dfltccModel ?? 'multiple';
-  if (model !== 'single' && model !== 'multiple') throw badOption('dfltccModel', model, "'single' or 'multiple'");
-  const cpuAmount = integerIn('cpuAmount', options.cpuAmount, 0, 2 ** 31 - 1, 0);
+  if (model !== 'single' && model !== 'multiple') throw badOption('options.dfltccModel', model, "'single' or 'multiple'");
+  const cpuAmount = integerIn('options.cpuAmount', options.cpuAmount, 0, 2 ** 31 - 1, 0);
   const overrides = options.dfltcc ?? {};
-  if (overrides === null || typeof overrides !== 'object') throw badOption('dfltcc', overrides, 'an object');
+  if (overrides === null || typeof overrides !== 'object') throw invalidArgType('options.dfltcc', 'of type object', overrides);
   const settings = { ...environmentSettings, ...overrides };
-  integerIn('dfltcc.levelMask', settings.levelMask, 0, 0x3ff, 0);
-  integerIn('dfltcc.blockSize', settings.blockSize, 1, 2 ** 31 - 1, 0);
-  integerIn('dfltcc.firstFhtBlockSize', settings.firstFhtBlockSize, 0, 2 ** 31 - 1, 0);
-  integerIn('dfltcc.dhtMinSampleSize', settings.dhtMinSampleSize, 0, 2 ** 31 - 1, 0);
-  integerIn('dfltcc.ribm', settings.ribm, 0, 255, 0);
-  if (typeof settings.enabled !== 'boolean') throw badOption('dfltcc.enabled', settings.enabled, 'a boolean');
-  if (typeof settings.reproducible !== 'boolean') throw badOption('dfltcc.reproducible', settings.reproducible, 'a boolean');
-  if (typeof settings.chunked !== 'boolean') throw badOption('dfltcc.chunked', settings.chunked, 'a boolean');
+  integerIn('options.dfltcc.levelMask', settings.levelMask, 0, 0x3ff, 0);
+  integerIn('options.dfltcc.blockSize', settings.blockSize, 1, 2 ** 31 - 1, 0);
+  integerIn('options.dfltcc.firstFhtBlockSize', settings.firstFhtBlockSize, 0, 2 ** 31 - 1, 0);
+  integerIn('options.dfltcc.dhtMinSampleSize', settings.dhtMinSampleSize, 0, 2 ** 31 - 1, 0);
+  integerIn('options.dfltcc.ribm', settings.ribm, 0, 255, 0);
+  if (typeof settings.enabled !== 'boolean') throw invalidArgType('options.dfltcc.enabled', 'of type boolean', settings.enabled);
+  if (typeof settings.reproducible !== 'boolean') throw invalidArgType('options.dfltcc.reproducible', 'of type boolean', settings.reproducible);
+  if (typeof settings.chunked !== 'boolean') throw invalidArgType('options.dfltcc.chunked', 'of type boolean', settings.chunked);
   return { ...settings, model, cpuAmount };
 }
 
-export function bytesOf(name: string, value: unknown): Uint8Array | undefined {
+const BINARY_TYPES = 'an instance of Buffer, TypedArray, DataView, or ArrayBuffer';
+
+function dictionaryOf(value: unknown): Uint8Array | undefined {
   if (value === undefined) return undefined;
+  const bytes = viewOf(value);
+  if (bytes === undefined) throw invalidArgType('options.dictionary', BINARY_TYPES, value);
+  return bytes;
+}
+
+/** The bytes of a Buffer, TypedArray, DataView or (Shared)ArrayBuffer, without copying; undefined for anything else. */
+export function viewOf(value: unknown): Uint8Array | undefined {
   if (value instanceof Uint8Array) return value;
   if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
-  if (value instanceof ArrayBuffer) return new Uint8Array(value);
-  throw badOption(name, value, 'a Buffer, TypedArray, DataView or ArrayBuffer');
+  if (value instanceof ArrayBuffer || value instanceof SharedArrayBuffer) return new Uint8Array(value);
+  return undefined;
+}
+
+/** The bytes of a binary option or argument; a TypeError naming it for anything else. */
+export function bytesOf(name: string, value: unknown): Uint8Array | undefined {
+  if (value === undefined) return undefined;
+  const bytes = viewOf(value);
+  if (bytes === undefined) throw invalidArgType(name, BINARY_TYPES, value);
+  return bytes;
 }
 
 export function resolveDeflateOptions(format: Format, options: DeflateOptions = {}, chunkDefault = constants.Z_DEFAULT_CHUNK): ResolvedDeflateOptions {
+  options = optionsObject<DeflateOptions>(options);
+  // node:zlib checks windowBits, level, memLevel and strategy before the stream options.
+  // gzip needs windowBits 9 or more; zlib and raw accept 8 and run it as 9, as node:zlib does.
+  const windowMin = format === 'gzip' ? 9 : constants.Z_MIN_WINDOWBITS;
+  const windowBits = numberOption('options.windowBits', options.windowBits, windowMin, constants.Z_MAX_WINDOWBITS, constants.Z_DEFAULT_WINDOWBITS);
+  const level = numberOption('options.level', options.level, constants.Z_MIN_LEVEL, constants.Z_MAX_LEVEL, constants.Z_DEFAULT_LEVEL) as Level;
+  const memLevel = numberOption('options.memLevel', options.memLevel, constants.Z_MIN_MEMLEVEL, constants.Z_MAX_MEMLEVEL, constants.Z_DEFAULT_MEMLEVEL);
+  const strategy = numberOption('options.strategy', options.strategy, constants.Z_DEFAULT_STRATEGY, constants.Z_FIXED, constants.Z_DEFAULT_STRATEGY) as Strategy;
   const common = resolveCommon(options, chunkDefault);
-  if (format === 'gzip' && common.dictionary !== undefined) {
-    throw badOption('dictionary', 'a dictionary', 'none: a gzip stream cannot carry a preset dictionary (use zlib or raw)');
-  }
   const copy = options.copy ?? 'auto';
-  if (copy !== 'auto' && copy !== 'always' && copy !== 'never') throw badOption('copy', copy, "'auto', 'always' or 'never'");
-  return {
-    ...common,
-    format,
-    level: integerIn('level', options.level, -1, 9, -1) as Level,
-    // zlib raises 8 to 9 for zlib streams and refuses it for raw and gzip; node:zlib raises it for all.
-    windowBits: Math.max(9, integerIn('windowBits', options.windowBits, 8, 15, 15)),
-    memLevel: integerIn('memLevel', options.memLevel, 1, 9, 8),
-    strategy: integerIn('strategy', options.strategy, 0, 4, 0) as Strategy,
-    copy,
-  };
+  if (copy !== 'auto' && copy !== 'always' && copy !== 'never') throw badOption('options.copy', copy, "'auto', 'always' or 'never'");
+  // A gzip stream has no place for a preset dictionary: node:zlib ignores one, and so does zaccel.
+  const dictionary = format === 'gzip' ? undefined : common.dictionary;
+  return { ...common, dictionary, format, level, windowBits: Math.max(9, windowBits), memLevel, strategy, copy };
 }
 
 export function resolveInflateOptions(
@@ -160,13 +204,18 @@ export function resolveInflateOptions(
   chunkDefault = constants.Z_DEFAULT_CHUNK,
   outputLimitDefault = Infinity,
 ): ResolvedInflateOptions {
+  options = optionsObject<InflateOptions>(options);
+  // 0 (or nothing) takes the window from the header; a raw stream has none, so it needs 8..15.
+  const fromHeader = format !== 'raw' && (options.windowBits == null || options.windowBits === 0);
+  const windowBits = fromHeader
+    ? 0
+    : numberOption('options.windowBits', options.windowBits, constants.Z_MIN_WINDOWBITS, constants.Z_MAX_WINDOWBITS, constants.Z_DEFAULT_WINDOWBITS);
+  // Checked (and defaulted) as node:zlib does, though they mean nothing to inflate.
+  const loose = options as Record<string, unknown>;
+  numberOption('options.level', loose.level, constants.Z_MIN_LEVEL, constants.Z_MAX_LEVEL, constants.Z_DEFAULT_LEVEL);
+  numberOption('options.memLevel', loose.memLevel, constants.Z_MIN_MEMLEVEL, constants.Z_MAX_MEMLEVEL, constants.Z_DEFAULT_MEMLEVEL);
+  numberOption('options.strategy', loose.strategy, constants.Z_DEFAULT_STRATEGY, constants.Z_FIXED, constants.Z_DEFAULT_STRATEGY);
   const common = resolveCommon(options, chunkDefault);
-  const windowBits = integerIn('windowBits', options.windowBits, 0, 15, format === 'raw' ? 15 : 0);
-  if (windowBits !== 0 && windowBits < 8) throw badOption('windowBits', windowBits, '0 or an integer from 8 to 15');
-  if (format === 'raw' && windowBits === 0) throw badOption('windowBits', 0, 'an integer from 8 to 15 for raw inflate');
-  const maxOutputLength = options.maxOutputLength ?? outputLimitDefault;
-  if (typeof maxOutputLength !== 'number' || Number.isNaN(maxOutputLength) || maxOutputLength < 1) {
-    throw badOption('maxOutputLength', maxOutputLength, 'a number of bytes >= 1');
-  }
+  const maxOutputLength = numberOption('options.maxOutputLength', options.maxOutputLength, 1, MAX_OUTPUT_LENGTH, outputLimitDefault);
   return { ...common, format, windowBits, maxOutputLength };
 }

@@ -18,7 +18,8 @@ test('errors carry code, message, errno and cause', () => {
   const cause = new Error('inner');
   const error = new ZaccelError('ZACCEL_DATA_ERROR', undefined, { zlibStatus: -3, zlibMessage: 'invalid block type', cause });
   expect(error).toBeInstanceOf(Error);
-  expect(error.code).toBe('ZACCEL_DATA_ERROR');
+  expect(error.zaccelCode).toBe('ZACCEL_DATA_ERROR');
+  expect(error.code).toBe('Z_DATA_ERROR');
   expect(error.message).toBe(ErrorCodes.ZACCEL_DATA_ERROR);
   expect(error.errno).toBe(-3);
   expect(error.zlibMessage).toBe('invalid block type');

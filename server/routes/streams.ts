@@ -43,6 +43,10 @@ function sessionOptions(body: CreateBody, defaultMaxOutput: number): SessionOpti
   if (format === 'auto') {
     throw new ServiceError('ZACCEL_BAD_OPTION', "invalid format: 'auto' (expected raw, zlib or gzip to deflate)");
   }
+  if (format === 'gzip' && dictionary !== undefined) {
+    // The library ignores it, as node:zlib does; the service says so instead of dropping it silently.
+    throw new ServiceError('ZACCEL_BAD_OPTION', 'invalid dictionary: a gzip stream cannot carry a preset dictionary (use zlib or raw)');
+  }
   return {
     mode: 'deflate',
     engine,

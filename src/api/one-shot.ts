@@ -1,165 +1,160 @@
 /**
  * One-shot compression, named and shaped like node:zlib: `deflateSync` and
- * friends, and callback forms that also return a promise when no callback
- * is given. The async forms work through the input in slices, yielding to
- * the event loop between slices.
+ * friends on the calling thread, and callback forms (which also return a
+ * promise) that run on the thread pool, as node:zlib's run on libuv's.
  */
-import { constants } from '../constants.js';
-import type { DeflateCore } from '../core/deflate-core.js';
-import { createDeflateCore, createInflateCore } from '../core/factories.js';
-import type { InflateCore } from '../core/inflate-core.js';
-import type { EngineName, Format, InflateFormat } from '../engines/engine.js';
-import { bytesOf, DEFAULT_ONE_SHOT_OUTPUT_LIMIT, type DeflateOptions, type InflateOptions } from '../options.js';
-
-/** Output window for one-shots: larger than a stream's default, because one-shots are about speed. */
-const ONE_SHOT_CHUNK = 128 * 1024;
-/** Input per event-loop turn for the async forms. */
-const ASYNC_SLICE = 1024 * 1024;
+import { DeflateCore } from '../core/deflate-core.js';
+import { InflateCore } from '../core/inflate-core.js';
+import { ONE_SHOT_CHUNK, runOneShot } from '../core/one-shot-runner.js';
+import type { Format, InflateFormat } from '../engines/engine.js';
+import { invalidArgType, outputTooLarge } from '../errors.js';
+import { defaultMachine } from '../machine/default-machine.js';
+import {
+  DEFAULT_ONE_SHOT_OUTPUT_LIMIT,
+  resolveDeflateOptions,
+  resolveInflateOptions,
+  viewOf,
+  type DeflateOptions,
+  type InflateOptions,
+} from '../options.js';
+import { threadPoolFor } from '../threads/pool.js';
+import type { CoreSpec } from '../threads/protocol.js';
+import { deflateClasses, inflateClasses, type ZlibBase } from './node-streams.js';
 
 export type InputData = string | ArrayBuffer | ArrayBufferView;
 
-/** What one-shots return with `info: true`. */
+/** What one-shots return with `info: true`, as node:zlib: the output and the stream object that made it. */
 export interface OneShotInfo {
   buffer: Buffer;
-  engine: EngineName;
-  /** Calls the engine handed to software (DFLTCC fallbacks). */
-  fallbacks: number;
+  /** A zaccel stream of the one-shot's class (Deflate, Gunzip, ...): `engine.engineName`, `engine.fallbacks`. */
+  engine: ZlibBase;
 }
 
-type Core = DeflateCore | InflateCore;
-/** node:zlib's `CompressCallback`: code written against node:zlib type-checks unchanged. */
-type Callback = (error: Error | null, result: Buffer) => void;
+export type Callback<R = Buffer> = (error: Error | null, result: R) => void;
 
-function inputBytes(data: InputData): Uint8Array {
-  return typeof data === 'string' ? Buffer.from(data) : bytesOf('buffer', data)!;
+type WithInfo<O> = O & { info: true };
+
+interface Prepared {
+  spec: CoreSpec;
+  options: DeflateOptions | InflateOptions | undefined;
+  machineOption: DeflateOptions['machine'];
 }
 
-function deflateCoreFor(format: Format, options?: DeflateOptions): DeflateCore {
-  return createDeflateCore(format, options, ONE_SHOT_CHUNK);
+function deflateSpec(format: Format, options: DeflateOptions | undefined): Prepared {
+  return { spec: { kind: 'deflate', options: resolveDeflateOptions(format, options, ONE_SHOT_CHUNK) }, options, machineOption: options?.machine };
 }
 
-function inflateCoreFor(format: InflateFormat, options?: InflateOptions): InflateCore {
-  return createInflateCore(format, options, ONE_SHOT_CHUNK, DEFAULT_ONE_SHOT_OUTPUT_LIMIT);
+function inflateSpec(format: InflateFormat, options: InflateOptions | undefined): Prepared {
+  const resolved = resolveInflateOptions(format, options, ONE_SHOT_CHUNK, DEFAULT_ONE_SHOT_OUTPUT_LIMIT);
+  return { spec: { kind: 'inflate', options: resolved }, options, machineOption: options?.machine };
 }
 
-/** Push one slice: the last one finishes the stream. */
-function pushSlice(core: Core, slice: Uint8Array, last: boolean): void {
-  if ('params' in core) core.push(slice, last ? core.options.finishFlush : constants.Z_NO_FLUSH);
-  else core.push(slice, last);
+/** node:zlib's sync input rule: a string, a Buffer, TypedArray or DataView, or an ArrayBuffer. */
+function syncInput(data: unknown): Uint8Array {
+  if (typeof data === 'string') return Buffer.from(data);
+  const bytes = viewOf(data);
+  if (bytes === undefined) throw invalidArgType('buffer', 'of type string or an instance of Buffer, TypedArray, DataView, or ArrayBuffer', data);
+  return bytes;
 }
 
-function collect(core: Core): Buffer[] {
-  const chunks: Buffer[] = [];
-  core.ondata = (chunk) => chunks.push(chunk);
-  return chunks;
+/** node:zlib's async input rule (it ends a stream with the input): nothing is empty input, and a non-binary is a TypeError. */
+function asyncInput(data: unknown): Uint8Array {
+  if (data === undefined || data === null) return new Uint8Array(0);
+  if (typeof data === 'string') return Buffer.from(data);
+  const bytes = viewOf(data);
+  if (bytes === undefined) throw invalidArgType('chunk', 'of type string or an instance of Buffer, TypedArray, or DataView', data);
+  return bytes;
 }
 
-function result(core: Core, chunks: Buffer[], info: boolean | undefined): Buffer {
-  const buffer = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
-  if (!info) return buffer;
-  return { buffer, engine: core.engine.name, fallbacks: core.codec.fallbacks } as unknown as Buffer;
+/** The stream object that `info: true` hands back as `engine`. */
+function engineFor(prepared: Prepared, fallbacks: number): ZlibBase {
+  const { spec, options } = prepared;
+  const engine =
+    spec.kind === 'deflate' ? new deflateClasses[spec.options.format](options) : new inflateClasses[spec.options.format](options as InflateOptions);
+  engine.fallbacks = fallbacks;
+  engine.close();
+  return engine;
 }
 
-/** Inputs up to this size are deflated in one call, as native zlib's one-shot callers do. */
-const WHOLE_INPUT_LIMIT = 64 * 1024 * 1024;
-
-function runSync(core: Core, data: InputData, info: boolean | undefined): Buffer {
-  const chunks = collect(core);
-  try {
-    const input = inputBytes(data);
-    // One deflate(Z_FINISH) over the whole input, as compress2() does (on dfltcc: one fixed-Huffman block).
-    if ('params' in core && core.wholeOneShot && input.length <= WHOLE_INPUT_LIMIT && core.options.finishFlush === constants.Z_FINISH) {
-      chunks.push(core.compressWhole(input));
-    } else {
-      pushSlice(core, input, true);
-    }
-    return result(core, chunks, info);
-  } finally {
-    core.close();
-  }
+function runSync(prepared: Prepared, data: unknown): Buffer | OneShotInfo {
+  const input = syncInput(data);
+  const machine = prepared.machineOption ?? defaultMachine();
+  const { spec } = prepared;
+  const core = spec.kind === 'deflate' ? new DeflateCore(spec.options, machine) : new InflateCore(spec.options, machine);
+  const buffer = runOneShot(core, input);
+  if (spec.kind === 'deflate' && buffer.length > maxOutput(prepared)) throw outputTooLarge(maxOutput(prepared));
+  return prepared.options?.info ? { buffer, engine: engineFor(prepared, core.codec.fallbacks) } : buffer;
 }
 
-function runAsync(makeCore: () => Core, data: InputData, info: boolean | undefined, callback?: Callback): Promise<Buffer> {
-  const promise = new Promise<Buffer>((resolve, reject) => {
-    let core: Core;
-    let input: Uint8Array;
-    try {
-      core = makeCore();
-      input = inputBytes(data);
-    } catch (error) {
-      reject(error);
-      return;
-    }
-    const chunks = collect(core);
-    let offset = 0;
-    const step = () => {
-      try {
-        // The dfltcc engine's one-shot is one deflate(Z_FINISH) in the async forms too: slices would change its blocks.
-        if ('params' in core && core.codec.wholeWrites === true && core.wholeOneShot && input.length <= WHOLE_INPUT_LIMIT && core.options.finishFlush === constants.Z_FINISH) {
-          chunks.push(core.compressWhole(input));
-          resolve(result(core, chunks, info));
-          core.close();
-          return;
-        }
-        const end = Math.min(input.length, offset + ASYNC_SLICE);
-        pushSlice(core, input.subarray(offset, end), end === input.length);
-        offset = end;
-        if (offset < input.length) {
-          setImmediate(step);
-          return;
-        }
-        resolve(result(core, chunks, info));
-        core.close();
-      } catch (error) {
-        core.close();
-        reject(error);
-      }
-    };
-    setImmediate(step);
+function maxOutput(prepared: Prepared): number {
+  const given = (prepared.options as InflateOptions | undefined)?.maxOutputLength;
+  return prepared.spec.kind === 'inflate' ? prepared.spec.options.maxOutputLength : typeof given === 'number' && given >= 1 ? given : Infinity;
+}
+
+function runAsync(prepared: Prepared, data: unknown, callback: Callback<Buffer | OneShotInfo> | undefined): Promise<Buffer | OneShotInfo> {
+  const input = asyncInput(data);
+  const pool = threadPoolFor(prepared.machineOption ?? defaultMachine());
+  const promise = pool.oneShot(prepared.spec, input).then((reply) => {
+    if (reply.t !== 'output') throw new Error('unexpected reply');
+    const buffer = Buffer.from(reply.data.buffer, reply.data.byteOffset, reply.data.byteLength);
+    if (prepared.spec.kind === 'deflate' && buffer.length > maxOutput(prepared)) throw outputTooLarge(maxOutput(prepared));
+    return prepared.options?.info ? { buffer, engine: engineFor(prepared, reply.fallbacks) } : buffer;
   });
   if (callback === undefined) return promise;
+  // The callback runs outside the promise chain: what it throws is the program's, as with node:zlib.
   promise.then(
-    (buffer) => callback(null, buffer),
-    // Like node:zlib, a failure passes the error alone; its declared type promises a result only on success.
-    (error: Error) => (callback as (error: Error) => void)(error),
+    (result) => process.nextTick(callback, null, result),
+    (error: Error) => process.nextTick(callback, error, undefined as unknown as Buffer),
   );
+  promise.catch(() => {});
   return promise;
 }
 
-function splitArguments<O>(options?: O | Callback, callback?: Callback): [O | undefined, Callback | undefined] {
-  return typeof options === 'function' ? [undefined, options as Callback] : [options, callback];
+/** `(data, callback)` or `(data, options, callback)`; a callback that is not a function is node's TypeError. */
+type AnyCallback = Callback<Buffer | OneShotInfo>;
+
+function splitArguments<O>(optionsOrCallback: unknown, maybeCallback: unknown): [O | undefined, AnyCallback | undefined] {
+  if (typeof optionsOrCallback === 'function') return [undefined, optionsOrCallback as AnyCallback];
+  if (maybeCallback !== undefined && typeof maybeCallback !== 'function') throw invalidArgType('callback', 'of type function', maybeCallback);
+  return [optionsOrCallback as O | undefined, maybeCallback as AnyCallback | undefined];
 }
 
-type DeflateAsync = {
+export interface DeflateSync {
+  (data: InputData, options: WithInfo<DeflateOptions>): OneShotInfo;
+  (data: InputData, options?: DeflateOptions): Buffer;
+}
+export interface InflateSync {
+  (data: InputData, options: WithInfo<InflateOptions>): OneShotInfo;
+  (data: InputData, options?: InflateOptions): Buffer;
+}
+export interface DeflateAsync {
+  (data: InputData, options: WithInfo<DeflateOptions>, callback?: Callback<OneShotInfo>): Promise<OneShotInfo>;
   (data: InputData, callback: Callback): Promise<Buffer>;
   (data: InputData, options?: DeflateOptions, callback?: Callback): Promise<Buffer>;
-};
-type InflateAsync = {
+}
+export interface InflateAsync {
+  (data: InputData, options: WithInfo<InflateOptions>, callback?: Callback<OneShotInfo>): Promise<OneShotInfo>;
   (data: InputData, callback: Callback): Promise<Buffer>;
   (data: InputData, options?: InflateOptions, callback?: Callback): Promise<Buffer>;
-};
-
-function deflateSyncOf(format: Format) {
-  return (data: InputData, options?: DeflateOptions): Buffer => runSync(deflateCoreFor(format, options), data, options?.info);
 }
 
-function inflateSyncOf(format: InflateFormat) {
-  return (data: InputData, options?: InflateOptions): Buffer => runSync(inflateCoreFor(format, options), data, options?.info);
-}
+const deflateSyncOf = (format: Format) =>
+  ((data: InputData, options?: DeflateOptions) => runSync(deflateSpec(format, options), data)) as DeflateSync;
 
-function deflateAsyncOf(format: Format): DeflateAsync {
-  return (data: InputData, optionsOrCallback?: DeflateOptions | Callback, maybeCallback?: Callback) => {
+const inflateSyncOf = (format: InflateFormat) =>
+  ((data: InputData, options?: InflateOptions) => runSync(inflateSpec(format, options), data)) as InflateSync;
+
+const deflateAsyncOf = (format: Format) =>
+  ((data: InputData, optionsOrCallback?: unknown, maybeCallback?: unknown) => {
     const [options, callback] = splitArguments<DeflateOptions>(optionsOrCallback, maybeCallback);
-    return runAsync(() => deflateCoreFor(format, options), data, options?.info, callback);
-  };
-}
+    return runAsync(deflateSpec(format, options), data, callback);
+  }) as DeflateAsync;
 
-function inflateAsyncOf(format: InflateFormat): InflateAsync {
-  return (data: InputData, optionsOrCallback?: InflateOptions | Callback, maybeCallback?: Callback) => {
+const inflateAsyncOf = (format: InflateFormat) =>
+  ((data: InputData, optionsOrCallback?: unknown, maybeCallback?: unknown) => {
     const [options, callback] = splitArguments<InflateOptions>(optionsOrCallback, maybeCallback);
-    return runAsync(() => inflateCoreFor(format, options), data, options?.info, callback);
-  };
-}
+    return runAsync(inflateSpec(format, options), data, callback);
+  }) as InflateAsync;
 
 export const deflateSync = deflateSyncOf('zlib');
 export const deflateRawSync = deflateSyncOf('raw');

@@ -7,7 +7,7 @@
 import { constants } from '../constants.js';
 import type { Engine, InflateCodec } from '../engines/engine.js';
 import { resolveEngine } from '../engines/registry.js';
-import { ZaccelError } from '../errors.js';
+import { outputTooLarge, ZaccelError } from '../errors.js';
 import type { Machine, Region } from '../machine/machine.js';
 import type { ResolvedInflateOptions } from '../options.js';
 import { stageBytes } from './deflate-core.js';
@@ -79,7 +79,8 @@ export class InflateCore {
         this.inflate(this.stage.address, length);
       }
       if (final && !this.memberEnded) {
-        throw new ZaccelError('ZACCEL_TRUNCATED', 'unexpected end of file: the compressed stream is incomplete');
+        // node:zlib's message, verbatim: programs match on it.
+        throw new ZaccelError('ZACCEL_TRUNCATED', 'unexpected end of file');
       }
     } catch (error) {
       this.close();
@@ -119,10 +120,7 @@ export class InflateCore {
       if (step.produced > 0) {
         this.bytesOut += step.produced;
         if (this.bytesOut > this.options.maxOutputLength) {
-          throw new ZaccelError(
-            'ZACCEL_OUTPUT_LIMIT',
-            `output exceeds maxOutputLength of ${this.options.maxOutputLength} bytes`,
-          );
+          throw outputTooLarge(this.options.maxOutputLength);
         }
         this.ondata(this.machine.read(this.output.address, step.produced));
       }
@@ -177,7 +175,8 @@ export class InflateCore {
   private applyDictionary(): void {
     const dictionary = this.options.dictionary;
     if (dictionary === undefined) {
-      throw new ZaccelError('ZACCEL_NEED_DICTIONARY', 'Missing dictionary: the stream was made with a preset dictionary', {
+      // node:zlib's messages, verbatim, and its errno (Z_NEED_DICT) for both cases.
+      throw new ZaccelError('ZACCEL_NEED_DICTIONARY', 'Missing dictionary', {
         zlibStatus: constants.Z_NEED_DICT,
       });
     }
@@ -186,9 +185,7 @@ export class InflateCore {
       this.machine.write(region.address, dictionary);
       const status = this.codec.setDictionary(region.address, dictionary.length);
       if (status !== constants.Z_OK) {
-        throw new ZaccelError('ZACCEL_NEED_DICTIONARY', 'Bad dictionary: it does not match the one the stream was made with', {
-          zlibStatus: status,
-        });
+        throw new ZaccelError('ZACCEL_NEED_DICTIONARY', 'Bad dictionary', { zlibStatus: constants.Z_NEED_DICT });
       }
     } finally {
       this.resources.release(region);

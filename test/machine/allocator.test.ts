@@ -63,15 +63,15 @@ describe('Machine', () => {
 
   test('exhaustion is a coded error, not a crash', () => {
     const machine = Machine.create({ initialBytes: 1 << 20, maximumBytes: 8 << 20 });
-    expect(() => machine.alloc(16 << 20)).toThrow(expect.objectContaining({ code: 'ZACCEL_MEMORY_EXHAUSTED' }));
+    expect(() => machine.alloc(16 << 20)).toThrow(expect.objectContaining({ zaccelCode: 'ZACCEL_MEMORY_EXHAUSTED' }));
   });
 
   test('double free and stale regions are caught', () => {
     const machine = Machine.create({ initialBytes: 1 << 20, maximumBytes: 8 << 20 });
     const region = machine.alloc(64);
     machine.free(region);
-    expect(() => machine.free(region)).toThrow(expect.objectContaining({ code: 'ZACCEL_INTERNAL' }));
-    expect(() => machine.assertLive(region)).toThrow(expect.objectContaining({ code: 'ZACCEL_INTERNAL' }));
+    expect(() => machine.free(region)).toThrow(expect.objectContaining({ zaccelCode: 'ZACCEL_INTERNAL' }));
+    expect(() => machine.assertLive(region)).toThrow(expect.objectContaining({ zaccelCode: 'ZACCEL_INTERNAL' }));
   });
 
   test('guard bytes catch a write past the end of a region', () => {
@@ -86,6 +86,6 @@ describe('Machine', () => {
 
   test('accesses outside the memory are refused', () => {
     const machine = Machine.create({ initialBytes: 1 << 20, maximumBytes: 8 << 20 });
-    expect(() => machine.read(machine.stats().memoryBytes - 2, 4)).toThrow(expect.objectContaining({ code: 'ZACCEL_INTERNAL' }));
+    expect(() => machine.read(machine.stats().memoryBytes - 2, 4)).toThrow(expect.objectContaining({ zaccelCode: 'ZACCEL_INTERNAL' }));
   });
 });

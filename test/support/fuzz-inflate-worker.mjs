@@ -52,8 +52,8 @@ for (let run = 0; run < iterations; run++) {
     core.push(input, true);
     codes.ok = (codes.ok ?? 0) + 1;
   } catch (error) {
-    codes[error.code] = (codes[error.code] ?? 0) + 1;
-    if (error.name !== 'ZaccelError' || error.code === 'ZACCEL_INTERNAL') {
+    codes[error.zaccelCode] = (codes[error.zaccelCode] ?? 0) + 1;
+    if (error.zaccelCode === undefined || error.zaccelCode === 'ZACCEL_INTERNAL') {
       unexpected.push({ error: String(error), format: base.format, input: input.toString('hex').slice(0, 400) });
     }
   }

@@ -14,7 +14,7 @@ export const EXIT_ERROR = 1;
 export const EXIT_USAGE = 2;
 
 export function exitStatusFor(error: unknown): number {
-  return isZaccelError(error) && error.code === 'ZACCEL_BAD_OPTION' ? EXIT_USAGE : EXIT_ERROR;
+  return isZaccelError(error) && error.zaccelCode === 'ZACCEL_BAD_OPTION' ? EXIT_USAGE : EXIT_ERROR;
 }
 
 /**
@@ -24,7 +24,7 @@ export function exitStatusFor(error: unknown): number {
  */
 export function errorLine(error: unknown, where?: string): string {
   const prefix = where === undefined ? 'zaccel: ' : `zaccel: ${where}: `;
-  if (isZaccelError(error)) return `${prefix}${error.code}: ${error.message}`;
+  if (isZaccelError(error)) return `${prefix}${error.zaccelCode}: ${error.message}`;
   const message = error instanceof Error ? error.message : String(error);
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   return `${prefix}${typeof code === 'string' && !message.startsWith(`${code}:`) ? `${code}: ` : ''}${message}`;
