@@ -35,9 +35,9 @@ describe('parseCommand', () => {
   });
 
   test('unknown options, missing values and extra arguments are ZACCEL_BAD_OPTION, naming the problem', () => {
-    expect(() => parseCommand(spec, ['-l', '3'])).toThrow(expect.objectContaining({ code: 'ZACCEL_BAD_OPTION', message: expect.stringMatching(/^unknown option -l \(zaccel demo --help/) }));
-    expect(() => parseCommand(spec, ['--output'])).toThrow(expect.objectContaining({ code: 'ZACCEL_BAD_OPTION' }));
-    expect(() => parseCommand(spec, ['a', 'b'])).toThrow(expect.objectContaining({ code: 'ZACCEL_BAD_OPTION', message: expect.stringMatching(/unexpected argument "b"/) }));
+    expect(() => parseCommand(spec, ['-l', '3'])).toThrow(expect.objectContaining({ zaccelCode: 'ZACCEL_BAD_OPTION', message: expect.stringMatching(/^unknown option -l \(zaccel demo --help/) }));
+    expect(() => parseCommand(spec, ['--output'])).toThrow(expect.objectContaining({ zaccelCode: 'ZACCEL_BAD_OPTION' }));
+    expect(() => parseCommand(spec, ['a', 'b'])).toThrow(expect.objectContaining({ zaccelCode: 'ZACCEL_BAD_OPTION', message: expect.stringMatching(/unexpected argument "b"/) }));
   });
 
   test('camelFlags fills in defaults under camelCase names', () => {

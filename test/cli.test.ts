@@ -85,7 +85,7 @@ describe('zaccel compress / decompress', () => {
   test('bad options exit 2 with a message; a missing file exits 1 and names its code once', async () => {
     const level = await zaccel(['compress', inputFile, '-o', join(folder, 'x'), '--level', '12']);
     expect(level.status).toBe(2);
-    expect(level.stderr).toMatch(/ZACCEL_BAD_OPTION: invalid level: "12"/);
+    expect(level.stderr).toMatch(/ZACCEL_BAD_OPTION: .*'level'.*12/);
     expect(existsSync(join(folder, 'x'))).toBe(false);
     const format = await zaccel(['compress', '-c', inputFile, '--format', 'lzma']);
     expect(format.status).toBe(2);
