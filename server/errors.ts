@@ -17,6 +17,8 @@ export const ServiceErrorCodes = {
   ZACCEL_AT_CAPACITY: 'server at capacity',
   /** The server is shutting down and takes no new requests. */
   ZACCEL_SHUTTING_DOWN: 'server is shutting down',
+  /** A stream write's `seq` is neither the next number nor a retry of the last acknowledged one. */
+  ZACCEL_SEQUENCE: 'write out of sequence',
 } as const;
 
 export type ServiceErrorCode = keyof typeof ServiceErrorCodes;
@@ -35,12 +37,14 @@ export const statusByCode = {
   ZACCEL_STREAM_STATE: 409,
   ZACCEL_ENGINE_UNAVAILABLE: 501,
   ZACCEL_NOT_BUILT: 500,
+  ZACCEL_BAD_SNAPSHOT: 400,
   ZACCEL_INTERNAL: 500,
   ZACCEL_BAD_REQUEST: 400,
   ZACCEL_NOT_FOUND: 404,
   ZACCEL_BODY_TOO_LARGE: 413,
   ZACCEL_AT_CAPACITY: 503,
   ZACCEL_SHUTTING_DOWN: 503,
+  ZACCEL_SEQUENCE: 409,
 } as const satisfies Record<AnyErrorCode, number>;
 
 /** Statuses that ask the client to come back: they carry Retry-After. */
