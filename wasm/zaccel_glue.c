@@ -409,8 +409,9 @@ intptr_t zaccel_inflate_restore(arena *a, uint32_t size, const unsigned char *bl
   struct inflate_state saved;
   copy_bytes(&saved, blob + at.state, sizeof(struct inflate_state));
   uint32_t window_bytes = words[WORD_WINDOW_BYTES];
-  if (saved.mode < HEAD || saved.mode > SYNC || saved.wbits < 8 || saved.wbits > MAX_WBITS ||
-      (window_bytes != 0 && window_bytes != (1u << saved.wbits)) || saved.wsize > window_bytes ||
+  /* wbits is 0 until a zlib header names the window when the stream was opened with windowBits 0. */
+  if (saved.mode < HEAD || saved.mode > SYNC || (saved.wbits != 0 && (saved.wbits < 8 || saved.wbits > MAX_WBITS)) ||
+      (window_bytes != 0 && (saved.wbits == 0 || window_bytes != (1u << saved.wbits))) || saved.wsize > window_bytes ||
       saved.whave > saved.wsize || saved.wnext > saved.wsize) {
     return Z_DATA_ERROR;
   }
