@@ -130,56 +130,110 @@ function progress() {
   }
 }
 
+function deflateCase(options, middle, cut, dataSeed) {
+  const operations = [...middle, { kind: 'finish' }];
+  const total = operations.reduce((sum, step) => sum + (step.kind === 'write' ? step.size : 0), 0);
+  const data = makeData(dataSeed, total);
+  const dictionary = options.dictionary === undefined ? undefined : makeData(dataSeed ^ 0x5555, options.dictionary);
+  const snapshotAt = cut % (operations.length + 1); // after the finish too
+  const before = [regionsOf(machineA), regionsOf(machineB)];
+
+  const reference = createDeflateCore(options.format, coreOptions(options, machineA, dictionary));
+  const expected = [];
+  reference.ondata = (chunk) => expected.push(chunk);
+  runOperations(reference, operations, data, 0, operations.length, { at: 0 });
+  reference.close();
+
+  const first = createDeflateCore(options.format, coreOptions(options, machineA, dictionary));
+  const actual = [];
+  first.ondata = (chunk) => actual.push(chunk);
+  const cursor = { at: 0 };
+  runOperations(first, operations, data, 0, snapshotAt, cursor);
+  if (first.codec.accelerated === true) counts.accelerated++;
+  else counts.software++;
+  const snapshot = first.snapshot();
+  counts.snapshotBytes += snapshot.length;
+  first.close();
+  const restored = restoreStream(snapshot, { machine: machineB });
+  restored.ondata = (chunk) => actual.push(chunk);
+  runOperations(restored, operations, data, snapshotAt, operations.length, cursor);
+  const ended = restored.ended;
+  restored.close();
+
+  const expectedBytes = Buffer.concat(expected);
+  const actualBytes = Buffer.concat(actual);
+  if (!actualBytes.equals(expectedBytes)) {
+    throw new Error(`restored output differs (${actualBytes.length} vs ${expectedBytes.length} bytes, snapshot after ${snapshotAt} operations)`);
+  }
+  if (!ended) throw new Error('the restored stream did not end');
+  if (!decodeWith(options.format, expectedBytes, options.format === 'gzip' ? undefined : dictionary).equals(data)) {
+    throw new Error('the output does not decode to the input');
+  }
+  const after = [regionsOf(machineA), regionsOf(machineB)];
+  if (after[0] !== before[0] || after[1] !== before[1]) throw new Error(`machine regions leaked: ${before} -> ${after}`);
+  counts.deflate++;
+  progress();
+}
+
 const deflateProperty = fc.property(
   streamOptions,
   fc.array(operation, { minLength: 1, maxLength: 10 }),
   fc.nat(),
   fc.integer({ min: 1, max: 2 ** 31 - 1 }),
-  (options, middle, cut, dataSeed) => {
-    const operations = [...middle, { kind: 'finish' }];
-    const total = operations.reduce((sum, step) => sum + (step.kind === 'write' ? step.size : 0), 0);
-    const data = makeData(dataSeed, total);
-    const dictionary = options.dictionary === undefined ? undefined : makeData(dataSeed ^ 0x5555, options.dictionary);
-    const snapshotAt = cut % (operations.length + 1); // after the finish too
-    const before = [regionsOf(machineA), regionsOf(machineB)];
-
-    const reference = createDeflateCore(options.format, coreOptions(options, machineA, dictionary));
-    const expected = [];
-    reference.ondata = (chunk) => expected.push(chunk);
-    runOperations(reference, operations, data, 0, operations.length, { at: 0 });
-    reference.close();
-
-    const first = createDeflateCore(options.format, coreOptions(options, machineA, dictionary));
-    const actual = [];
-    first.ondata = (chunk) => actual.push(chunk);
-    const cursor = { at: 0 };
-    runOperations(first, operations, data, 0, snapshotAt, cursor);
-    if (first.codec.accelerated === true) counts.accelerated++;
-    else counts.software++;
-    const snapshot = first.snapshot();
-    counts.snapshotBytes += snapshot.length;
-    first.close();
-    const restored = restoreStream(snapshot, { machine: machineB });
-    restored.ondata = (chunk) => actual.push(chunk);
-    runOperations(restored, operations, data, snapshotAt, operations.length, cursor);
-    const ended = restored.ended;
-    restored.close();
-
-    const expectedBytes = Buffer.concat(expected);
-    const actualBytes = Buffer.concat(actual);
-    if (!actualBytes.equals(expectedBytes)) {
-      throw new Error(`restored output differs (${actualBytes.length} vs ${expectedBytes.length} bytes, snapshot after ${snapshotAt} operations)`);
-    }
-    if (!ended) throw new Error('the restored stream did not end');
-    if (!decodeWith(options.format, expectedBytes, options.format === 'gzip' ? undefined : dictionary).equals(data)) {
-      throw new Error('the output does not decode to the input');
-    }
-    const after = [regionsOf(machineA), regionsOf(machineB)];
-    if (after[0] !== before[0] || after[1] !== before[1]) throw new Error(`machine regions leaked: ${before} -> ${after}`);
-    counts.deflate++;
-    progress();
-  },
+  deflateCase,
 );
+
+function inflateCase(engine, format, detect, splits, cut, dataSeed, withDictionary, cpuAmount, chunkSize) {
+  const data = makeData(dataSeed, splits.reduce((sum, size) => sum + size, 0));
+  const dictionary = withDictionary && format !== 'gzip' ? makeData(dataSeed ^ 0x3333, 3000) : undefined;
+  const level = 1 + (dataSeed % 9);
+  const options = dictionary === undefined ? { level } : { level, dictionary };
+  // Two gzip members, to carry the between-members state through a snapshot too.
+  const compressed =
+    format === 'gzip'
+      ? Buffer.concat([nodeZlib.gzipSync(data.subarray(0, data.length >> 1), options), nodeZlib.gzipSync(data.subarray(data.length >> 1), options)])
+      : format === 'raw'
+        ? nodeZlib.deflateRawSync(data, options)
+        : nodeZlib.deflateSync(data, options);
+  const inflateFormat = detect === 'auto' && format !== 'raw' ? 'auto' : format;
+  const pieces = [];
+  let at = 0;
+  for (let index = 0; at < compressed.length; index++) {
+    const size = Math.max(1, Math.floor((splits[index % splits.length] * compressed.length) / Math.max(1, data.length)));
+    pieces.push(compressed.subarray(at, at + size));
+    at += size;
+  }
+  const snapshotAt = cut % (pieces.length + 1);
+  const before = [regionsOf(machineA), regionsOf(machineB)];
+  const make = () => createInflateCore(inflateFormat, { engine, dictionary, cpuAmount, chunkSize, machine: machineA });
+
+  const output = [];
+  let core = make();
+  core.ondata = (chunk) => output.push(chunk);
+  for (let index = 0; index < pieces.length; index++) {
+    if (index === snapshotAt) {
+      const snapshot = core.snapshot();
+      counts.snapshotBytes += snapshot.length;
+      core.close();
+      core = restoreStream(snapshot, { machine: machineB });
+      core.ondata = (chunk) => output.push(chunk);
+    }
+    core.push(pieces[index], index === pieces.length - 1);
+  }
+  if (snapshotAt === pieces.length) {
+    const snapshot = core.snapshot();
+    core.close();
+    core = restoreStream(snapshot, { machine: machineB });
+    if (!core.ended) throw new Error('the restored stream forgot it had ended');
+  }
+  core.close();
+  const result = Buffer.concat(output);
+  if (!result.equals(data)) throw new Error(`restored inflate output differs (${result.length} vs ${data.length} bytes)`);
+  const after = [regionsOf(machineA), regionsOf(machineB)];
+  if (after[0] !== before[0] || after[1] !== before[1]) throw new Error(`machine regions leaked: ${before} -> ${after}`);
+  counts.inflate++;
+  progress();
+}
 
 const inflateProperty = fc.property(
   fc.constantFrom('zlib', 'dfltcc'),
@@ -191,65 +245,46 @@ const inflateProperty = fc.property(
   fc.boolean(),
   fc.constantFrom(0, 1, 700, 4096),
   fc.constantFrom(64, 1000, 16384),
-  (engine, format, detect, splits, cut, dataSeed, withDictionary, cpuAmount, chunkSize) => {
-    const data = makeData(dataSeed, splits.reduce((sum, size) => sum + size, 0));
-    const dictionary = withDictionary && format !== 'gzip' ? makeData(dataSeed ^ 0x3333, 3000) : undefined;
-    const level = 1 + (dataSeed % 9);
-    const options = dictionary === undefined ? { level } : { level, dictionary };
-    // Two gzip members, to carry the between-members state through a snapshot too.
-    const compressed =
-      format === 'gzip'
-        ? Buffer.concat([nodeZlib.gzipSync(data.subarray(0, data.length >> 1), options), nodeZlib.gzipSync(data.subarray(data.length >> 1), options)])
-        : format === 'raw'
-          ? nodeZlib.deflateRawSync(data, options)
-          : nodeZlib.deflateSync(data, options);
-    const inflateFormat = detect === 'auto' && format !== 'raw' ? 'auto' : format;
-    const pieces = [];
-    let at = 0;
-    for (let index = 0; at < compressed.length; index++) {
-      const size = Math.max(1, Math.floor((splits[index % splits.length] * compressed.length) / Math.max(1, data.length)));
-      pieces.push(compressed.subarray(at, at + size));
-      at += size;
-    }
-    const snapshotAt = cut % (pieces.length + 1);
-    const before = [regionsOf(machineA), regionsOf(machineB)];
-    const make = () => createInflateCore(inflateFormat, { engine, dictionary, cpuAmount, chunkSize, machine: machineA });
-
-    const output = [];
-    let core = make();
-    core.ondata = (chunk) => output.push(chunk);
-    for (let index = 0; index < pieces.length; index++) {
-      if (index === snapshotAt) {
-        const snapshot = core.snapshot();
-        counts.snapshotBytes += snapshot.length;
-        core.close();
-        core = restoreStream(snapshot, { machine: machineB });
-        core.ondata = (chunk) => output.push(chunk);
-      }
-      core.push(pieces[index], index === pieces.length - 1);
-    }
-    if (snapshotAt === pieces.length) {
-      const snapshot = core.snapshot();
-      core.close();
-      core = restoreStream(snapshot, { machine: machineB });
-      if (!core.ended) throw new Error('the restored stream forgot it had ended');
-    }
-    core.close();
-    const result = Buffer.concat(output);
-    if (!result.equals(data)) throw new Error(`restored inflate output differs (${result.length} vs ${data.length} bytes)`);
-    const after = [regionsOf(machineA), regionsOf(machineB)];
-    if (after[0] !== before[0] || after[1] !== before[1]) throw new Error(`machine regions leaked: ${before} -> ${after}`);
-    counts.inflate++;
-    progress();
-  },
+  inflateCase,
 );
 
+// Cases that run first, whatever the time: the accelerator snapshot mid-block, with a CPU amount, across a
+// params() switch to software and back, and the software fallback with a dictionary.
+const accelerated = { engine: 'dfltcc', level: 1, strategy: 0, windowBits: 15, memLevel: 8, dictionary: undefined, levelMask: 0x2 };
+const deflateExamples = [
+  [{ ...accelerated, format: 'gzip', chunkSize: 1000, dfltccModel: 'multiple', cpuAmount: 700 }, [{ kind: 'write', size: 30000, flush: 0 }, { kind: 'write', size: 9000, flush: 2 }], 1, 11],
+  [
+    { ...accelerated, format: 'zlib', chunkSize: 64, dfltccModel: 'single', cpuAmount: 0 },
+    [{ kind: 'write', size: 20000, flush: 0 }, { kind: 'params', level: 6, strategy: 0 }, { kind: 'write', size: 5000, flush: 3 }, { kind: 'params', level: 1, strategy: 0 }, { kind: 'write', size: 7000, flush: 1 }],
+    3,
+    12,
+  ],
+  [{ ...accelerated, format: 'raw', chunkSize: 16384, dfltccModel: 'multiple', cpuAmount: 1, dictionary: 5000 }, [{ kind: 'write', size: 3000, flush: 5 }, { kind: 'write', size: 3000, flush: 0 }], 1, 13],
+  [{ ...accelerated, level: 9, format: 'zlib', chunkSize: 65536, dfltccModel: 'multiple', cpuAmount: 4096, dictionary: 300 }, [{ kind: 'write', size: 40000, flush: 2 }], 1, 14],
+];
+const inflateExamples = [
+  ['dfltcc', 'gzip', 'auto', [3000, 5000], 1, 21, false, 700, 64],
+  ['dfltcc', 'zlib', 'direct', [100, 9000], 2, 22, true, 0, 1000],
+  ['zlib', 'raw', 'direct', [20000], 1, 23, true, 0, 16384],
+  ['zlib', 'gzip', 'auto', [10, 20, 30000], 3, 24, false, 0, 64],
+];
+
+let example = '';
 try {
+  for (const [index, values] of deflateExamples.entries()) {
+    example = `deflate example ${index}`;
+    deflateCase(...values);
+  }
+  for (const [index, values] of inflateExamples.entries()) {
+    example = `inflate example ${index}`;
+    inflateCase(...values);
+  }
+  example = '';
   const half = Math.floor(timeLimitMs / 2);
   const settings = (offset) => ({ seed: seed + offset, numRuns: 1_000_000, interruptAfterTimeLimit: half, markInterruptAsFailure: false });
   fc.assert(deflateProperty, settings(0));
   fc.assert(inflateProperty, settings(1));
   parentPort.postMessage({ type: 'done', counts });
 } catch (error) {
-  parentPort.postMessage({ type: 'done', counts, failure: `${String(error?.message ?? error).slice(0, 3000)}\ncause: ${String(error?.cause?.stack ?? error?.cause ?? "").slice(0, 2000)}` });
+  parentPort.postMessage({ type: 'done', counts, failure: `${example} ${String(error?.message ?? error).slice(0, 3000)}\ncause: ${String(error?.cause?.stack ?? error?.cause ?? "").slice(0, 2000)}` });
 }

@@ -72,10 +72,11 @@ describe('snapshot and restore', () => {
     const result = await runWorker(new URL('./snapshot-property.worker.mjs', import.meta.url), { timeLimitMs: PROPERTY_MS, seed: Date.now() % 100_000 }, 30_000);
     expect(result.failure).toBeUndefined();
     const counts = result.counts as { deflate: number; inflate: number; accelerated: number };
-    // Enough cases ran to mean something, and some of them snapshot the accelerator mid-stream.
-    expect(counts.deflate).toBeGreaterThanOrEqual(10);
-    expect(counts.inflate).toBeGreaterThanOrEqual(10);
-    expect(counts.accelerated).toBeGreaterThanOrEqual(1);
+    // At least the worker's fixed examples ran (random cases follow as time allows), and the accelerator was
+    // snapshot mid-stream.
+    expect(counts.deflate).toBeGreaterThanOrEqual(4);
+    expect(counts.inflate).toBeGreaterThanOrEqual(4);
+    expect(counts.accelerated).toBeGreaterThanOrEqual(2);
   }, PROPERTY_MS + 60_000);
 
   test.each(['zlib', 'dfltcc'] as const)('a %s deflate snapshot continues in another worker thread', async (engine) => {
