@@ -49,7 +49,11 @@ export async function answerWrite(
   });
   pumping.catch((error: Error) => {
     // Our side gave up (body too large, client gone): free the core now. A worker failure has closed it already.
-    if (session.state === 'open') session.abort(error);
+    // A numbered write is undone instead: the stream goes on from before it.
+    if (session.state === 'open') {
+      if (write.numbered) session.rollback(error, write);
+      else session.abort(error);
+    }
   });
   try {
     const readiness = await write.output.ready();

@@ -149,6 +149,9 @@ export class WorkerHandle {
         this.sessions.delete(message.sid);
         session.closed(message.report);
         return;
+      case 'rolledBack':
+        session.rolledBack(message.report);
+        return;
     }
   }
 }
@@ -164,11 +167,13 @@ export class WriteCall {
   constructor(
     readonly session: Session,
     commitBytes: number,
+    /** A numbered write: if its client goes away before it completes, it is undone rather than failing the stream. */
+    readonly numbered = false,
   ) {
     this.output = new OutputStream(
       (bytes) => session.ack(bytes),
       commitBytes,
-      (error) => session.abort(error),
+      (error) => (this.numbered ? session.rollback(error, this) : session.abort(error)),
     );
     this.completed = new Promise<SessionReport>((resolve, reject) => {
       this.completion = { resolve, reject };
@@ -218,6 +223,8 @@ export class Session {
   private flushScheduled = false;
   private inputWaiter: { resolve: () => void; reject: (error: Error) => void } | undefined;
   private closing: Promise<SessionReport | null> | undefined;
+  /** A rollback was asked for: what the worker says about the undone write, until it confirms, is dropped. */
+  private discarding = false;
   private closeResolve: ((report: SessionReport | null) => void) | undefined;
   /** Settles when the worker made the core: rejects with the option or engine error if it could not. */
   readonly opened: Promise<void>;
@@ -244,13 +251,42 @@ export class Session {
     this.openSettle = undefined;
   }
 
-  /** Start the next write. The caller runs one write at a time per session. */
-  beginWrite(commitBytes: number): WriteCall {
+  /**
+   * Start the next write. The caller runs one write at a time per session. A numbered write (`numbered`)
+   * keeps the stream's state from before it in the worker; `retry` runs it again from that state,
+   * without advancing the stream (see routes/streams.ts).
+   */
+  beginWrite(commitBytes: number, numbered?: { retry: boolean }): WriteCall {
     if (this.state !== 'open') {
       throw this.error ?? new ServiceError('ZACCEL_STREAM_CLOSED', 'the stream is closed');
     }
-    this.write = new WriteCall(this, commitBytes);
+    if (numbered !== undefined) this.handle.post({ t: 'begin', sid: this.id, retry: numbered.retry });
+    this.write = new WriteCall(this, commitBytes, numbered !== undefined);
     return this.write;
+  }
+
+  /**
+   * Undo the numbered write in progress: its client went away before it completed. The write's answer
+   * fails, the worker drops its input and returns the core to the state from before it, and the stream
+   * stays open: the client sends the same number again.
+   */
+  rollback(error: Error, call: WriteCall): void {
+    if (this.state !== 'open' || this.write !== call) return; // not this write's turn any more: nothing to undo
+    this.discarding = true;
+    this.pendingInput = [];
+    this.pendingInputBytes = 0;
+    this.inflight = 0;
+    this.inputWaiter?.reject(error);
+    this.inputWaiter = undefined;
+    const write = this.write;
+    this.write = undefined;
+    write?.reject(error);
+    this.handle.post({ t: 'rollback', sid: this.id });
+  }
+
+  rolledBack(report: SessionReport | null): void {
+    this.discarding = false;
+    if (report !== null) this.noteReport(report);
   }
 
   /**
@@ -298,11 +334,12 @@ export class Session {
   }
 
   output(chunk: Buffer): void {
-    if (this.write !== undefined) this.write.output.deliver(chunk);
+    if (this.write !== undefined && !this.discarding) this.write.output.deliver(chunk);
     else this.ack(chunk.length);
   }
 
   consumed(bytes: number): void {
+    if (this.discarding) return; // input of the undone write: rollback() stopped counting it
     this.inflight -= bytes;
     if (this.inflight < INPUT_WINDOW && this.inputWaiter !== undefined) {
       const { resolve } = this.inputWaiter;
@@ -312,6 +349,7 @@ export class Session {
   }
 
   done(report: SessionReport): void {
+    if (this.discarding) return; // the undone write completed before the worker saw the rollback
     this.noteReport(report);
     const write = this.write;
     this.write = undefined;
@@ -320,6 +358,8 @@ export class Session {
 
   /** The worker reported a failure (its core is closed), or the worker died. */
   failed(error: Error, report: SessionReport | null): void {
+    // The undone write failed before the worker saw the rollback: the rollback undoes the failure too.
+    if (this.discarding && this.handle.alive) return;
     if (report !== null) this.noteReport(report);
     if (this.state === 'open') {
       this.state = 'failed';
@@ -335,8 +375,12 @@ export class Session {
     if (!this.handle.alive) this.closed(report);
   }
 
-  /** Give up on the session from this side: the client went away or its body was refused. */
+  /** Give up on the session from this side: the client went away or its body was refused. A numbered write is undone instead. */
   abort(error: Error): void {
+    if (this.write?.numbered === true && this.state === 'open') {
+      this.rollback(error, this.write);
+      return;
+    }
     this.failed(error, null);
     void this.close();
   }

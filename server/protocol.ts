@@ -68,6 +68,14 @@ export interface WorkerInit {
 
 export type ToWorker =
   | { t: 'open'; sid: number; mode: Mode; options: SessionOptions }
+  /**
+   * A numbered (exactly-once) write starts: the worker keeps a snapshot of the core from before it
+   * (`retry: false`), or runs it on a core restored from that snapshot, leaving the stream where it is
+   * (`retry: true`: the client lost the answer to the last write and sends it again).
+   */
+  | { t: 'begin'; sid: number; retry: boolean }
+  /** Undo the numbered write begun last (its client went away before it completed): back to its snapshot. */
+  | { t: 'rollback'; sid: number }
   /** Body chunks, several per message when they arrive together (their buffers are transferred). */
   | { t: 'input'; sid: number; chunks: Uint8Array[] }
   | { t: 'end'; sid: number; flush: FlushName }
@@ -85,4 +93,6 @@ export type FromWorker =
   | { t: 'done'; sid: number; report: SessionReport; consumed: number; chunk: Uint8Array | null }
   | { t: 'error'; sid: number; code: string; message: string; report: SessionReport | null }
   | { t: 'closed'; sid: number; report: SessionReport | null }
+  /** The rollback is done: every message about the undone write came before this one. */
+  | { t: 'rolledBack'; sid: number; report: SessionReport | null }
   | { t: 'stats'; rid: number; stats: WorkerMemoryStats };

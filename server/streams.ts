@@ -22,6 +22,8 @@ export interface StreamEntry {
   createdAt: number;
   lastActive: number;
   writes: number;
+  /** The last acknowledged numbered write (`seq`); 0 before the first. */
+  seq: number;
   /** Requests holding or waiting for the stream's turn. */
   pending: number;
   tail: Promise<void>;
@@ -61,6 +63,7 @@ export class StreamRegistry {
       createdAt: now,
       lastActive: now,
       writes: 0,
+      seq: 0,
       pending: 0,
       tail: Promise.resolve(),
       closed: false,
@@ -127,6 +130,7 @@ export class StreamRegistry {
       bytesIn: report?.bytesIn ?? 0,
       bytesOut: report?.bytesOut ?? 0,
       writes: entry.writes,
+      seq: entry.seq,
       pendingWrites: entry.pending,
       fallbacks: report?.fallbacks ?? 0,
       copies: report?.copies ?? emptyCounters(),

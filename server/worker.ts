@@ -21,6 +21,7 @@ import {
   engineNames,
   isZaccelError,
   Machine,
+  restoreStream,
   setDefaultMachine,
   ZaccelError,
   type InflateCore,
@@ -71,10 +72,19 @@ interface Session {
   core: DeflateCore | InflateCore | undefined;
   engine: string;
   queue: Array<Input | FlushName>;
+  /** Input bytes and write ends in the queue: a deflate step waits for a whole piece unless the write ends. */
+  queuedBytes: number;
+  queuedEnds: number;
   unacked: number;
   failed: boolean;
   pending: Buffer[];
   pendingBytes: number;
+  /** Deflate: the cap on the compressed output (maxOutput), checked as output comes. */
+  cap: number | undefined;
+  /** Numbered writes: the core's snapshot from before the write begun last. */
+  checkpoint: Buffer | undefined;
+  /** While a retry runs on a core restored from the checkpoint: the stream's own core, set aside. */
+  parked: DeflateCore | InflateCore | undefined;
 }
 
 const sessions = new Map<number, Session>();
@@ -124,8 +134,37 @@ function postStep(session: Session, consumed: number): void {
   post({ t: 'step', sid: session.sid, consumed, chunk }, chunk === null ? undefined : [chunk.buffer as ArrayBuffer]);
 }
 
+/** Make `core` the session's: its output goes to the session's pending output. */
+function attach(session: Session, core: DeflateCore | InflateCore): void {
+  const cap = session.cap;
+  core.ondata = (chunk) => {
+    // Inflate enforces its cap in the core; a deflate cap is ours. Throwing here fails the push, which closes the core.
+    if (cap !== undefined && core.bytesOut > cap) {
+      throw new ZaccelError('ZACCEL_OUTPUT_LIMIT', `compressed output exceeds maxOutput of ${cap} bytes`);
+    }
+    session.pending.push(chunk);
+    session.pendingBytes += chunk.length;
+    if (session.pendingBytes >= OUTPUT_BATCH) postStep(session, 0);
+  };
+  session.core = core;
+}
+
 function open(sid: number, mode: 'deflate' | 'inflate', options: SessionOptions): void {
-  const session: Session = { sid, core: undefined, engine: options.engine, queue: [], unacked: 0, failed: false, pending: [], pendingBytes: 0 };
+  const session: Session = {
+    sid,
+    core: undefined,
+    engine: options.engine,
+    queue: [],
+    queuedBytes: 0,
+    queuedEnds: 0,
+    unacked: 0,
+    failed: false,
+    pending: [],
+    pendingBytes: 0,
+    cap: mode === 'deflate' ? options.maxOutput : undefined,
+    checkpoint: undefined,
+    parked: undefined,
+  };
   sessions.set(sid, session);
   try {
     const common = { engine: options.engine as 'zlib', chunkSize: CHUNK_SIZE, machine, dictionary: options.dictionary };
@@ -144,17 +183,7 @@ function open(sid: number, mode: 'deflate' | 'inflate', options: SessionOptions)
             windowBits: options.windowBits,
             maxOutputLength: options.maxOutput,
           });
-    const cap = mode === 'deflate' ? options.maxOutput : undefined;
-    core.ondata = (chunk) => {
-      // Inflate enforces its cap in the core; a deflate cap is ours. Throwing here fails the push, which closes the core.
-      if (cap !== undefined && core.bytesOut > cap) {
-        throw new ZaccelError('ZACCEL_OUTPUT_LIMIT', `compressed output exceeds maxOutput of ${cap} bytes`);
-      }
-      session.pending.push(chunk);
-      session.pendingBytes += chunk.length;
-      if (session.pendingBytes >= OUTPUT_BATCH) postStep(session, 0);
-    };
-    session.core = core;
+    attach(session, core);
     session.engine = core.engine.name;
     post({ t: 'opened', sid, engine: core.engine.name });
   } catch (error) {
@@ -166,6 +195,7 @@ function fail(session: Session, error: unknown): void {
   postStep(session, 0);
   session.failed = true;
   session.queue = [];
+  session.queuedBytes = session.queuedEnds = 0;
   session.core?.close();
   post({ t: 'error', sid: session.sid, ...errorOf(error), report: report(session) });
 }
@@ -191,6 +221,7 @@ function runTurn(session: Session): void {
       const head = session.queue[0];
       if (typeof head === 'string') {
         session.queue.shift();
+        session.queuedEnds--;
         if (core instanceof DeflateCore) {
           if (head !== 'none') core.push(Buffer.alloc(0), flushModes[head]);
         } else if (head === 'finish') {
@@ -198,16 +229,18 @@ function runTurn(session: Session): void {
         }
         const chunk = takeOutput(session);
         post({ t: 'done', sid: session.sid, report: report(session)!, consumed, chunk }, chunk === null ? undefined : [chunk.buffer as ArrayBuffer]);
+        if (session.parked !== undefined) {
+          // A retry is answered: back to the stream's own core, which is already past this write.
+          core.close();
+          session.core = session.parked;
+          session.parked = undefined;
+        }
         return;
       }
-      const piece = core instanceof DeflateCore ? DEFLATE_PIECE : inflatePiece(core);
-      const length = Math.min(piece, head.chunk.length - head.offset);
-      const bytes = head.chunk.subarray(head.offset, head.offset + length);
-      head.offset += length;
-      if (head.offset === head.chunk.length) session.queue.shift();
+      const bytes = core instanceof DeflateCore ? deflatePiece(session) : inflateInput(session, inflatePiece(core));
       if (core instanceof DeflateCore) core.push(bytes, 0);
       else core.push(bytes, false);
-      consumed += length;
+      consumed += bytes.length;
       if (consumed >= TURN_BYTES || performance.now() - started >= TURN_MILLISECONDS) break;
     }
     postStep(session, consumed);
@@ -216,12 +249,93 @@ function runTurn(session: Session): void {
   }
 }
 
-/** Runnable: input or a flush queued, and the output window (posted and pending) not full. */
+/**
+ * The next deflate input: exactly DEFLATE_PIECE bytes (gathered across body chunks), or what is left of
+ * the write before its end. So the calls a write makes depend on its bytes, not on how the network cut
+ * them: a retried write, restored from its snapshot, makes the same calls and answers the same bytes
+ * (the dfltcc engine's block decisions look at each call's input length).
+ */
+function deflatePiece(session: Session): Uint8Array {
+  const parts: Uint8Array[] = [];
+  let length = 0;
+  while (length < DEFLATE_PIECE) {
+    const head = session.queue[0];
+    if (head === undefined || typeof head === 'string') break;
+    const take = Math.min(DEFLATE_PIECE - length, head.chunk.length - head.offset);
+    parts.push(head.chunk.subarray(head.offset, head.offset + take));
+    head.offset += take;
+    length += take;
+    if (head.offset === head.chunk.length) session.queue.shift();
+  }
+  session.queuedBytes -= length;
+  return parts.length === 1 ? parts[0] : Buffer.concat(parts, length);
+}
+
+/** The next inflate input: up to `piece` bytes of the head chunk (inflate's output does not depend on the cut). */
+function inflateInput(session: Session, piece: number): Uint8Array {
+  const head = session.queue[0] as Input;
+  const length = Math.min(piece, head.chunk.length - head.offset);
+  const bytes = head.chunk.subarray(head.offset, head.offset + length);
+  head.offset += length;
+  if (head.offset === head.chunk.length) session.queue.shift();
+  session.queuedBytes -= length;
+  return bytes;
+}
+
+/**
+ * Runnable: the output window (posted and pending) not full, and something to do: a write end queued,
+ * or input (deflate: a whole piece of it, unless the write's end is queued too).
+ */
 const runnable = (session: Session) =>
   !session.failed &&
   session.core !== undefined &&
   session.queue.length > 0 &&
+  (session.queuedEnds > 0 || session.queuedBytes >= (session.core instanceof DeflateCore ? DEFLATE_PIECE : 1)) &&
   session.unacked + session.pendingBytes < init.outputWindow;
+
+/**
+ * A numbered write begins. The first time: remember the core's state from before it. A retry: run it on
+ * a core restored from that state, and leave the stream's own core (already past the write) aside.
+ */
+function begin(session: Session, retry: boolean): void {
+  try {
+    if (!retry) {
+      session.checkpoint = session.core!.snapshot();
+      return;
+    }
+    if (session.checkpoint === undefined) throw new ZaccelError('ZACCEL_INTERNAL', 'a retry without a checkpoint');
+    const restored = restoreStream(session.checkpoint, { machine });
+    session.parked = session.core;
+    attach(session, restored);
+  } catch (error) {
+    fail(session, error);
+  }
+}
+
+/** Undo the numbered write begun last: its input is dropped and the core goes back to the checkpoint. */
+function rollback(session: Session): void {
+  session.queue = [];
+  session.queuedBytes = session.queuedEnds = 0;
+  session.pending = [];
+  session.pendingBytes = 0;
+  try {
+    if (session.parked !== undefined) {
+      session.core?.close();
+      session.core = session.parked;
+      session.parked = undefined;
+    } else if (session.checkpoint !== undefined) {
+      session.core?.close();
+      session.core = undefined;
+      attach(session, restoreStream(session.checkpoint, { machine }));
+    }
+    // A failure the write met before it was undone is undone with it.
+    session.failed = false;
+  } catch (error) {
+    fail(session, error);
+    return;
+  }
+  post({ t: 'rolledBack', sid: session.sid, report: report(session) });
+}
 
 let scheduled = false;
 
@@ -255,9 +369,26 @@ port.on('message', (message: ToWorker) => {
     case 'end': {
       const session = sessions.get(message.sid);
       if (session === undefined || session.failed) return; // the main thread already knows it failed
-      if (message.t === 'input') for (const chunk of message.chunks) session.queue.push({ chunk, offset: 0 });
-      else session.queue.push(message.flush);
+      if (message.t === 'input') {
+        for (const chunk of message.chunks) {
+          session.queue.push({ chunk, offset: 0 });
+          session.queuedBytes += chunk.length;
+        }
+      } else {
+        session.queue.push(message.flush);
+        session.queuedEnds++;
+      }
       schedule();
+      return;
+    }
+    case 'begin': {
+      const session = sessions.get(message.sid);
+      if (session !== undefined && !session.failed) begin(session, message.retry);
+      return;
+    }
+    case 'rollback': {
+      const session = sessions.get(message.sid);
+      if (session !== undefined) rollback(session);
       return;
     }
     case 'ack': {
@@ -272,6 +403,7 @@ port.on('message', (message: ToWorker) => {
       sessions.delete(message.sid);
       const last = session === undefined ? null : report(session);
       session?.core?.close();
+      session?.parked?.close();
       post({ t: 'closed', sid: message.sid, report: last });
       return;
     }

@@ -7,6 +7,7 @@ import { answerWrite } from '../answer.js';
 import { discardRest } from '../body.js';
 import { admit, declaredLength } from '../context.js';
 import { ServiceError } from '../errors.js';
+import type { WriteCall } from '../pool.js';
 import type { FlushName, Mode, SessionOptions, SessionReport } from '../protocol.js';
 import { errors, streamCreateBody, streamIdParams, streamInfo, strategies, writeQuery, type StrategyName } from '../schemas.js';
 import { binaryRoute, countHeaders } from './oneshot.js';
@@ -96,14 +97,14 @@ export async function streamWriteRoute(app: FastifyInstance): Promise<void> {
         response: errors({
           400: 'bad flush, or malformed compressed data (the stream fails)',
           404: 'no such stream',
-          409: 'the stream has failed or finished',
+          409: 'the stream has failed or finished, or seq is out of sequence (ZACCEL_SEQUENCE)',
           413: 'the write body, or the stream output, is over its limit',
           503: 'too many writes queued on the stream, or at capacity',
         }),
       },
       config: { swaggerTransform: binaryRoute('the bytes to push') },
     },
-    async (request: FastifyRequest<{ Params: { id: string }; Querystring: { flush: FlushName } }>, reply: FastifyReply) => {
+    async (request: FastifyRequest<{ Params: { id: string }; Querystring: { flush: FlushName; seq?: number } }>, reply: FastifyReply) => {
       const entry = streams.get(request.params.id);
       const length = declaredLength(request.headers);
       if (length !== undefined && length > config.maxWriteBytes) {
@@ -112,13 +113,21 @@ export async function streamWriteRoute(app: FastifyInstance): Promise<void> {
         throw new ServiceError('ZACCEL_BODY_TOO_LARGE', `the write of ${length} bytes is larger than the limit of ${config.maxWriteBytes}`);
       }
       const release = await streams.turn(entry);
+      const seq = request.query.seq;
+      // A numbered write is undone if it does not complete; once complete it is acknowledged, even if its
+      // answer never reached the client (a retry answers it again).
+      let completed = false;
+      let write: WriteCall | undefined;
       // The turn lasts until the answer is over: the next write starts after this one was delivered.
       let finished = false;
       reply.raw.once('finish', () => (finished = true));
       reply.raw.once('close', () => {
-        if (!finished && entry.session.state === 'open') {
-          // The client missed part of this write's output: the stream cannot go on correctly.
-          entry.session.abort(new ServiceError('ZACCEL_STREAM_CLOSED', `the client went away during write ${entry.writes}`));
+        if (!finished && !completed && entry.session.state === 'open') {
+          // The client missed part of this write's output: the stream cannot go on correctly, unless the
+          // write is numbered, which is then undone for the client to send again.
+          const error = new ServiceError('ZACCEL_STREAM_CLOSED', `the client went away during write ${entry.writes}`);
+          if (write?.numbered === true) entry.session.rollback(error, write);
+          else entry.session.abort(error);
         }
         release();
       });
@@ -131,14 +140,30 @@ export async function streamWriteRoute(app: FastifyInstance): Promise<void> {
           `stream ${entry.id} is ${session.state === 'failed' ? 'failed' : 'closed'}${cause?.code ? ` (${cause.code}: ${cause.message})` : ''}`,
         );
       }
-      if (entry.mode === 'deflate' && session.report?.ended === true) {
+      if (seq === undefined && entry.seq > 0) {
+        // After a numbered write, an unnumbered one would move the stream past the state a retry restores.
+        reply.header('x-zaccel-expected-seq', String(entry.seq + 1));
+        throw new ServiceError('ZACCEL_SEQUENCE', `stream ${entry.id} has numbered writes: this write needs seq ${entry.seq + 1}`);
+      }
+      const retry = seq !== undefined && checkSequence(entry.id, seq, entry.seq, reply);
+      if (entry.mode === 'deflate' && session.report?.ended === true && !retry) {
         // A finished deflate stream takes no more input. The write is refused and the stream stays as it was.
         // (An inflate stream may go on: after a gzip member, another member may follow.)
         throw new ServiceError('ZACCEL_STREAM_CLOSED', `stream ${entry.id} has finished: its compressed stream is complete`);
       }
       admit(context, reply);
       entry.writes++;
-      const write = session.beginWrite(config.commitBytes);
+      write = session.beginWrite(config.commitBytes, seq === undefined ? undefined : { retry });
+      if (seq !== undefined) {
+        reply.header('x-zaccel-seq', String(seq));
+        write.completed.then(
+          () => {
+            completed = true;
+            entry.seq = seq;
+          },
+          () => {},
+        );
+      }
       const headers = (report: SessionReport | undefined) => ({
         'x-zaccel-engine': session.engine,
         'x-zaccel-stream': entry.id,
@@ -152,6 +177,22 @@ export async function streamWriteRoute(app: FastifyInstance): Promise<void> {
         trailers: (report) => streamHeaders(report),
       });
     },
+  );
+}
+
+/**
+ * Exactly-once writes: `seq` must be the next number (last acknowledged + 1), or the last acknowledged
+ * number again, a retry. Returns whether it is a retry; anything else is 409 ZACCEL_SEQUENCE, with the
+ * expected number in the message and in x-zaccel-expected-seq.
+ */
+function checkSequence(id: string, seq: number, acknowledged: number, reply: FastifyReply): boolean {
+  if (seq === acknowledged + 1) return false;
+  if (seq === acknowledged && acknowledged > 0) return true;
+  reply.header('x-zaccel-expected-seq', String(acknowledged + 1));
+  throw new ServiceError(
+    'ZACCEL_SEQUENCE',
+    `write ${seq} is out of sequence on stream ${id}: expected seq ${acknowledged + 1}` +
+      (acknowledged > 0 ? ` (or ${acknowledged} to have the last acknowledged write answered again)` : ''),
   );
 }
 
