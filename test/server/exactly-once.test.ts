@@ -13,9 +13,12 @@ import { eventually, listen, request, testServer, textBytes } from './helpers.js
 
 let app: FastifyInstance;
 const text = textBytes(600_000, 11);
+const opened: string[] = [];
+let baseline: { bytesInUse: number; liveRegions: number };
 
 beforeAll(async () => {
   app = await testServer({ maxWriteBytes: 4 << 20, commitBytes: 64 * 1024 });
+  baseline = await app.zaccel.pool.memoryStats();
 });
 afterAll(async () => {
   await app.close();
@@ -26,7 +29,9 @@ const errorOf = (response: { json: () => unknown }) => (response.json() as { err
 async function open(body: Record<string, unknown>): Promise<string> {
   const response = await app.inject({ method: 'POST', url: '/v1/streams', payload: body });
   expect(response.statusCode, response.body).toBe(201);
-  return (response.json() as { id: string }).id;
+  const { id } = response.json() as { id: string };
+  opened.push(id);
+  return id;
 }
 
 const write = (id: string, payload: Buffer, flush: string, seq?: number) =>
@@ -185,4 +190,16 @@ describe('numbered writes whose client goes away', () => {
       expect(zlib.inflateRawSync(Buffer.concat([resent.body, end.body])).equals(big)).toBe(true);
     }
   });
+});
+
+test('after retries and undone writes, deleting the streams returns the Machine to its baseline', async () => {
+  for (const id of opened) expect((await app.inject({ method: 'DELETE', url: `/v1/streams/${id}` })).statusCode).toBe(200);
+  await eventually(
+    async () => {
+      const now = await app.zaccel.pool.memoryStats();
+      return now.sessions === 0 && now.bytesInUse === baseline.bytesInUse && now.liveRegions === baseline.liveRegions;
+    },
+    10_000,
+    'the Machine back at its baseline',
+  );
 });
