@@ -280,6 +280,22 @@ static int deflate_status_known(int status) {
 }
 
 /*
+ * The fields deflate indexes its buffers with, within their buffers. The host
+ * checks a snapshot's SHA-256, which catches damage but not a forgery; these
+ * checks keep a forged state from making zlib write outside its own arena.
+ */
+static int deflate_indexes_valid(const deflate_state *s, uint32_t pending_out) {
+  ulg window = 2ul * s->w_size;
+  return s->window_size == window && s->w_mask == s->w_size - 1 && s->hash_mask == s->hash_size - 1 &&
+         s->hash_shift == (s->hash_bits + MIN_MATCH - 1) / MIN_MATCH && s->strstart <= window &&
+         s->lookahead <= window - s->strstart && s->block_start <= (long)s->strstart &&
+         s->block_start >= -(long)window && s->match_start < window && s->prev_length <= MAX_MATCH &&
+         s->insert <= s->strstart && s->high_water <= window && s->pending_buf_size == (ulg)s->lit_bufsize * 4 &&
+         s->sym_end == (s->lit_bufsize - 1) * 3 && s->sym_next <= s->sym_end && s->bi_valid >= 0 && s->bi_valid <= 16 &&
+         pending_out <= s->pending_buf_size && s->pending <= s->pending_buf_size - pending_out;
+}
+
+/*
  * Rebuild a deflate stream from a blob in a fresh arena. The arena must be
  * at least zaccel_deflate_arena_size() for the stream's windowBits and
  * memLevel: the allocations are deflateInit2_'s, in its order. Returns the
@@ -302,7 +318,7 @@ intptr_t zaccel_deflate_restore(arena *a, uint32_t size, const unsigned char *bl
   /* The sizes the sections claim must be the ones the state's own parameters give. */
   if (saved.w_bits < 8 || saved.w_bits > MAX_WBITS || saved.w_size != (1u << saved.w_bits) ||
       saved.hash_bits < 8 || saved.hash_bits > MAX_MEM_LEVEL + 7 || saved.hash_size != (1u << saved.hash_bits) ||
-      saved.lit_bufsize != (1u << (saved.hash_bits - 1)) ||
+      saved.lit_bufsize != (1u << (saved.hash_bits - 1)) || !deflate_indexes_valid(&saved, words[WORD_PENDING_OUT]) ||
       words[WORD_WINDOW_BYTES] != saved.w_size * 2u || words[WORD_PREV_BYTES] != saved.w_size * sizeof(Pos) ||
       words[WORD_HEAD_BYTES] != saved.hash_size * sizeof(Pos) ||
       words[WORD_PENDING_BYTES] != saved.lit_bufsize * LIT_BUFS ||
@@ -412,9 +428,14 @@ intptr_t zaccel_inflate_restore(arena *a, uint32_t size, const unsigned char *bl
   /* wbits is 0 until a zlib header names the window when the stream was opened with windowBits 0. */
   if (saved.mode < HEAD || saved.mode > SYNC || (saved.wbits != 0 && (saved.wbits < 8 || saved.wbits > MAX_WBITS)) ||
       (window_bytes != 0 && (saved.wbits == 0 || window_bytes != (1u << saved.wbits))) || saved.wsize > window_bytes ||
-      saved.whave > saved.wsize || saved.wnext > saved.wsize) {
+      saved.whave > saved.wsize || saved.wnext > saved.wsize || saved.bits > 32 || saved.have > 320 ||
+      saved.nlen > 288 || saved.ndist > 32 || saved.ncode > 19) {
     return Z_DATA_ERROR;
   }
+  /* inflate_table writes where `next` points: it must stay inside codes[] (reads through lencode and
+   * distcode may point at zlib's static fixed tables, and stay inside the wasm memory whatever they hold). */
+  uintptr_t old_codes = (uintptr_t)words[WORD_OLD_STATE] + offsetof(struct inflate_state, codes);
+  if ((uintptr_t)saved.next < old_codes || (uintptr_t)saved.next > old_codes + ENOUGH * sizeof(code)) return Z_DATA_ERROR;
   z_stream *strm = arena_stream(a, size);
   if (strm == Z_NULL) return Z_MEM_ERROR;
   struct inflate_state *state = (struct inflate_state *)arena_alloc(a, 1, sizeof(struct inflate_state));
