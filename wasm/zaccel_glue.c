@@ -288,8 +288,7 @@ static int deflate_indexes_valid(const deflate_state *s, uint32_t pending_out) {
   ulg window = 2ul * s->w_size;
   return s->window_size == window && s->w_mask == s->w_size - 1 && s->hash_mask == s->hash_size - 1 &&
          s->hash_shift == (s->hash_bits + MIN_MATCH - 1) / MIN_MATCH && s->strstart <= window &&
-         s->lookahead <= window - s->strstart && s->block_start <= (long)s->strstart &&
-         s->block_start >= -(long)window && s->match_start < window && s->prev_length <= MAX_MATCH &&
+         s->lookahead <= window - s->strstart && s->block_start <= (long)s->strstart && s->prev_length <= MAX_MATCH &&
          s->insert <= s->strstart && s->high_water <= window && s->pending_buf_size == (ulg)s->lit_bufsize * 4 &&
          s->sym_end == (s->lit_bufsize - 1) * 3 && s->sym_next <= s->sym_end && s->bi_valid >= 0 && s->bi_valid <= 16 &&
          pending_out <= s->pending_buf_size && s->pending <= s->pending_buf_size - pending_out;
@@ -428,8 +427,12 @@ intptr_t zaccel_inflate_restore(arena *a, uint32_t size, const unsigned char *bl
   /* wbits is 0 until a zlib header names the window when the stream was opened with windowBits 0. */
   if (saved.mode < HEAD || saved.mode > SYNC || (saved.wbits != 0 && (saved.wbits < 8 || saved.wbits > MAX_WBITS)) ||
       (window_bytes != 0 && (saved.wbits == 0 || window_bytes != (1u << saved.wbits))) || saved.wsize > window_bytes ||
-      saved.whave > saved.wsize || saved.wnext > saved.wsize || saved.bits > 32 || saved.have > 320 ||
-      saved.nlen > 288 || saved.ndist > 32 || saved.ncode > 19) {
+      saved.whave > saved.wsize || saved.wnext > saved.wsize || saved.bits > 32) {
+    return Z_DATA_ERROR;
+  }
+  /* The code-length counts index lens[]; they hold whatever the arena held until the TABLE mode sets them. */
+  if ((saved.mode == LENLENS || saved.mode == CODELENS) &&
+      (saved.have > 320 || saved.nlen > 288 || saved.ndist > 32 || saved.ncode > 19)) {
     return Z_DATA_ERROR;
   }
   /* inflate_table writes where `next` points: it must stay inside codes[] (reads through lencode and

@@ -59,6 +59,17 @@ function forge(snapshot: Buffer, edit: (document: Record<string, any>) => void):
   return Buffer.concat([header, newBody]);
 }
 
+/** Rewrite bytes of the zlib state blob (the glue's layout) and give the snapshot a valid checksum. */
+function forgeZlibState(snapshot: Buffer, edit: (blob: Buffer) => void): Buffer {
+  const body = snapshot.subarray(112);
+  const jsonLength = body.readUInt32LE(0);
+  const document = JSON.parse(body.subarray(4, 4 + jsonLength).toString('utf8'));
+  const [offset, length] = document.core.codec.zlib.$bytes as [number, number];
+  const sections = Buffer.from(body.subarray(4 + jsonLength));
+  edit(sections.subarray(offset, offset + length));
+  return forge(Buffer.concat([snapshot.subarray(0, 112), body.subarray(0, 4 + jsonLength), sections]), () => {});
+}
+
 /** A deflate stream in the middle of its data, and its snapshot. */
 function midStream(engine: 'zlib' | 'dfltcc', level: 1 | 6 | 9, data: Buffer) {
   const core: DeflateCore = createDeflateCore('gzip', { engine, level, machine: machineA });
@@ -202,6 +213,12 @@ describe('refused snapshots', () => {
       () => restoreStream(forge(dfltccSnapshot.snapshot, (doc) => (doc.core.codec.parameterBlock = doc.core.codec.pending)), { machine: machineB }),
       /parameterBlock/,
     );
+    // The zlib state itself, forged: the glue checks its layout words and the indexes zlib writes through.
+    // (Blob: 12 header words, then the z_stream from byte 48 (56 bytes in wasm32, padded to 64), then the
+    // deflate_state from byte 112, whose `pending` count is its sixth 32-bit field.)
+    expectBadSnapshot(() => restoreStream(forgeZlibState(good, (blob) => (blob[0] ^= 1)), { machine: machineB }), /zlib state/);
+    expectBadSnapshot(() => restoreStream(forgeZlibState(good, (blob) => blob.writeUInt32LE(1 << 20, 112 + 20)), { machine: machineB }), /zlib state/);
+    expect(() => restoreStream(forgeZlibState(good, () => {}), { machine: machineB }).close()).not.toThrow();
     // A refused restore leaves nothing behind in the Machine.
     const before = machineB.stats().liveRegions;
     expectBadSnapshot(() => restoreStream(forge(good, (doc) => (doc.options.memLevel = 1)), { machine: machineB }), /zlib state/);
