@@ -17,6 +17,7 @@ import { oneShotRoutes } from './routes/oneshot.js';
 import { operationRoutes } from './routes/operations.js';
 import { streamInfoRoutes, streamRoutes, streamWriteRoute } from './routes/streams.js';
 import { errorSchema } from './schemas.js';
+import { accessControl, installAccessControl } from './security/access-control.js';
 import { StreamRegistry } from './streams.js';
 
 export interface BuildOptions {
@@ -37,6 +38,8 @@ function packageVersion(): string {
 
 export async function buildServer(overrides: Partial<ServerConfig> = {}, options: BuildOptions = {}): Promise<FastifyInstance> {
   const config = validateConfig({ ...defaultConfig(), ...overrides });
+  // Before anything starts: a bad tokens file, origin or host stops the server here, with ZACCEL_BAD_OPTION.
+  const access = accessControl(config);
   const app = Fastify({
     logger: options.logger ?? { level: config.logLevel },
     // JSON bodies (stream options) are small; binary bodies are streamed and limited by the routes.
@@ -60,6 +63,8 @@ export async function buildServer(overrides: Partial<ServerConfig> = {}, options
   const streams = new StreamRegistry(config, pool, metrics, app.log);
   const context: ServiceContext = { config, pool, streams, metrics, state: { shuttingDown: false, inflight: 0 } };
   app.decorate('zaccel', context);
+  // First of all hooks, and before any route: every route, the documentation's included, is behind it.
+  installAccessControl(app, access);
 
   app.addSchema(errorSchema);
   await app.register(swagger, {
@@ -75,6 +80,9 @@ export async function buildServer(overrides: Partial<ServerConfig> = {}, options
         { name: 'streams', description: 'stateful streams with flushes' },
         { name: 'operations', description: 'engines, health, readiness, metrics' },
       ],
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      // With --auth-tokens every route needs the token; /healthz and /readyz answer without one too.
+      security: access.tokens === undefined ? [] : [{ bearer: [] }],
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
