@@ -66,6 +66,19 @@ export async function buildServer(overrides: Partial<ServerConfig> = {}, options
   // First of all hooks, and before any route: every route, the documentation's included, is behind it.
   installAccessControl(app, access);
 
+  // Set before any plugin is registered: an encapsulated plugin (the documentation's) inherits the handler it
+  // finds at registration, and every answer, a refusal by access control included, must have zaccel's shape.
+  app.setErrorHandler(async (error, request, reply) => {
+    const http = toHttpError(error);
+    metrics.errors.inc({ code: http.code });
+    // A bug or a broken build is an error; a full or stopping server is a warning; a bad request is information.
+    if (error instanceof ClientGoneError) request.log.info({ code: http.code }, http.message);
+    else if (http.status === 503) request.log.warn({ code: http.code, status: http.status }, http.message);
+    else if (http.status >= 500) request.log.error({ err: error, code: http.code }, http.message);
+    else request.log.info({ code: http.code, status: http.status }, http.message);
+    return reply.code(http.status).headers(http.headers).send(errorBody(http.code, http.message));
+  });
+
   app.addSchema(errorSchema);
   await app.register(swagger, {
     openapi: {
@@ -98,17 +111,6 @@ export async function buildServer(overrides: Partial<ServerConfig> = {}, options
     const route = request.routeOptions.url ?? 'unmatched';
     metrics.requests.inc({ method: request.method, route, status: String(reply.statusCode) });
     metrics.duration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
-  });
-
-  app.setErrorHandler(async (error, request, reply) => {
-    const http = toHttpError(error);
-    metrics.errors.inc({ code: http.code });
-    // A bug or a broken build is an error; a full or stopping server is a warning; a bad request is information.
-    if (error instanceof ClientGoneError) request.log.info({ code: http.code }, http.message);
-    else if (http.status === 503) request.log.warn({ code: http.code, status: http.status }, http.message);
-    else if (http.status >= 500) request.log.error({ err: error, code: http.code }, http.message);
-    else request.log.info({ code: http.code, status: http.status }, http.message);
-    return reply.code(http.status).headers(http.headers).send(errorBody(http.code, http.message));
   });
 
   app.setNotFoundHandler(async (request, reply) => {
