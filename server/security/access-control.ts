@@ -97,6 +97,8 @@ export function installAccessControl(app: FastifyInstance, access: AccessControl
       await refuse(request, reply, new ServiceError('ZACCEL_HOST_NOT_ALLOWED', `this server does not answer for the host ${JSON.stringify(host)} (see --allowed-hosts)`));
     }
     const origin = request.headers.origin;
+    // Answers differ by Origin once some are allowed: a shared cache must not hand one origin's answer to another.
+    if (access.origins.size > 0) reply.header('vary', 'origin');
     if (origin !== undefined) {
       if (!access.origins.allows(origin)) {
         await refuse(request, reply, new ServiceError('ZACCEL_FORBIDDEN_ORIGIN', `requests from the origin ${JSON.stringify(origin)} are not allowed (see --allow-origin)`));

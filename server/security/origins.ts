@@ -18,8 +18,25 @@ const allowedMethods = 'GET, POST, DELETE';
 const allowedHeaders = 'authorization, content-type';
 /** How long a browser may cache a preflight answer, in seconds. */
 const preflightMaxAge = '600';
-/** Answer headers a page can read without being told; every other header the answer carries is exposed by name. */
-const safelistedAnswerHeaders = new Set(['cache-control', 'content-language', 'content-length', 'content-type', 'expires', 'last-modified', 'pragma']);
+/**
+ * Answer headers not to list in Access-Control-Expose-Headers: those a page can read without being told (the
+ * CORS-safelisted ones), and those about the connection or the CORS exchange itself. Every other header the answer
+ * carries is exposed by name.
+ */
+const unexposedAnswerHeaders = new Set([
+  'cache-control',
+  'content-language',
+  'content-length',
+  'content-type',
+  'expires',
+  'last-modified',
+  'pragma',
+  'connection',
+  'keep-alive',
+  'transfer-encoding',
+  'date',
+  'vary',
+]);
 
 /** `scheme://host[:port]` as a browser serialises it (lowercase, default port dropped); undefined when not an http(s) origin. */
 export function normalizeOrigin(text: string): string | undefined {
@@ -55,6 +72,10 @@ export class OriginPolicy {
     return [...this.allowed];
   }
 
+  get size(): number {
+    return this.allowed.size;
+  }
+
   /** Whether a request with this Origin header is served. `null` (sandboxed pages, files) never is. */
   allows(header: string): boolean {
     const origin = normalizeOrigin(header);
@@ -79,7 +100,7 @@ export class OriginPolicy {
 
   /** The header that lets the page read the answer's own headers (the counts, Location, Retry-After). */
   exposeHeader(names: readonly string[]): string | undefined {
-    const exposed = names.map((name) => name.toLowerCase()).filter((name) => !safelistedAnswerHeaders.has(name) && !name.startsWith('access-control-'));
+    const exposed = names.map((name) => name.toLowerCase()).filter((name) => !unexposedAnswerHeaders.has(name) && !name.startsWith('access-control-'));
     return exposed.length === 0 ? undefined : exposed.join(', ');
   }
 }

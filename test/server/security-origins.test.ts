@@ -123,7 +123,12 @@ describe('an allowed origin', () => {
     const exposed = String(answer.headers['access-control-expose-headers']).split(', ');
     expect(exposed).toEqual(expect.arrayContaining(['x-zaccel-engine', 'x-zaccel-bytes-in', 'x-zaccel-bytes-out']));
     expect(exposed).not.toContain('content-type');
+    expect(exposed).not.toContain('vary');
     expect(answer.headers['x-zaccel-bytes-in']).toBe('5000');
+    // A cache must not give this answer to another origin: even an answer without Origin varies by it.
+    const plain = await request({ port, method: 'GET', path: '/v1/engines' });
+    expect(plain.headers.vary).toBe('origin');
+    expect(plain.headers['access-control-allow-origin']).toBeUndefined();
     // The second allowed origin too; and error answers are readable by the page.
     const second = await request({ port, method: 'GET', path: '/v1/streams/00000000-0000-4000-8000-000000000000', headers: { origin: 'https://second.example' } });
     expect(second.status).toBe(404);

@@ -117,7 +117,11 @@ describe('every route but /healthz and /readyz needs a token', () => {
     const metrics = await app.inject({ method: 'GET', url: '/metrics', headers: auth(bob) });
     expect(metrics.body).toMatch(/^zaccel_errors_total\{code="ZACCEL_UNAUTHORIZED"\} [1-9]/m);
     const docs = await app.inject({ method: 'GET', url: '/openapi.json', headers: auth(bob) });
-    expect((docs.json() as { security: unknown }).security).toEqual([{ bearer: [] }]);
+    const description = docs.json() as { security: unknown; paths: Record<string, { get: { security?: unknown } }> };
+    expect(description.security).toEqual([{ bearer: [] }]);
+    expect(description.paths['/healthz'].get.security).toEqual([]);
+    expect(description.paths['/readyz'].get.security).toEqual([]);
+    expect(description.paths['/v1/engines'].get.security).toBeUndefined();
   });
 
   test('/healthz and /readyz answer without a token, and with a wrong one', async () => {
