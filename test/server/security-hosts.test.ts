@@ -23,7 +23,10 @@ afterAll(async () => {
   await app.close();
 });
 
-/** One raw HTTP/1.x exchange, so that the Host header is exactly what the test says (or absent). */
+/**
+ * One raw HTTP/1.x exchange, so that the Host header is exactly what the test says (or absent). The socket is
+ * neither ended nor asked to close: it closes only when the server closes it.
+ */
 function raw(serverPort: number, head: string, body = ''): Promise<{ status: number; headers: string; body: string }> {
   return new Promise((resolve, reject) => {
     const socket = net.connect(serverPort, '127.0.0.1');
@@ -36,7 +39,7 @@ function raw(serverPort: number, head: string, body = ''): Promise<{ status: num
       resolve({ status: Number(text.slice(9, 12)), headers: text.slice(0, split).toLowerCase(), body: text.slice(split + 4) });
     });
     socket.setTimeout(10_000, () => socket.destroy(new Error('no answer')));
-    socket.end(`${head}\r\n${body.length > 0 ? `content-length: ${body.length}\r\n` : ''}connection: close\r\n\r\n${body}`);
+    socket.write(`${head}\r\n${body.length > 0 ? `content-length: ${body.length}\r\n` : ''}\r\n${body}`);
   });
 }
 
