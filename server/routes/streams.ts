@@ -95,7 +95,7 @@ export async function streamWriteRoute(app: FastifyInstance): Promise<void> {
         querystring: writeQuery,
         response: errors({
           400: 'bad flush, or malformed compressed data (the stream fails)',
-          404: 'no such stream (or not this token\'s)',
+          404: "no such stream (or not this token's)",
           409: 'the stream has failed or finished',
           413: 'the write body, or the stream output, is over its limit',
           503: 'too many writes queued on the stream, or at capacity',
