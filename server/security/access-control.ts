@@ -106,7 +106,8 @@ export function installAccessControl(app: FastifyInstance, access: AccessControl
       // Allowed: a browser normalises its Origin, so the header is what it compares Access-Control-Allow-Origin with.
       reply.headers(access.origins.answerHeaders(origin));
       if (request.method === 'OPTIONS' && request.headers['access-control-request-method'] !== undefined) {
-        reply.code(204).headers(access.origins.preflightHeaders(origin)).send();
+        const privateNetwork = request.headers['access-control-request-private-network'] === 'true';
+        reply.code(204).headers(access.origins.preflightHeaders(origin, privateNetwork)).send();
         return reply;
       }
     }

@@ -82,14 +82,18 @@ export class OriginPolicy {
     return origin !== undefined && this.allowed.has(origin);
   }
 
-  /** The answer to a preflight from an allowed origin. */
-  preflightHeaders(origin: string): Record<string, string> {
+  /**
+   * The answer to a preflight from an allowed origin. `privateNetwork`: the browser asks whether a page of a public
+   * site may reach this server on a private address or loopback (Private Network Access); an allowed origin may.
+   */
+  preflightHeaders(origin: string, privateNetwork = false): Record<string, string> {
     return {
       'access-control-allow-origin': origin,
       'access-control-allow-methods': allowedMethods,
       'access-control-allow-headers': allowedHeaders,
       'access-control-max-age': preflightMaxAge,
-      vary: 'origin, access-control-request-method, access-control-request-headers',
+      ...(privateNetwork ? { 'access-control-allow-private-network': 'true' } : {}),
+      vary: 'origin, access-control-request-method, access-control-request-headers, access-control-request-private-network',
     };
   }
 

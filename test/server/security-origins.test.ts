@@ -113,6 +113,26 @@ describe('an allowed origin', () => {
     expect(answer.headers.vary).toMatch(/origin/i);
     // No cookies: credentials are never allowed.
     expect(answer.headers['access-control-allow-credentials']).toBeUndefined();
+    expect(answer.headers['access-control-allow-private-network']).toBeUndefined();
+  });
+
+  test('a preflight that asks for Private Network Access (a public page reaching loopback) is granted to it', async () => {
+    const answer = await request({
+      port,
+      method: 'OPTIONS',
+      path: '/v1/deflate',
+      headers: { origin: allowed, 'access-control-request-method': 'POST', 'access-control-request-private-network': 'true' },
+    });
+    expect(answer.status).toBe(204);
+    expect(answer.headers['access-control-allow-private-network']).toBe('true');
+    const refused = await request({
+      port,
+      method: 'OPTIONS',
+      path: '/v1/deflate',
+      headers: { origin: evil, 'access-control-request-method': 'POST', 'access-control-request-private-network': 'true' },
+    });
+    expect(refused.status).toBe(403);
+    expect(refused.headers['access-control-allow-private-network']).toBeUndefined();
   });
 
   test('its requests are served, readable by it, with their headers exposed', async () => {

@@ -128,6 +128,7 @@ describe('every route but /healthz and /readyz needs a token', () => {
     for (const url of ['/healthz', '/readyz']) {
       expect((await app.inject({ method: 'GET', url })).statusCode).toBe(200);
       expect((await app.inject({ method: 'GET', url, headers: { authorization: 'Bearer wrong-token-wrong-token' } })).statusCode).toBe(200);
+      expect((await app.inject({ method: 'HEAD', url })).statusCode).toBe(200);
     }
   });
 
