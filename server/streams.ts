@@ -92,7 +92,9 @@ export class StreamRegistry {
   /** The stream, if `principal` may see it. One that exists but is not its own is "not found", word for word. */
   get(id: string, principal: Principal): StreamEntry {
     const entry = this.entries.get(id);
-    if (entry === undefined || !canSee(principal, entry.owner)) throw new ServiceError('ZACCEL_NOT_FOUND', `no stream ${id}: never opened, deleted, or closed after idling`);
+    if (entry === undefined || !canSee(principal, entry.owner)) {
+      throw new ServiceError('ZACCEL_NOT_FOUND', `no stream ${id}: never opened, deleted, or closed after idling`);
+    }
     return entry;
   }
 

@@ -84,9 +84,12 @@ export function installAccessControl(app: FastifyInstance, access: AccessControl
     if (result.outcome === 'valid') return tokenPrincipal(result.holder.name, result.holder.maxStreams ?? access.streamsPerClient);
     if (openRoutes.has(request.routeOptions.url ?? '')) return anonymous;
     if (result.outcome === 'missing') {
-      throw new ServiceError('ZACCEL_UNAUTHORIZED', 'this server needs a token: send Authorization: Bearer TOKEN', { 'www-authenticate': challenge });
+      const message = 'this server needs a token: send Authorization: Bearer TOKEN';
+      throw new ServiceError('ZACCEL_UNAUTHORIZED', message, { 'www-authenticate': challenge });
     }
-    throw new ServiceError('ZACCEL_UNAUTHORIZED', 'the bearer token is not valid', { 'www-authenticate': `${challenge}, error="invalid_token"` });
+    // RFC 6750: a token was sent and is not valid.
+    const header = `${challenge}, error="invalid_token"`;
+    throw new ServiceError('ZACCEL_UNAUTHORIZED', 'the bearer token is not valid', { 'www-authenticate': header });
   };
 
   app.addHook('onRequest', async (request, reply) => {
@@ -94,14 +97,16 @@ export function installAccessControl(app: FastifyInstance, access: AccessControl
     if (!access.hosts.allows(host)) {
       // 421: this connection reached a server that is not the one the client named; it may not be reused.
       reply.header('connection', 'close');
-      await refuse(request, reply, new ServiceError('ZACCEL_HOST_NOT_ALLOWED', `this server does not answer for the host ${JSON.stringify(host)} (see --allowed-hosts)`));
+      const message = `this server does not answer for the host ${JSON.stringify(host)} (see --allowed-hosts)`;
+      await refuse(request, reply, new ServiceError('ZACCEL_HOST_NOT_ALLOWED', message));
     }
     const origin = request.headers.origin;
     // Answers differ by Origin once some are allowed: a shared cache must not hand one origin's answer to another.
     if (access.origins.size > 0) reply.header('vary', 'origin');
     if (origin !== undefined) {
       if (!access.origins.allows(origin)) {
-        await refuse(request, reply, new ServiceError('ZACCEL_FORBIDDEN_ORIGIN', `requests from the origin ${JSON.stringify(origin)} are not allowed (see --allow-origin)`));
+        const message = `requests from the origin ${JSON.stringify(origin)} are not allowed (see --allow-origin)`;
+        await refuse(request, reply, new ServiceError('ZACCEL_FORBIDDEN_ORIGIN', message));
       }
       // Allowed: a browser normalises its Origin, so the header is what it compares Access-Control-Allow-Origin with.
       reply.headers(access.origins.answerHeaders(origin));

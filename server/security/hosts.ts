@@ -70,7 +70,10 @@ export class HostPolicy {
       .filter((entry) => entry !== '*')
       .map((entry) => {
         const pattern = parseHost(entry);
-        if (pattern === undefined) throw new ZaccelError('ZACCEL_BAD_OPTION', `invalid --allowed-hosts entry ${JSON.stringify(entry)}: expected a host name or address, with an optional :port`);
+        if (pattern === undefined) {
+          const expected = 'expected a host name or address, with an optional :port';
+          throw new ZaccelError('ZACCEL_BAD_OPTION', `invalid --allowed-hosts entry ${JSON.stringify(entry)}: ${expected}`);
+        }
         return pattern;
       });
   }

@@ -62,7 +62,9 @@ export class OriginPolicy {
     this.allowed = new Set(
       origins.map((entry) => {
         const origin = normalizeOrigin(entry);
-        if (origin === undefined) throw new ZaccelError('ZACCEL_BAD_OPTION', `invalid --allow-origin ${JSON.stringify(entry)}: expected http(s)://host[:port]`);
+        if (origin === undefined) {
+          throw new ZaccelError('ZACCEL_BAD_OPTION', `invalid --allow-origin ${JSON.stringify(entry)}: expected http(s)://host[:port]`);
+        }
         return origin;
       }),
     );
@@ -104,7 +106,9 @@ export class OriginPolicy {
 
   /** The header that lets the page read the answer's own headers (the counts, Location, Retry-After). */
   exposeHeader(names: readonly string[]): string | undefined {
-    const exposed = names.map((name) => name.toLowerCase()).filter((name) => !unexposedAnswerHeaders.has(name) && !name.startsWith('access-control-'));
+    const exposed = names
+      .map((name) => name.toLowerCase())
+      .filter((name) => !unexposedAnswerHeaders.has(name) && !name.startsWith('access-control-'));
     return exposed.length === 0 ? undefined : exposed.join(', ');
   }
 }

@@ -62,9 +62,13 @@ export function parseTokens(text: string, source: string): TokenEntry[] {
     if (typeof item !== 'object' || item === null || Array.isArray(item)) throw bad(`${where}: expected an object`);
     const entry = item as Record<string, unknown>;
     const unknown = Object.keys(entry).filter((key) => !entryKeys.has(key));
-    if (unknown.length > 0) throw bad(`${where}: unknown field ${unknown.map((key) => JSON.stringify(key)).join(', ')} (expected name, token, maxStreams)`);
+    if (unknown.length > 0) {
+      throw bad(`${where}: unknown field ${unknown.map((key) => JSON.stringify(key)).join(', ')} (expected name, token, maxStreams)`);
+    }
     const { name, token, maxStreams } = entry;
-    if (typeof name !== 'string' || !/^[\x21-\x7e]{1,64}$/.test(name)) throw bad(`${where}: "name" must be 1 to 64 printable characters without spaces`);
+    if (typeof name !== 'string' || !/^[\x21-\x7e]{1,64}$/.test(name)) {
+      throw bad(`${where}: "name" must be 1 to 64 printable characters without spaces`);
+    }
     if (names.has(name)) throw bad(`${where}: the name ${JSON.stringify(name)} is used twice`);
     names.add(name);
     // The token itself never appears in a message.
