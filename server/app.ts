@@ -17,6 +17,7 @@ import { oneShotRoutes } from './routes/oneshot.js';
 import { operationRoutes } from './routes/operations.js';
 import { streamInfoRoutes, streamRoutes, streamWriteRoute } from './routes/streams.js';
 import { errorSchema } from './schemas.js';
+import { accessControl, installAccessControl } from './security/access-control.js';
 import { StreamRegistry } from './streams.js';
 
 export interface BuildOptions {
@@ -37,6 +38,8 @@ function packageVersion(): string {
 
 export async function buildServer(overrides: Partial<ServerConfig> = {}, options: BuildOptions = {}): Promise<FastifyInstance> {
   const config = validateConfig({ ...defaultConfig(), ...overrides });
+  // Before anything starts: a bad tokens file, origin or host stops the server here, with ZACCEL_BAD_OPTION.
+  const access = accessControl(config);
   const app = Fastify({
     logger: options.logger ?? { level: config.logLevel },
     // JSON bodies (stream options) are small; binary bodies are streamed and limited by the routes.
@@ -60,6 +63,21 @@ export async function buildServer(overrides: Partial<ServerConfig> = {}, options
   const streams = new StreamRegistry(config, pool, metrics, app.log);
   const context: ServiceContext = { config, pool, streams, metrics, state: { shuttingDown: false, inflight: 0 } };
   app.decorate('zaccel', context);
+  // First of all hooks, and before any route: every route, the documentation's included, is behind it.
+  installAccessControl(app, access);
+
+  // Set before any plugin is registered: an encapsulated plugin (the documentation's) inherits the handler it
+  // finds at registration, and every answer, a refusal by access control included, must have zaccel's shape.
+  app.setErrorHandler(async (error, request, reply) => {
+    const http = toHttpError(error);
+    metrics.errors.inc({ code: http.code });
+    // A bug or a broken build is an error; a full or stopping server is a warning; a bad request is information.
+    if (error instanceof ClientGoneError) request.log.info({ code: http.code }, http.message);
+    else if (http.status === 503) request.log.warn({ code: http.code, status: http.status }, http.message);
+    else if (http.status >= 500) request.log.error({ err: error, code: http.code }, http.message);
+    else request.log.info({ code: http.code, status: http.status }, http.message);
+    return reply.code(http.status).headers(http.headers).send(errorBody(http.code, http.message));
+  });
 
   app.addSchema(errorSchema);
   await app.register(swagger, {
@@ -75,6 +93,9 @@ export async function buildServer(overrides: Partial<ServerConfig> = {}, options
         { name: 'streams', description: 'stateful streams with flushes' },
         { name: 'operations', description: 'engines, health, readiness, metrics' },
       ],
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      // With --auth-tokens every route needs the token; /healthz and /readyz answer without one too.
+      security: access.tokens === undefined ? [] : [{ bearer: [] }],
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
@@ -90,17 +111,6 @@ export async function buildServer(overrides: Partial<ServerConfig> = {}, options
     const route = request.routeOptions.url ?? 'unmatched';
     metrics.requests.inc({ method: request.method, route, status: String(reply.statusCode) });
     metrics.duration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
-  });
-
-  app.setErrorHandler(async (error, request, reply) => {
-    const http = toHttpError(error);
-    metrics.errors.inc({ code: http.code });
-    // A bug or a broken build is an error; a full or stopping server is a warning; a bad request is information.
-    if (error instanceof ClientGoneError) request.log.info({ code: http.code }, http.message);
-    else if (http.status === 503) request.log.warn({ code: http.code, status: http.status }, http.message);
-    else if (http.status >= 500) request.log.error({ err: error, code: http.code }, http.message);
-    else request.log.info({ code: http.code, status: http.status }, http.message);
-    return reply.code(http.status).headers(http.headers).send(errorBody(http.code, http.message));
   });
 
   app.setNotFoundHandler(async (request, reply) => {

@@ -37,9 +37,18 @@ export interface ServerConfig {
   shutdownTimeoutMs: number;
   /** pino level: fatal, error, warn, info, debug, trace or silent. */
   logLevel: string;
+  /** A JSON file of bearer tokens (server/security/tokens.ts); when set, every route but /healthz and /readyz needs one. */
+  authTokens: string | undefined;
+  /** Streams one client may hold open when there are no tokens (a client: one IPv4 address, or one IPv6 /64). */
+  maxStreamsPerClient: number;
+  /** Origins (scheme://host[:port]) whose browser requests are served; any other request with an Origin gets 403. */
+  allowOrigins: string[];
+  /** Host header values accepted; empty: the loopback names and the bind address, checked only on a loopback bind. */
+  allowedHosts: string[];
 }
 
-type Kind = 'integer' | 'bytes' | 'string' | 'level';
+/** `file`: a path, unset when empty. `list`: comma-separated, and the flag may be repeated. */
+type Kind = 'integer' | 'bytes' | 'string' | 'level' | 'file' | 'list';
 
 export interface Setting {
   key: keyof ServerConfig;
@@ -71,6 +80,10 @@ export function defaultConfig(): ServerConfig {
     machineBytes: 1 * GiB,
     shutdownTimeoutMs: 30_000,
     logLevel: 'info',
+    authTokens: undefined,
+    maxStreamsPerClient: 256,
+    allowOrigins: [],
+    allowedHosts: [],
   };
 }
 
@@ -91,6 +104,10 @@ export const settings: Setting[] = [
   { key: 'machineBytes', flag: '--machine-bytes', env: 'ZACCEL_MACHINE_BYTES', kind: 'bytes', min: 4 * MiB, description: 'largest size of the shared Machine memory (at most 2 GiB)' },
   { key: 'shutdownTimeoutMs', flag: '--shutdown-timeout-ms', env: 'ZACCEL_SHUTDOWN_TIMEOUT_MS', kind: 'integer', min: 0, description: 'how long SIGTERM waits for requests in flight' },
   { key: 'logLevel', flag: '--log-level', env: 'ZACCEL_LOG_LEVEL', kind: 'level', description: 'pino log level' },
+  { key: 'authTokens', flag: '--auth-tokens', env: 'ZACCEL_AUTH_TOKENS', kind: 'file', description: 'JSON file of bearer tokens; every route but /healthz and /readyz then needs one' },
+  { key: 'maxStreamsPerClient', flag: '--max-streams-per-client', env: 'ZACCEL_MAX_STREAMS_PER_CLIENT', kind: 'integer', min: 1, description: 'streams one client address may hold open (without tokens)' },
+  { key: 'allowOrigins', flag: '--allow-origin', env: 'ZACCEL_ALLOW_ORIGINS', kind: 'list', description: 'a browser origin allowed to call the service (repeatable)' },
+  { key: 'allowedHosts', flag: '--allowed-hosts', env: 'ZACCEL_ALLOWED_HOSTS', kind: 'list', description: 'Host header values accepted (default on loopback: loopback names and the bind address)' },
 ];
 
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -104,7 +121,12 @@ export function parseBytes(text: string): number {
   return Math.round(Number(match[1]) * unit);
 }
 
-function parseValue(setting: Setting, text: string, source: string): string | number {
+/** Items of a list setting: comma-separated, blanks dropped; a repeated flag gives one text per use. */
+function listItems(texts: string | string[]): string[] {
+  return (Array.isArray(texts) ? texts : [texts]).flatMap((text) => text.split(',')).map((item) => item.trim()).filter((item) => item !== '');
+}
+
+function parseValue(setting: Setting, text: string, source: string): string | number | string[] | undefined {
   const bad = (expected: string) =>
     new ZaccelError('ZACCEL_BAD_OPTION', `invalid ${source} ${JSON.stringify(text)}: expected ${expected}`);
   switch (setting.kind) {
@@ -114,6 +136,10 @@ function parseValue(setting: Setting, text: string, source: string): string | nu
     case 'level':
       if (!logLevels.includes(text)) throw bad(logLevels.join(', '));
       return text;
+    case 'file':
+      return text.trim() === '' ? undefined : text;
+    case 'list':
+      return listItems(text);
     case 'integer':
     case 'bytes': {
       const value = setting.kind === 'bytes' ? parseBytes(text) : /^\s*\d+\s*$/.test(text) ? Number(text) : Number.NaN;
@@ -142,6 +168,12 @@ export function validateConfig(config: ServerConfig): ServerConfig {
     throw new ZaccelError('ZACCEL_BAD_OPTION', 'maxOutputBytes must not be above maxOutputLimitBytes');
   }
   if (!logLevels.includes(config.logLevel)) throw new ZaccelError('ZACCEL_BAD_OPTION', `invalid logLevel: ${config.logLevel}`);
+  // The values themselves (origins, hosts, the tokens file) are checked by server/security when the server is built.
+  for (const key of ['allowOrigins', 'allowedHosts'] as const) {
+    if (!Array.isArray(config[key]) || !config[key].every((item) => typeof item === 'string')) {
+      throw new ZaccelError('ZACCEL_BAD_OPTION', `invalid ${key}: expected a list of strings`);
+    }
+  }
   return config;
 }
 
@@ -150,16 +182,19 @@ export function validateConfig(config: ServerConfig): ServerConfig {
  * keyed by setting key), the environment, and the defaults.
  */
 export function resolveConfig(
-  flags: Partial<Record<keyof ServerConfig, string>> = {},
+  flags: Partial<Record<keyof ServerConfig, string | string[]>> = {},
   env: NodeJS.ProcessEnv = process.env,
   overrides: Partial<ServerConfig> = {},
 ): ServerConfig {
-  const config = defaultConfig() as unknown as Record<string, string | number>;
+  const config = defaultConfig() as unknown as Record<string, string | number | string[] | undefined>;
   for (const setting of settings) {
     const fromEnv = env[setting.env];
     if (fromEnv !== undefined && fromEnv !== '') config[setting.key] = parseValue(setting, fromEnv, setting.env);
+    // A flag replaces the environment's value, lists included. Only list flags may be repeated; for others the last wins.
     const fromFlag = flags[setting.key];
-    if (fromFlag !== undefined) config[setting.key] = parseValue(setting, fromFlag, setting.flag);
+    if (fromFlag === undefined) continue;
+    if (setting.kind === 'list') config[setting.key] = listItems(fromFlag);
+    else config[setting.key] = parseValue(setting, Array.isArray(fromFlag) ? fromFlag[fromFlag.length - 1] : fromFlag, setting.flag);
   }
   return validateConfig({ ...(config as unknown as ServerConfig), ...overrides });
 }

@@ -19,6 +19,14 @@ export const ServiceErrorCodes = {
   ZACCEL_SHUTTING_DOWN: 'server is shutting down',
   /** A stream write's `seq` is neither the next number nor a retry of the last acknowledged one. */
   ZACCEL_SEQUENCE: 'write out of sequence',
+  /** Tokens are configured and the request has no valid `Authorization: Bearer` token. */
+  ZACCEL_UNAUTHORIZED: 'a valid bearer token is required',
+  /** The request carries an Origin that is not allowed (--allow-origin): a browser page of another site. */
+  ZACCEL_FORBIDDEN_ORIGIN: 'requests from this origin are not allowed',
+  /** The Host header names a host this server does not answer for (--allowed-hosts): DNS rebinding, or a wrong name. */
+  ZACCEL_HOST_NOT_ALLOWED: 'this server does not answer for that host',
+  /** The client (token, or address without tokens) holds all the streams its quota allows. */
+  ZACCEL_QUOTA: 'quota exceeded',
 } as const;
 
 export type ServiceErrorCode = keyof typeof ServiceErrorCodes;
@@ -45,6 +53,10 @@ export const statusByCode = {
   ZACCEL_AT_CAPACITY: 503,
   ZACCEL_SHUTTING_DOWN: 503,
   ZACCEL_SEQUENCE: 409,
+  ZACCEL_UNAUTHORIZED: 401,
+  ZACCEL_FORBIDDEN_ORIGIN: 403,
+  ZACCEL_HOST_NOT_ALLOWED: 421,
+  ZACCEL_QUOTA: 429,
 } as const satisfies Record<AnyErrorCode, number>;
 
 /** Statuses that ask the client to come back: they carry Retry-After. */
@@ -55,6 +67,8 @@ export class ServiceError extends Error {
   constructor(
     readonly code: AnyErrorCode,
     message?: string,
+    /** Headers the answer needs (WWW-Authenticate, a computed Retry-After); they win over the defaults. */
+    readonly headers: Record<string, string> = {},
   ) {
     super(message ?? (ServiceErrorCodes as Record<string, string>)[code] ?? (ErrorCodes as Record<string, string>)[code]);
   }
@@ -99,7 +113,9 @@ export function toHttpError(error: unknown): HttpError {
     message = `internal error: ${message}`;
   }
   const status = statusByCode[code];
-  return { status, code, message, headers: retryable.has(status) ? { 'retry-after': '1' } : {} };
+  const headers: Record<string, string> = retryable.has(status) ? { 'retry-after': '1' } : {};
+  if (value instanceof ServiceError) Object.assign(headers, value.headers);
+  return { status, code, message, headers };
 }
 
 export const errorBody = (code: string, message: string) => ({ error: { code, message } });

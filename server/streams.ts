@@ -11,11 +11,15 @@ import { ServiceError } from './errors.js';
 import type { ServiceMetrics } from './metrics.js';
 import type { Session, WorkerPool } from './pool.js';
 import type { Mode, SessionOptions } from './protocol.js';
+import { canSee, type Principal } from './security/principal.js';
+import { StreamQuota } from './security/quota.js';
 
 export type StreamState = 'open' | 'busy' | 'ended' | 'failed' | 'closed';
 
 export interface StreamEntry {
   id: string;
+  /** The principal that opened it (security/principal.ts): with tokens, the only one that sees it. */
+  owner: string;
   mode: Mode;
   format: string;
   session: Session;
@@ -32,6 +36,7 @@ export interface StreamEntry {
 
 export class StreamRegistry {
   private readonly entries = new Map<string, StreamEntry>();
+  private readonly quota = new StreamQuota();
   private readonly reaper: NodeJS.Timeout;
 
   constructor(
@@ -48,8 +53,13 @@ export class StreamRegistry {
     return this.entries.size;
   }
 
-  /** Open a stream; resolves once the worker has made its core, so option errors answer the POST. */
-  async create(mode: Mode, options: SessionOptions): Promise<StreamEntry> {
+  /**
+   * Open a stream for `owner`; resolves once the worker has made its core, so option errors answer the POST.
+   * The owner's quota is checked before the server's limit: a client at its quota is told so (429), whether
+   * or not the server is full.
+   */
+  async create(mode: Mode, options: SessionOptions, owner: Principal): Promise<StreamEntry> {
+    this.quota.checkRoom(owner, () => this.secondsUntilFree(owner.id));
     if (this.entries.size >= this.config.maxStreams) {
       throw new ServiceError('ZACCEL_AT_CAPACITY', `the server has ${this.config.maxStreams} streams open, its limit`);
     }
@@ -57,6 +67,7 @@ export class StreamRegistry {
     const now = Date.now();
     const entry: StreamEntry = {
       id: randomUUID(),
+      owner: owner.id,
       mode,
       format: options.format,
       session,
@@ -69,6 +80,7 @@ export class StreamRegistry {
       closed: false,
     };
     this.entries.set(entry.id, entry);
+    this.quota.add(entry.owner);
     this.metrics.openStreams.set(this.entries.size);
     try {
       await session.opened;
@@ -80,9 +92,12 @@ export class StreamRegistry {
     return entry;
   }
 
-  get(id: string): StreamEntry {
+  /** The stream, if `principal` may see it. One that exists but is not its own is "not found", word for word. */
+  get(id: string, principal: Principal): StreamEntry {
     const entry = this.entries.get(id);
-    if (entry === undefined) throw new ServiceError('ZACCEL_NOT_FOUND', `no stream ${id}: never opened, deleted, or closed after idling`);
+    if (entry === undefined || !canSee(principal, entry.owner)) {
+      throw new ServiceError('ZACCEL_NOT_FOUND', `no stream ${id}: never opened, deleted, or closed after idling`);
+    }
     return entry;
   }
 
@@ -156,8 +171,20 @@ export class StreamRegistry {
   }
 
   private remove(entry: StreamEntry): void {
-    this.entries.delete(entry.id);
+    if (!this.entries.delete(entry.id)) return;
+    this.quota.remove(entry.owner);
     this.metrics.openStreams.set(this.entries.size);
+  }
+
+  /** Seconds until the first of the owner's streams could be reaped (a busy one: a whole idle period). */
+  private secondsUntilFree(owner: string): number {
+    const now = Date.now();
+    let soonest = this.config.streamIdleMs;
+    for (const entry of this.entries.values()) {
+      if (entry.owner !== owner || entry.pending > 0) continue;
+      soonest = Math.min(soonest, Math.max(0, this.config.streamIdleMs - (now - entry.lastActive)));
+    }
+    return soonest / 1000;
   }
 
   /** Close streams that had no write (nor a request waiting for one) for streamIdleMs. GET does not count as activity. */

@@ -23,6 +23,8 @@ export async function operationRoutes(app: FastifyInstance): Promise<void> {
       schema: {
         tags,
         summary: 'liveness: the process answers',
+        // Answered without a token, also when --auth-tokens is set.
+        security: [],
         response: { 200: { type: 'object', properties: { status: { type: 'string' } } } },
       },
     },
@@ -35,6 +37,7 @@ export async function operationRoutes(app: FastifyInstance): Promise<void> {
       schema: {
         tags,
         summary: "readiness: every worker has instantiated its WebAssembly modules, and the server isn't shutting down",
+        security: [],
         response: {
           200: { type: 'object', properties: { status: { type: 'string' }, workers: { type: 'integer' } } },
           503: { type: 'object', properties: { status: { type: 'string' }, workers: { type: 'integer' } } },

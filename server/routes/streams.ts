@@ -68,14 +68,14 @@ export async function streamRoutes(app: FastifyInstance): Promise<void> {
         body: streamCreateBody(config),
         response: {
           201: { type: 'object', properties: { id: { type: 'string' } } },
-          ...errors({ 400: 'bad options', 501: 'the engine is not available', 503: 'too many streams open, or shutting down' }),
+          ...errors({ 400: 'bad options', 429: "the client's stream quota is used up", 501: 'the engine is not available', 503: 'too many streams open, or shutting down' }),
         },
       },
     },
     async (request: FastifyRequest<{ Body: CreateBody }>, reply: FastifyReply) => {
       await context.pool.whenReady();
-      const entry = await streams.create(request.body.mode, sessionOptions(request.body, config.maxOutputBytes));
-      request.log.info({ stream: entry.id, mode: entry.mode, engine: entry.session.engine }, 'stream opened');
+      const entry = await streams.create(request.body.mode, sessionOptions(request.body, config.maxOutputBytes), request.principal);
+      request.log.info({ stream: entry.id, mode: entry.mode, engine: entry.session.engine, client: request.principal.name }, 'stream opened');
       return reply.code(201).header('location', `/v1/streams/${entry.id}`).send({ id: entry.id });
     },
   );
@@ -96,7 +96,7 @@ export async function streamWriteRoute(app: FastifyInstance): Promise<void> {
         querystring: writeQuery,
         response: errors({
           400: 'bad flush, or malformed compressed data (the stream fails)',
-          404: 'no such stream',
+          404: "no such stream (or not this token's)",
           409: 'the stream has failed or finished, or seq is out of sequence (ZACCEL_SEQUENCE)',
           413: 'the write body, or the stream output, is over its limit',
           503: 'too many writes queued on the stream, or at capacity',
@@ -105,7 +105,7 @@ export async function streamWriteRoute(app: FastifyInstance): Promise<void> {
       config: { swaggerTransform: binaryRoute('the bytes to push') },
     },
     async (request: FastifyRequest<{ Params: { id: string }; Querystring: { flush: FlushName; seq?: number } }>, reply: FastifyReply) => {
-      const entry = streams.get(request.params.id);
+      const entry = streams.get(request.params.id, request.principal);
       const length = declaredLength(request.headers);
       if (length !== undefined && length > config.maxWriteBytes) {
         // Refused before a byte is read: the stream is untouched.
@@ -209,7 +209,7 @@ export async function streamInfoRoutes(app: FastifyInstance): Promise<void> {
     {
       schema: { tags, summary: "a stream's totals and state", params: streamIdParams, response: { 200: streamInfo, ...errors({ 404: 'no such stream' }) } },
     },
-    async (request: FastifyRequest<{ Params: { id: string } }>) => streams.describe(streams.get(request.params.id)),
+    async (request: FastifyRequest<{ Params: { id: string } }>) => streams.describe(streams.get(request.params.id, request.principal)),
   );
   app.delete(
     '/v1/streams/:id',
@@ -222,7 +222,7 @@ export async function streamInfoRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request: FastifyRequest<{ Params: { id: string } }>) => {
-      const entry = streams.get(request.params.id);
+      const entry = streams.get(request.params.id, request.principal);
       const release = await streams.turn(entry);
       try {
         if (entry.closed) throw new ServiceError('ZACCEL_NOT_FOUND', `stream ${entry.id} was deleted`);

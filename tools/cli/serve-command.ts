@@ -12,8 +12,13 @@ export function registerServeCommand(program: Command): void {
   const command = program
     .command('serve')
     .description('run the HTTP service (flags override the ZACCEL_* environment variables)');
-  for (const setting of settings) command.option(`${setting.flag} <value>`, `${setting.description} (env ${setting.env})`);
-  command.action(async (flags: Record<string, string | undefined>) => {
+  for (const setting of settings) {
+    const description = `${setting.description} (env ${setting.env})`;
+    // A list flag may be repeated (--allow-origin A --allow-origin B): commander collects each use.
+    if (setting.kind === 'list') command.option(`${setting.flag} <value>`, description, (value: string, list: string[] = []) => [...list, value]);
+    else command.option(`${setting.flag} <value>`, description);
+  }
+  command.action(async (flags: Record<string, string | string[] | undefined>) => {
     const byKey = Object.fromEntries(
       settings.filter((setting) => flags[attribute(setting.flag)] !== undefined).map((setting) => [setting.key, flags[attribute(setting.flag)]]),
     );
