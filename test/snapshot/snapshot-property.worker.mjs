@@ -272,6 +272,7 @@ const inflateExamples = [
   ['zlib', 'raw', 'direct', [20000], 1, 23, true, 0, 16384],
   ['zlib', 'gzip', 'auto', [10, 20, 30000], 3, 24, false, 0, 64],
   ['dfltcc', 'gzip', 'direct', [4000, 4000], 1, 25, false, 0, 1000, false],
+  ['dfltcc', 'raw', 'direct', [3000, 100], 1, 26, true, 0, 1000, false],
 ];
 
 let example = '';
