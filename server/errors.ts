@@ -17,7 +17,7 @@ export const ServiceErrorCodes = {
   ZACCEL_AT_CAPACITY: 'server at capacity',
   /** The server is shutting down and takes no new requests. */
   ZACCEL_SHUTTING_DOWN: 'server is shutting down',
-  /** A stream write's `seq` is neither the next number nor a retry of the last acknowledged one. */
+  /** A stream write's `seq` is neither the next number nor a retry of the last acknowledged one, or a retry that does not repeat its write. */
   ZACCEL_SEQUENCE: 'write out of sequence',
   /** Tokens are configured and the request has no valid `Authorization: Bearer` token. */
   ZACCEL_UNAUTHORIZED: 'a valid bearer token is required',

@@ -152,6 +152,9 @@ export class WorkerHandle {
       case 'rolledBack':
         session.rolledBack(message.report);
         return;
+      case 'refused':
+        session.refused(new ServiceError(isKnownCode(message.code) ? message.code : 'ZACCEL_INTERNAL', message.message));
+        return;
     }
   }
 }
@@ -282,6 +285,14 @@ export class Session {
     this.write = undefined;
     write?.reject(error);
     this.handle.post({ t: 'rollback', sid: this.id });
+  }
+
+  /** The worker refused the write (a retry that does not repeat its write); the stream is as it was. */
+  refused(error: Error): void {
+    if (this.discarding) return;
+    const write = this.write;
+    this.write = undefined;
+    write?.reject(error);
   }
 
   rolledBack(report: SessionReport | null): void {

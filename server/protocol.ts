@@ -93,6 +93,11 @@ export type FromWorker =
   | { t: 'done'; sid: number; report: SessionReport; consumed: number; chunk: Uint8Array | null }
   | { t: 'error'; sid: number; code: string; message: string; report: SessionReport | null }
   | { t: 'closed'; sid: number; report: SessionReport | null }
+  /**
+   * A retry's body or flush differs from the first run's (their SHA-256 differ): the retry is refused and
+   * the stream stays where it was. Its output so far was for the wrong bytes.
+   */
+  | { t: 'refused'; sid: number; code: string; message: string }
   /** The rollback is done: every message about the undone write came before this one. */
   | { t: 'rolledBack'; sid: number; report: SessionReport | null }
   | { t: 'stats'; rid: number; stats: WorkerMemoryStats };

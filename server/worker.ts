@@ -9,6 +9,7 @@
  * closes) are handled between turns and no session starves another. A session is runnable while it has queued input
  * and less than `outputWindow` bytes of output unacknowledged.
  */
+import { createHash, type Hash } from 'node:crypto';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { FlushMode } from '../src/constants.js';
 import { emptyCounters } from '../src/core/copy-policy.js';
@@ -85,6 +86,9 @@ interface Session {
   checkpoint: Buffer | undefined;
   /** While a retry runs on a core restored from the checkpoint: the stream's own core, set aside. */
   parked: DeflateCore | InflateCore | undefined;
+  /** SHA-256 of the numbered write in progress (its bytes, then its flush), and of the first run of the last one. */
+  writeHash: Hash | undefined;
+  checkpointWrite: string | undefined;
 }
 
 const sessions = new Map<number, Session>();
@@ -164,6 +168,8 @@ function open(sid: number, mode: 'deflate' | 'inflate', options: SessionOptions)
     cap: mode === 'deflate' ? options.maxOutput : undefined,
     checkpoint: undefined,
     parked: undefined,
+    writeHash: undefined,
+    checkpointWrite: undefined,
   };
   sessions.set(sid, session);
   try {
@@ -228,9 +234,18 @@ function runTurn(session: Session): void {
           core.push(Buffer.alloc(0), true);
         }
         const chunk = takeOutput(session);
-        post({ t: 'done', sid: session.sid, report: report(session)!, consumed, chunk }, chunk === null ? undefined : [chunk.buffer as ArrayBuffer]);
+        const written = session.writeHash?.update(head).digest('hex');
+        session.writeHash = undefined;
+        if (session.parked !== undefined && written !== session.checkpointWrite) {
+          if (chunk !== null) session.unacked -= chunk.byteLength; // never posted
+          post({ t: 'step', sid: session.sid, consumed, chunk: null });
+          post({ t: 'refused', sid: session.sid, code: 'ZACCEL_SEQUENCE', message: 'a retry must repeat its write: its body or flush differs from the first time' });
+        } else {
+          if (session.parked === undefined && written !== undefined) session.checkpointWrite = written;
+          post({ t: 'done', sid: session.sid, report: report(session)!, consumed, chunk }, chunk === null ? undefined : [chunk.buffer as ArrayBuffer]);
+        }
         if (session.parked !== undefined) {
-          // A retry is answered: back to the stream's own core, which is already past this write.
+          // A retry is over: back to the stream's own core, which is already past this write.
           core.close();
           session.core = session.parked;
           session.parked = undefined;
@@ -238,6 +253,7 @@ function runTurn(session: Session): void {
         return;
       }
       const bytes = core instanceof DeflateCore ? deflatePiece(session) : inflateInput(session, inflatePiece(core));
+      session.writeHash?.update(bytes);
       if (core instanceof DeflateCore) core.push(bytes, 0);
       else core.push(bytes, false);
       consumed += bytes.length;
@@ -298,6 +314,7 @@ const runnable = (session: Session) =>
  * a core restored from that state, and leave the stream's own core (already past the write) aside.
  */
 function begin(session: Session, retry: boolean): void {
+  session.writeHash = createHash('sha256');
   try {
     if (!retry) {
       session.checkpoint = session.core!.snapshot();
@@ -314,6 +331,7 @@ function begin(session: Session, retry: boolean): void {
 
 /** Undo the numbered write begun last: its input is dropped and the core goes back to the checkpoint. */
 function rollback(session: Session): void {
+  session.writeHash = undefined;
   session.queue = [];
   session.queuedBytes = session.queuedEnds = 0;
   session.pending = [];

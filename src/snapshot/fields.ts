@@ -82,14 +82,14 @@ export class SnapshotFields {
   optionalState(name: string): CodecState | undefined {
     const value = this.value(name);
     if (value === null) return undefined;
-    return this.state_(name, value);
+    return this.asState(name, value);
   }
 
   nested(name: string): CodecState {
-    return this.state_(name, this.value(name));
+    return this.asState(name, this.value(name));
   }
 
-  private state_(name: string, value: SnapshotValue | undefined): CodecState {
+  private asState(name: string, value: SnapshotValue | undefined): CodecState {
     if (value === null || value === undefined || typeof value !== 'object' || Array.isArray(value) || value instanceof Uint8Array) {
       throw this.wrong(name, 'an object');
     }

@@ -80,6 +80,30 @@ describe('numbered writes', () => {
     expect((await write(numbered, pieces[3], 'finish', 4)).rawPayload.equals(answers[3])).toBe(true);
   });
 
+  test('a retry that does not repeat its write (other bytes, or another flush) is 409 ZACCEL_SEQUENCE; the stream goes on', async () => {
+    for (const engine of ['zlib', 'dfltcc'] as const) {
+      const id = await open({ mode: 'deflate', engine, level: 1, format: 'zlib' });
+      const first = await write(id, pieces[0], 'sync', 1);
+      expect(first.statusCode).toBe(200);
+      const changed = Buffer.from(pieces[0]);
+      changed[changed.length >> 1] ^= 1;
+      for (const [body, flush] of [
+        [changed, 'sync'],
+        [pieces[0], 'full'],
+        [pieces[0].subarray(1), 'sync'],
+      ] as const) {
+        const refused = await write(id, body, flush, 1);
+        expect(refused.statusCode, refused.body).toBe(409);
+        expect(errorOf(refused).code).toBe('ZACCEL_SEQUENCE');
+        expect(errorOf(refused).message).toMatch(/body or flush differs/);
+      }
+      expect((await write(id, pieces[0], 'sync', 1)).rawPayload.equals(first.rawPayload)).toBe(true);
+      const second = await write(id, pieces[1], 'finish', 2);
+      expect(second.statusCode).toBe(200);
+      expect(zlib.inflateSync(Buffer.concat([first.rawPayload, second.rawPayload])).equals(Buffer.concat([pieces[0], pieces[1]]))).toBe(true);
+    }
+  });
+
   test('inflate streams: a retry answers the same decompressed bytes', async () => {
     const compressed = zlib.deflateSync(text, { level: 9 });
     const id = await open({ mode: 'inflate', engine: 'dfltcc', format: 'zlib' });

@@ -5,8 +5,8 @@
 // counterexample.
 //
 // Deflate property: a random call sequence (writes of random sizes with random flushes, params() changes,
-// a dictionary, every format, levels 1/6/9, both engines, the dfltcc engine's model, CPU amount and level
-// mask) runs uninterrupted on machine A; the same sequence runs again on machine A up to a random point,
+// a dictionary, every format, levels 1/6/9, both engines, the dfltcc engine's model, CPU amount, level
+// mask and DFLTCC=0) runs uninterrupted on machine A; the same sequence runs again on machine A up to a random point,
 // is snapshot, closed, restored on machine B and continued there. The output must be byte-identical, and
 // decode (node:zlib) to the input. Inflate property: the same for an inflate stream fed random splits.
 // After every case both machines must hold exactly the regions they held before it (no leak).
@@ -82,6 +82,8 @@ const streamOptions = fc.record({
   dfltccModel: fc.constantFrom('single', 'multiple'),
   cpuAmount: fc.constantFrom(0, 0, 1, 700, 4096),
   levelMask: fc.constantFrom(0x2, 0x2, 0x3fe),
+  // DFLTCC=0: the dfltcc engine has no parameter block and runs software zlib only.
+  accelerator: fc.constantFrom(true, true, true, false),
 });
 
 const operation = fc.oneof(
@@ -100,7 +102,7 @@ function coreOptions(options, machine, dictionary) {
     dictionary: options.format === 'gzip' ? undefined : dictionary,
     dfltccModel: options.dfltccModel,
     cpuAmount: options.cpuAmount,
-    dfltcc: { levelMask: options.levelMask },
+    dfltcc: { levelMask: options.levelMask, enabled: options.accelerator ?? true },
     machine,
   };
 }
@@ -183,7 +185,7 @@ const deflateProperty = fc.property(
   deflateCase,
 );
 
-function inflateCase(engine, format, detect, splits, cut, dataSeed, withDictionary, cpuAmount, chunkSize) {
+function inflateCase(engine, format, detect, splits, cut, dataSeed, withDictionary, cpuAmount, chunkSize, accelerator = true) {
   const data = makeData(dataSeed, splits.reduce((sum, size) => sum + size, 0));
   const dictionary = withDictionary && format !== 'gzip' ? makeData(dataSeed ^ 0x3333, 3000) : undefined;
   const level = 1 + (dataSeed % 9);
@@ -205,7 +207,7 @@ function inflateCase(engine, format, detect, splits, cut, dataSeed, withDictiona
   }
   const snapshotAt = cut % (pieces.length + 1);
   const before = [regionsOf(machineA), regionsOf(machineB)];
-  const make = () => createInflateCore(inflateFormat, { engine, dictionary, cpuAmount, chunkSize, machine: machineA });
+  const make = () => createInflateCore(inflateFormat, { engine, dictionary, cpuAmount, chunkSize, dfltcc: { enabled: accelerator }, machine: machineA });
 
   const output = [];
   let core = make();
@@ -245,6 +247,7 @@ const inflateProperty = fc.property(
   fc.boolean(),
   fc.constantFrom(0, 1, 700, 4096),
   fc.constantFrom(64, 1000, 16384),
+  fc.constantFrom(true, true, true, false),
   inflateCase,
 );
 
@@ -261,12 +264,15 @@ const deflateExamples = [
   ],
   [{ ...accelerated, format: 'raw', chunkSize: 16384, dfltccModel: 'multiple', cpuAmount: 1, dictionary: 5000 }, [{ kind: 'write', size: 3000, flush: 5 }, { kind: 'write', size: 3000, flush: 0 }], 1, 13],
   [{ ...accelerated, level: 9, format: 'zlib', chunkSize: 65536, dfltccModel: 'multiple', cpuAmount: 4096, dictionary: 300 }, [{ kind: 'write', size: 40000, flush: 2 }], 1, 14],
+  [{ ...accelerated, format: 'gzip', chunkSize: 1000, dfltccModel: 'multiple', cpuAmount: 0, accelerator: false }, [{ kind: 'write', size: 9000, flush: 2 }], 1, 15],
 ];
 const inflateExamples = [
   ['dfltcc', 'gzip', 'auto', [3000, 5000], 1, 21, false, 700, 64],
   ['dfltcc', 'zlib', 'direct', [100, 9000], 2, 22, true, 0, 1000],
   ['zlib', 'raw', 'direct', [20000], 1, 23, true, 0, 16384],
   ['zlib', 'gzip', 'auto', [10, 20, 30000], 3, 24, false, 0, 64],
+  ['dfltcc', 'gzip', 'direct', [4000, 4000], 1, 25, false, 0, 1000, false],
+  ['dfltcc', 'raw', 'direct', [3000, 100], 1, 26, true, 0, 1000, false],
 ];
 
 let example = '';

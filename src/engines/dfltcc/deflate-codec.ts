@@ -290,16 +290,16 @@ export class DfltccDeflateCodec implements DeflateCodec {
 
   private adopt(state: CodecState): void {
     const fields = new SnapshotFields(state, 'dfltcc deflate codec');
-    const u32 = 2 ** 32 - 1;
+    const largestWord = 2 ** 32 - 1;
     this.fallbacks = fields.integer('fallbacks', 0, Number.MAX_SAFE_INTEGER);
     this.level = fields.integer('level', -1, 9) as Level;
     this.strategy = fields.integer('strategy', 0, 4) as Strategy;
-    this.check = fields.integer('check', 0, u32);
+    this.check = fields.integer('check', 0, largestWord);
     this.totalIn = fields.integer('totalIn', 0, Number.MAX_SAFE_INTEGER);
     this.blockThreshold = fields.integer('blockThreshold', 0, Number.MAX_SAFE_INTEGER);
     this.headerQueued = fields.boolean('headerQueued');
     this.trailerQueued = fields.boolean('trailerQueued');
-    this.dictionaryId = fields.optionalInteger('dictionaryId', 0, u32);
+    this.dictionaryId = fields.optionalInteger('dictionaryId', 0, largestWord);
     this.lastFlush = fields.integer('lastFlush', -2, 6);
     this.writtenFlush = fields.integer('writtenFlush', -1, 6);
     this.pending.restore(fields.bytes('pending'), fields.integer('pendingBits', 0, 255), fields.integer('pendingBitCount', 0, 7));

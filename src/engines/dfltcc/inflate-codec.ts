@@ -263,11 +263,13 @@ export class DfltccInflateCodec implements InflateCodec {
   }
 
   private startBody(): void {
-    const block = this.block!;
+    this.stage = 'body';
+    // With DFLTCC=0 there is no parameter block: software zlib does everything (a raw stream starts here).
+    const block = this.block;
+    if (block === undefined) return;
     block.cvt = this.format !== 'gzip';
     // NT=1: the first XPND ignores history and initialises the check value.
     block.nt = true;
-    this.stage = 'body';
   }
 
   private checkTrailer(): string | undefined {
