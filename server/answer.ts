@@ -6,9 +6,10 @@
  * error answer; after it, the response is destroyed.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { discardRest, pumpBody } from './body.js';
-import { declaredLength, type ServiceContext } from './context.js';
-import type { Session, WriteCall } from './pool.js';
+import { declaredLength, discardRest, pumpBody } from './body.js';
+import type { ServiceContext } from './context.js';
+import { ServiceError } from './errors.js';
+import { STREAMING_OUTPUT_WINDOW, type Session, type WriteCall } from './pool.js';
 import type { FlushName, SessionReport } from './protocol.js';
 
 export interface AnswerOptions {
@@ -32,23 +33,14 @@ export async function answerWrite(
 ): Promise<FastifyReply> {
   const session = write.session;
   const route = request.routeOptions.url ?? 'unknown';
+  const lifecycle = request.lifecycle;
   let bodyDone = false;
-  let committed = false;
-  let serverFailed = false;
-  let finished = false;
-  reply.raw.once('finish', () => (finished = true));
-  reply.raw.once('close', () => {
-    // Closed before the whole answer was written, and not by us: the client went away.
-    if (finished || serverFailed) return;
-    context.metrics.aborted.inc({ route, phase: committed ? 'response' : 'body' });
-    request.log.info({ phase: committed ? 'response' : 'body', bytesSent: write.bytesSent }, 'client went away');
-  });
-  const pumping = pumpBody(request.raw, write, options.limit).then(() => {
+  const pumping = pumpBody(request.raw, write, options.limit, context.config.bodyTimeoutMs).then(() => {
     bodyDone = true;
     return write.end(options.flush);
   });
   pumping.catch((error: Error) => {
-    // Our side gave up (body too large, client gone): free the core now. A worker failure has closed it already.
+    // Our side gave up (body too large, too slow, client gone): free the core now. A worker failure has closed it already.
     // A numbered write is undone instead: the stream goes on from before it.
     if (session.state === 'open') {
       if (write.numbered) session.rollback(error, write);
@@ -60,11 +52,28 @@ export async function answerWrite(
     if (readiness === 'complete') {
       const report = await write.completed;
       const body = write.output.takeAll();
+      lifecycle.answering();
       reply.headers(options.headers(report, session));
       reply.header('content-type', options.contentType);
       return reply.send(body);
     }
+    if (request.raw.httpVersionMajor === 1 && request.raw.httpVersionMinor === 0) {
+      const error = new ServiceError(
+        'ZACCEL_HTTP_VERSION',
+        `the answer is longer than the ${context.config.commitBytes} bytes an HTTP/1.0 answer can hold here ` +
+          '(HTTP/1.0 has no chunked encoding): send the request with HTTP/1.1',
+      );
+      // Dropping the held output aborts the session, which stops the body pump; the catch below drains the body.
+      write.output.destroy();
+      throw error;
+    }
   } catch (error) {
+    // A stalled body is not waited for: the answer closes the connection.
+    if ((error as { code?: unknown }).code === 'ZACCEL_TIMEOUT') {
+      lifecycle.cutOff('timeout', 'body');
+      reply.header('connection', 'close');
+      throw error;
+    }
     // Unread body left in the socket: once the pump has let go of it, read and drop the rest (within a
     // budget) first, so that the client gets this answer.
     if (!bodyDone) {
@@ -73,8 +82,10 @@ export async function answerWrite(
     }
     throw error;
   }
-  // Streaming: the status is committed with the first bytes; trailers carry the final counts.
-  committed = true;
+  // Streaming: the status is committed with the first bytes; trailers carry the final counts. Nothing is held
+  // back from here on, so the worker may run only a little ahead of the socket.
+  session.setOutputWindow(STREAMING_OUTPUT_WINDOW);
+  lifecycle.answering();
   reply.headers(options.headers(undefined, session));
   reply.header('content-type', options.contentType);
   const trailerValues = write.completed.then((report) => options.trailers(report, session));
@@ -85,7 +96,8 @@ export async function answerWrite(
   }
   write.output.once('error', (error: Error) => {
     // Our failure after the answer started (bad data, an output cap): the connection is destroyed.
-    serverFailed = true;
+    if (lifecycle.ending !== undefined) return; // the client had gone already: its leaving destroyed the output
+    lifecycle.cutOff('server');
     context.metrics.aborted.inc({ route, phase: 'failed' });
     context.metrics.errors.inc({ code: (error as { code?: string }).code ?? 'ZACCEL_INTERNAL' });
     request.log.warn({ err: error }, 'response aborted after it started');

@@ -4,7 +4,8 @@
  * soon as the write failed, the body passed its limit, or the client left.
  */
 import { Socket } from 'node:net';
-import type { Readable } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ClientGoneError, ServiceError } from './errors.js';
 import type { WriteCall } from './pool.js';
 
@@ -14,18 +15,36 @@ export interface PumpResult {
 
 /**
  * Resolves with the body's size when it ended; rejects on the first failure, leaving the rest unread.
+ * While the body is being read (not while it is paused for the worker), a gap of `idleMs` without a byte
+ * rejects with 408 ZACCEL_TIMEOUT: a client that stalls cannot hold a slot for longer than that.
  * A request from a real socket gets each body chunk in a Buffer of its own, which nothing else holds
  * after 'data': those are handed to the worker without a copy. Other sources (inject) are copied.
  */
-export function pumpBody(source: Readable, write: WriteCall, limit: number): Promise<PumpResult> {
+export function pumpBody(source: Readable, write: WriteCall, limit: number, idleMs: number): Promise<PumpResult> {
   const owned = (source as { socket?: unknown }).socket instanceof Socket;
   return new Promise<PumpResult>((resolve, reject) => {
     let bytes = 0;
     let settled = false;
     let ended = false;
+    let idle: NodeJS.Timeout | undefined;
+    const watch = () => {
+      if (idle === undefined) {
+        idle = setTimeout(() => {
+          stop(new ServiceError('ZACCEL_TIMEOUT', `no byte of the request body came for ${idleMs} ms`));
+        }, idleMs);
+        idle.unref();
+      } else {
+        idle.refresh();
+      }
+    };
+    const unwatch = () => {
+      clearTimeout(idle);
+      idle = undefined;
+    };
     const stop = (error?: Error) => {
       if (settled) return;
       settled = true;
+      unwatch();
       source.off('data', onData);
       source.off('end', onEnd);
       source.off('error', onError);
@@ -39,6 +58,7 @@ export function pumpBody(source: Readable, write: WriteCall, limit: number): Pro
     };
     const onData = (chunk: Buffer) => {
       if (settled) return;
+      watch();
       bytes += chunk.length;
       if (bytes > limit) {
         stop(new ServiceError('ZACCEL_BODY_TOO_LARGE', `the request body is larger than the limit of ${limit} bytes`));
@@ -52,10 +72,14 @@ export function pumpBody(source: Readable, write: WriteCall, limit: number): Pro
         return;
       }
       if (wait !== undefined) {
+        // Paused for the worker: the client is not late while we are.
+        unwatch();
         source.pause();
         wait.then(
           () => {
-            if (!settled) source.resume();
+            if (settled) return;
+            watch();
+            source.resume();
           },
           (error: Error) => stop(error),
         );
@@ -77,9 +101,51 @@ export function pumpBody(source: Readable, write: WriteCall, limit: number): Pro
     source.on('end', onEnd);
     source.on('error', onError);
     source.on('close', onClose);
+    watch();
     // The worker refused the input (bad data, output limit): stop reading the body at once.
     write.completed.catch((error: Error) => stop(error));
   });
+}
+
+/**
+ * Before an error answer: when the request's body has not all arrived (and the connection is not already
+ * marked to close), read and drop it within discardRest's budget; past that budget the answer closes the
+ * connection.
+ */
+export async function settleBody(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  const raw = request.raw;
+  if (raw.complete || raw.destroyed || raw.readableEnded || reply.getHeader('connection') === 'close') return;
+  if (!(await discardRest(raw, declaredLength(raw.headers)))) reply.header('connection', 'close');
+}
+
+/** The Content-Length header as a number, when there is one. */
+export function declaredLength(headers: Record<string, string | string[] | undefined>): number | undefined {
+  const value = headers['content-length'];
+  if (typeof value !== 'string' || !/^\d+$/.test(value)) return undefined;
+  return Number(value);
+}
+
+/**
+ * For a body that Fastify parses itself (JSON): the same body stream, failing with 408 ZACCEL_TIMEOUT when no
+ * byte came for `idleMs`. Fastify reads it to its end without pausing, so every gap is the client's.
+ */
+export function idleLimitedBody(source: Readable, idleMs: number): Readable {
+  const limited = new PassThrough();
+  const timer = setTimeout(() => {
+    source.unpipe(limited);
+    source.pause();
+    limited.destroy(new ServiceError('ZACCEL_TIMEOUT', `no byte of the request body came for ${idleMs} ms`));
+  }, idleMs);
+  timer.unref();
+  source.on('data', () => timer.refresh());
+  const stop = () => clearTimeout(timer);
+  source.once('end', stop);
+  source.once('close', stop);
+  limited.once('close', stop);
+  // Fastify's parser listens for the error when it reads the body; a route that reads none must not crash on it.
+  limited.on('error', () => {});
+  source.pipe(limited);
+  return limited;
 }
 
 /** How much of an unread body is read and thrown away before an early answer, at most. */

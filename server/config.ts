@@ -35,6 +35,14 @@ export interface ServerConfig {
   machineBytes: number;
   /** Time SIGTERM waits for requests in flight before the process exits anyway, in milliseconds. */
   shutdownTimeoutMs: number;
+  /** A request whose headers are not complete this long after its connection opened is answered 408 and closed, in milliseconds. */
+  headerTimeoutMs: number;
+  /** A body that sends no byte for this long, while the server reads it, is answered 408 and closed, in milliseconds. */
+  bodyTimeoutMs: number;
+  /** A client that takes no byte of its answer for this long is disconnected, in milliseconds. */
+  sendTimeoutMs: number;
+  /** An idle keep-alive connection is closed after this long, in milliseconds. */
+  keepaliveTimeoutMs: number;
   /** pino level: fatal, error, warn, info, debug, trace or silent. */
   logLevel: string;
   /** A JSON file of bearer tokens (server/security/tokens.ts); when set, every route but /healthz and /readyz needs one. */
@@ -79,6 +87,11 @@ export function defaultConfig(): ServerConfig {
     commitBytes: 1 * MiB,
     machineBytes: 1 * GiB,
     shutdownTimeoutMs: 30_000,
+    // nginx's client_header_timeout, client_body_timeout and send_timeout are 60 s; so are ours.
+    headerTimeoutMs: 60_000,
+    bodyTimeoutMs: 60_000,
+    sendTimeoutMs: 60_000,
+    keepaliveTimeoutMs: 60_000,
     logLevel: 'info',
     authTokens: undefined,
     maxStreamsPerClient: 256,
@@ -103,6 +116,10 @@ export const settings: Setting[] = [
   { key: 'commitBytes', flag: '--commit-bytes', env: 'ZACCEL_COMMIT_BYTES', kind: 'bytes', min: 1, description: 'output held back before a response commits to 200' },
   { key: 'machineBytes', flag: '--machine-bytes', env: 'ZACCEL_MACHINE_BYTES', kind: 'bytes', min: 4 * MiB, description: 'largest size of the shared Machine memory (at most 2 GiB)' },
   { key: 'shutdownTimeoutMs', flag: '--shutdown-timeout-ms', env: 'ZACCEL_SHUTDOWN_TIMEOUT_MS', kind: 'integer', min: 0, description: 'how long SIGTERM waits for requests in flight' },
+  { key: 'headerTimeoutMs', flag: '--header-timeout-ms', env: 'ZACCEL_HEADER_TIMEOUT_MS', kind: 'integer', min: 1, description: 'time a client has to send its request headers' },
+  { key: 'bodyTimeoutMs', flag: '--body-timeout-ms', env: 'ZACCEL_BODY_TIMEOUT_MS', kind: 'integer', min: 1, description: 'longest pause between two pieces of a request body' },
+  { key: 'sendTimeoutMs', flag: '--send-timeout-ms', env: 'ZACCEL_SEND_TIMEOUT_MS', kind: 'integer', min: 1, description: 'longest time a client may take no byte of its answer' },
+  { key: 'keepaliveTimeoutMs', flag: '--keepalive-timeout-ms', env: 'ZACCEL_KEEPALIVE_TIMEOUT_MS', kind: 'integer', min: 1, description: 'idle time after which a keep-alive connection is closed' },
   { key: 'logLevel', flag: '--log-level', env: 'ZACCEL_LOG_LEVEL', kind: 'level', description: 'pino log level' },
   { key: 'authTokens', flag: '--auth-tokens', env: 'ZACCEL_AUTH_TOKENS', kind: 'file', description: 'JSON file of bearer tokens; every route but /healthz and /readyz then needs one' },
   { key: 'maxStreamsPerClient', flag: '--max-streams-per-client', env: 'ZACCEL_MAX_STREAMS_PER_CLIENT', kind: 'integer', min: 1, description: 'streams one client address may hold open (without tokens)' },

@@ -27,6 +27,16 @@ export const ServiceErrorCodes = {
   ZACCEL_HOST_NOT_ALLOWED: 'this server does not answer for that host',
   /** The client (token, or address without tokens) holds all the streams its quota allows. */
   ZACCEL_QUOTA: 'quota exceeded',
+  /** The route exists, but not with this method; the answer's Allow header lists the methods it has. */
+  ZACCEL_METHOD_NOT_ALLOWED: 'method not allowed',
+  /** A JSON route was sent a body of another media type. */
+  ZACCEL_UNSUPPORTED_MEDIA_TYPE: 'unsupported media type',
+  /** The client was too slow: its headers, or its body, did not come within the timeout. */
+  ZACCEL_TIMEOUT: 'request timeout',
+  /** The request's header section is larger than the server accepts. */
+  ZACCEL_HEADERS_TOO_LARGE: 'request header fields too large',
+  /** An HTTP/1.0 request whose answer is longer than --commit-bytes: HTTP/1.0 has no chunked encoding, use HTTP/1.1. */
+  ZACCEL_HTTP_VERSION: 'this answer needs HTTP/1.1',
 } as const;
 
 export type ServiceErrorCode = keyof typeof ServiceErrorCodes;
@@ -57,6 +67,11 @@ export const statusByCode = {
   ZACCEL_FORBIDDEN_ORIGIN: 403,
   ZACCEL_HOST_NOT_ALLOWED: 421,
   ZACCEL_QUOTA: 429,
+  ZACCEL_METHOD_NOT_ALLOWED: 405,
+  ZACCEL_UNSUPPORTED_MEDIA_TYPE: 415,
+  ZACCEL_TIMEOUT: 408,
+  ZACCEL_HEADERS_TOO_LARGE: 431,
+  ZACCEL_HTTP_VERSION: 505,
 } as const satisfies Record<AnyErrorCode, number>;
 
 /** Statuses that ask the client to come back: they carry Retry-After. */
@@ -96,16 +111,15 @@ export function toHttpError(error: unknown): HttpError {
   const value = error as { code?: unknown; message?: unknown; statusCode?: unknown; validation?: unknown };
   let code: AnyErrorCode;
   let message = typeof value?.message === 'string' ? value.message : String(error);
-  if (value instanceof ClientGoneError) {
-    // Nobody will read this answer; it is classified for the logs and metrics.
-    code = 'ZACCEL_BAD_REQUEST';
-  } else if (isKnownCode(value?.code)) {
+  if (isKnownCode(value?.code)) {
     code = value.code;
   } else if (value?.validation !== undefined) {
     // Schema validation of the query, params or JSON body: a bad parameter.
     code = 'ZACCEL_BAD_OPTION';
   } else if (value?.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
     code = 'ZACCEL_BODY_TOO_LARGE';
+  } else if (value?.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || value?.statusCode === 415) {
+    code = 'ZACCEL_UNSUPPORTED_MEDIA_TYPE';
   } else if (typeof value?.statusCode === 'number' && value.statusCode >= 400 && value.statusCode < 500) {
     code = value.statusCode === 404 ? 'ZACCEL_NOT_FOUND' : 'ZACCEL_BAD_REQUEST';
   } else {

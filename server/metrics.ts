@@ -22,6 +22,9 @@ export class ServiceMetrics {
   readonly inflight: Gauge;
   readonly streamsReaped: Counter;
   readonly aborted: Counter<'route' | 'phase'>;
+  readonly endings: Counter<'route' | 'ending'>;
+  readonly disconnects: Counter<'route' | 'phase'>;
+  readonly timeouts: Counter<'kind'>;
 
   constructor(pool: () => WorkerPool | undefined) {
     const registers = [this.registry];
@@ -58,8 +61,26 @@ export class ServiceMetrics {
     this.streamsReaped = new Counter({ name: 'zaccel_streams_reaped_total', help: 'streams closed after idling', registers });
     this.aborted = new Counter({
       name: 'zaccel_aborted_total',
-      help: 'requests cut off: by the client (mid-body, mid-response) or by a failure after the response started',
+      help: 'answers cut off by the server: a failure after the response started (client disconnects: zaccel_client_disconnects_total)',
       labelNames: ['route', 'phase'],
+      registers,
+    });
+    this.endings = new Counter({
+      name: 'zaccel_request_endings_total',
+      help: 'requests ended, by how: finished, failed, gone (the client left), timed-out, draining',
+      labelNames: ['route', 'ending'],
+      registers,
+    });
+    this.disconnects = new Counter({
+      name: 'zaccel_client_disconnects_total',
+      help: 'clients that closed the connection before their answer was complete, by phase: waiting, queued, reading, answering',
+      labelNames: ['route', 'phase'],
+      registers,
+    });
+    this.timeouts = new Counter({
+      name: 'zaccel_timeouts_total',
+      help: 'connections closed by a timeout: header, body, send (keep-alive closes are not counted)',
+      labelNames: ['kind'],
       registers,
     });
     new Gauge({
@@ -89,6 +110,8 @@ export class ServiceMetrics {
     machineGauge('zaccel_machine_bytes_in_use', 'bytes of Machine regions live, summed over the workers', (stats) => stats.bytesInUse);
     machineGauge('zaccel_machine_live_regions', 'Machine regions live, summed over the workers', (stats) => stats.liveRegions);
     machineGauge('zaccel_machine_memory_bytes', 'size of the shared Machine memory', (stats) => stats.memoryBytes);
+    machineGauge('zaccel_worker_heap_bytes', "the workers' V8 heaps (physical), summed", (stats) => stats.heapBytes);
+    machineGauge('zaccel_worker_external_bytes', "ArrayBuffer memory the workers' heaps hold, summed", (stats) => stats.externalBytes);
   }
 
   /** Count what a session did since its previous report. */

@@ -112,7 +112,8 @@ export class OutputStream extends Readable {
 
   /**
    * The response took these bytes. Acknowledged in batches of ACK_BATCH: the
-   * worker's window (commitBytes + 1 MiB) is larger, so it never waits on a
+   * worker's window (commitBytes + 1 MiB before the answer commits, then
+   * STREAMING_OUTPUT_WINDOW, twice a batch) is larger, so it never waits on a
    * batch that has not filled.
    */
   private taken(bytes: number): void {

@@ -14,7 +14,8 @@ import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import { Machine } from '../src/machine/machine.js';
 import { packageRoot } from '../src/machine/modules.js';
-import { ServiceError, isKnownCode } from './errors.js';
+import type { EngineName } from '../src/index.js';
+import { ServiceError } from './errors.js';
 import { OutputStream } from './output-stream.js';
 import type {
   EngineInfo,
@@ -28,8 +29,19 @@ import type {
   WorkerMemoryStats,
 } from './protocol.js';
 
-/** Input bytes in flight to a worker per session before the request body is paused. */
-const INPUT_WINDOW = 1024 * 1024;
+/**
+ * Input bytes in flight to a worker per session before the request body is paused. Inflate input expands (a bomb
+ * a thousandfold), so its worker needs far less of it queued to stay busy; what is not queued stays in the
+ * client's socket, not in this process.
+ */
+const INPUT_WINDOW: Record<Mode, number> = { deflate: 1024 * 1024, inflate: 256 * 1024 };
+/**
+ * A session's output window once its answer streams. Before that the main thread holds up to commitBytes back,
+ * so the window is commitBytes + 1 MiB; after it, output only waits for the socket, and a larger window would
+ * only hold more of it in this process for a client that reads slowly (256 stalled readers held 2 MiB each).
+ * Twice the ack batch keeps the worker busy while a batch is on its way.
+ */
+export const STREAMING_OUTPUT_WINDOW = 512 * 1024;
 /** Body chunks are sent at once when this many bytes are waiting; otherwise after the current I/O burst. */
 const INPUT_BATCH = 256 * 1024;
 
@@ -62,19 +74,27 @@ export class WorkerHandle {
   private readonly statsWaiters = new Map<number, { resolve: (stats: WorkerMemoryStats) => void; reject: (error: Error) => void }>();
   private exited = false;
 
+  /** Partition bytes this worker took over from dead workers when it started. */
+  adoptedBytes = 0;
+
   constructor(
     readonly pool: WorkerPool,
     readonly index: number,
     readonly worker: Worker,
+    /** This worker's owner id on the Machine. */
+    readonly owner: number,
+    /** The dead workers' owner ids it was asked to adopt: a replacement that dies before it did passes them on. */
+    readonly adopting: readonly number[],
   ) {
     this.ready = new Promise<void>((resolve, reject) => {
       worker.on('message', (message: FromWorker) => {
         if (message.t === 'ready') {
           this.engines = message.engines;
+          this.adoptedBytes = message.adoptedBytes;
           this.isReady = true;
           resolve();
         } else if (message.t === 'fatal') {
-          reject(new ServiceError(isKnownCode(message.code) ? message.code : 'ZACCEL_INTERNAL', message.message));
+          reject(new ServiceError(message.code, message.message));
         } else {
           this.dispatch(message);
         }
@@ -143,7 +163,7 @@ export class WorkerHandle {
         session.done(message.report);
         return;
       case 'error':
-        session.failed(new ServiceError(isKnownCode(message.code) ? message.code : 'ZACCEL_INTERNAL', message.message), message.report);
+        session.failed(new ServiceError(message.code, message.message), message.report);
         return;
       case 'closed':
         this.sessions.delete(message.sid);
@@ -153,7 +173,7 @@ export class WorkerHandle {
         session.rolledBack(message.report);
         return;
       case 'refused':
-        session.refused(new ServiceError(isKnownCode(message.code) ? message.code : 'ZACCEL_INTERNAL', message.message));
+        session.refused(new ServiceError(message.code, message.message));
         return;
     }
   }
@@ -215,7 +235,7 @@ export class WriteCall {
 export type SessionState = 'open' | 'failed' | 'closed';
 
 export class Session {
-  engine: string;
+  engine: EngineName;
   state: SessionState = 'open';
   error: Error | undefined;
   report: SessionReport | undefined;
@@ -233,22 +253,24 @@ export class Session {
   readonly opened: Promise<void>;
   private openSettle: { resolve: () => void; reject: (error: Error) => void } | undefined;
 
+  readonly mode: Mode;
+
   constructor(
     readonly id: number,
-    readonly mode: Mode,
     readonly handle: WorkerHandle,
     options: SessionOptions,
   ) {
+    this.mode = options.mode;
     this.engine = options.engine;
     this.opened = new Promise<void>((resolve, reject) => {
       this.openSettle = { resolve, reject };
     });
     this.opened.catch(() => {});
     const transfer = options.dictionary === undefined ? undefined : [options.dictionary.buffer as ArrayBuffer];
-    handle.post({ t: 'open', sid: id, mode, options }, transfer);
+    handle.post({ t: 'open', sid: id, options }, transfer);
   }
 
-  markOpened(engine: string): void {
+  markOpened(engine: EngineName): void {
     this.engine = engine;
     this.openSettle?.resolve();
     this.openSettle = undefined;
@@ -320,7 +342,7 @@ export class Session {
         this.flushInput();
       });
     }
-    if (this.inflight < INPUT_WINDOW) return undefined;
+    if (this.inflight < INPUT_WINDOW[this.mode]) return undefined;
     return new Promise<void>((resolve, reject) => {
       this.inputWaiter = { resolve, reject };
     });
@@ -344,6 +366,11 @@ export class Session {
     if (this.state === 'open' && bytes > 0) this.handle.post({ t: 'ack', sid: this.id, bytes });
   }
 
+  /** Set the unacknowledged output at which the worker pauses this session. */
+  setOutputWindow(bytes: number): void {
+    if (this.state === 'open') this.handle.post({ t: 'window', sid: this.id, bytes });
+  }
+
   output(chunk: Buffer): void {
     if (this.write !== undefined && !this.discarding) this.write.output.deliver(chunk);
     else this.ack(chunk.length);
@@ -352,7 +379,7 @@ export class Session {
   consumed(bytes: number): void {
     if (this.discarding) return; // input of the undone write: rollback() stopped counting it
     this.inflight -= bytes;
-    if (this.inflight < INPUT_WINDOW && this.inputWaiter !== undefined) {
+    if (this.inflight < INPUT_WINDOW[this.mode] && this.inputWaiter !== undefined) {
       const { resolve } = this.inputWaiter;
       this.inputWaiter = undefined;
       resolve();
@@ -485,7 +512,7 @@ export class WorkerPool {
   }
 
   /** Open a session on the least loaded worker. */
-  open(mode: Mode, options: SessionOptions): Session {
+  open(options: SessionOptions): Session {
     const engine = this.engines().find((info) => info.name === options.engine);
     if (engine === undefined || !engine.available) {
       throw new ServiceError('ZACCEL_ENGINE_UNAVAILABLE', `engine '${options.engine}' is not available on this server`);
@@ -494,7 +521,7 @@ export class WorkerPool {
     const live = this.handles.filter((handle) => handle.alive && handle.isReady);
     if (live.length === 0) throw new ServiceError('ZACCEL_AT_CAPACITY', 'no worker is ready: a replacement is starting');
     const handle = live.reduce((best, next) => (next.sessions.size < best.sessions.size ? next : best));
-    const session = new Session(this.nextId(), mode, handle, options);
+    const session = new Session(this.nextId(), handle, options);
     handle.sessions.set(session.id, session);
     this.openSessions++;
     return session;
@@ -510,7 +537,16 @@ export class WorkerPool {
   }
 
   /** Machine memory in use, summed over the workers (each handle counts its own regions). */
-  async memoryStats(): Promise<{ bytesInUse: number; liveRegions: number; bytesOwned: number; memoryBytes: number; sessions: number; workers: WorkerMemoryStats[] }> {
+  async memoryStats(): Promise<{
+    bytesInUse: number;
+    liveRegions: number;
+    bytesOwned: number;
+    memoryBytes: number;
+    sessions: number;
+    heapBytes: number;
+    externalBytes: number;
+    workers: WorkerMemoryStats[];
+  }> {
     const workers = await Promise.all(this.handles.filter((handle) => handle.alive).map((handle) => handle.stats()));
     const sum = (pick: (stats: WorkerMemoryStats) => number) => workers.reduce((total, stats) => total + pick(stats), 0);
     return {
@@ -519,6 +555,8 @@ export class WorkerPool {
       bytesOwned: sum((stats) => stats.machine.bytesOwned),
       memoryBytes: this.machine.memory.buffer.byteLength,
       sessions: sum((stats) => stats.sessions),
+      heapBytes: sum((stats) => stats.heap.physicalBytes),
+      externalBytes: sum((stats) => stats.heap.externalBytes),
       workers,
     };
   }
@@ -527,9 +565,10 @@ export class WorkerPool {
     handle.failAll(new ServiceError('ZACCEL_INTERNAL', `worker ${handle.index} exited with code ${code}`));
     this.openSessions = this.countSessions();
     if (this.stopping) return;
-    // A replacement attaches to the same Machine. The dead worker's partitions stay carved: the Machine cannot take them back.
+    // The replacement attaches to the same Machine and adopts the dead worker's partitions (and any it had been
+    // asked to adopt and did not live to), instead of carving new ones: a crash costs no Machine memory.
     this.options.logger.error({ worker: handle.index, code }, 'worker exited; starting a replacement');
-    const replacement = this.spawn(handle.index);
+    const replacement = this.spawn(handle.index, [handle.owner, ...handle.adopting]);
     this.handles[this.handles.indexOf(handle)] = replacement;
     replacement.ready.catch((error: Error) => this.options.logger.error({ err: error }, 'replacement worker failed'));
   }
@@ -546,9 +585,10 @@ export class WorkerPool {
     this.openSessions = 0;
   }
 
-  private spawn(index: number): WorkerHandle {
-    const init: WorkerInit = { descriptor: this.machine.descriptor, outputWindow: this.options.commitBytes + 1024 * 1024, index };
+  private spawn(index: number, adopt: number[] = []): WorkerHandle {
+    const owner = this.machine.reserveOwner();
+    const init: WorkerInit = { descriptor: this.machine.descriptor, outputWindow: this.options.commitBytes + 1024 * 1024, index, owner, adopt };
     const worker = new Worker(workerFile(), { workerData: init, name: `zaccel-worker-${index}` });
-    return new WorkerHandle(this, index, worker);
+    return new WorkerHandle(this, index, worker, owner, adopt);
   }
 }

@@ -1,5 +1,7 @@
 /**
- * Messages between the main thread and the compression workers.
+ * Messages between the main thread and the compression workers: the one
+ * definition of the protocol, typed with the library's own names (engine,
+ * format, level, strategy, copy policy) so neither side casts.
  *
  * A session is one stream core in one worker. Its input arrives in `input`
  * messages and is split by `end` messages into writes; the worker answers
@@ -9,29 +11,60 @@
  * acknowledges output with `ack` as the HTTP response takes it, so the
  * worker stops between input pieces while too much output is unacknowledged.
  */
-import type { CopyCounters } from '../src/core/copy-policy.js';
-import type { MachineStats } from '../src/machine/machine.js';
+import type { ErrorCode } from '../src/errors.js';
+import type {
+  AccessModel,
+  CopyCounters,
+  CopyPolicy,
+  EngineName,
+  Format,
+  InflateFormat,
+  Level,
+  MachineDescriptor,
+  MachineStats,
+  Strategy,
+} from '../src/index.js';
 
 export type Mode = 'deflate' | 'inflate';
 export type FlushName = 'none' | 'sync' | 'full' | 'finish';
 
-/** Options of a session, as validated by the routes (engine availability is checked by the worker). */
-export interface SessionOptions {
-  engine: string;
-  format: string;
-  level?: number;
-  strategy?: number;
+/** The formats each mode takes, in the order the documentation lists them. */
+export const deflateFormats = ['raw', 'zlib', 'gzip'] as const satisfies readonly Format[];
+export const inflateFormats = ['raw', 'zlib', 'gzip', 'auto'] as const satisfies readonly InflateFormat[];
+/** Every deflate level, in order. */
+export const levels = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9] as const satisfies readonly Level[];
+export const defaultLevel = 6 satisfies Level;
+
+interface CommonSessionOptions {
+  engine: EngineName;
   windowBits?: number;
-  memLevel?: number;
-  copy?: string;
-  /** Inflate: the output cap in bytes. */
-  maxOutput?: number;
   dictionary?: Uint8Array;
 }
 
+/** A deflate session, as validated by the routes (engine availability is checked by the pool). */
+export interface DeflateSessionOptions extends CommonSessionOptions {
+  mode: 'deflate';
+  format: Format;
+  level?: Level;
+  strategy?: Strategy;
+  memLevel?: number;
+  copy?: CopyPolicy;
+  /** A cap on the compressed output in bytes, enforced by the worker. */
+  maxOutput?: number;
+}
+
+export interface InflateSessionOptions extends CommonSessionOptions {
+  mode: 'inflate';
+  format: InflateFormat;
+  /** The output cap in bytes: inflate always has one. */
+  maxOutput: number;
+}
+
+export type SessionOptions = DeflateSessionOptions | InflateSessionOptions;
+
 /** A session's totals so far; the main thread turns successive reports into metric increments. */
 export interface SessionReport {
-  engine: string;
+  engine: EngineName;
   bytesIn: number;
   bytesOut: number;
   /** The stream ended (deflate: finished; inflate: the compressed stream is complete). */
@@ -41,33 +74,39 @@ export interface SessionReport {
 }
 
 export interface EngineInfo {
-  name: string;
+  name: EngineName;
   available: boolean;
   version: string | null;
   /** Deflate's access model at the default parameters: 'single' or 'multiple' (reads input more than once). */
-  access: string | null;
+  access: AccessModel | null;
   /** The access model at each level 0..9. */
-  accessByLevel: Record<string, string> | null;
-  levels: number[];
-  defaultLevel: number;
-  formats: { deflate: string[]; inflate: string[] };
+  accessByLevel: Record<string, AccessModel> | null;
+  levels: readonly Level[];
+  defaultLevel: Level;
+  formats: { deflate: readonly Format[]; inflate: readonly InflateFormat[] };
 }
 
 export interface WorkerMemoryStats {
   machine: MachineStats;
+  /** This worker's V8 heap: physical size, and the external (ArrayBuffer) memory it holds. */
+  heap: { physicalBytes: number; externalBytes: number };
   copies: Record<string, CopyCounters>;
   sessions: number;
 }
 
 export interface WorkerInit {
-  descriptor: unknown;
-  /** Unacknowledged output bytes at which a session stops taking input. */
+  descriptor: MachineDescriptor;
+  /** Unacknowledged output bytes at which a session stops taking input, until a `window` message changes it. */
   outputWindow: number;
   index: number;
+  /** This worker's owner id on the Machine (reserved by the pool, so it is known even if the worker dies early). */
+  owner: number;
+  /** Owners whose threads ended: the worker adopts their partitions before it carves any. */
+  adopt: number[];
 }
 
 export type ToWorker =
-  | { t: 'open'; sid: number; mode: Mode; options: SessionOptions }
+  | { t: 'open'; sid: number; options: SessionOptions }
   /**
    * A numbered (exactly-once) write starts: the worker keeps a snapshot of the core from before it
    * (`retry: false`), or runs it on a core restored from that snapshot, leaving the stream where it is
@@ -80,24 +119,26 @@ export type ToWorker =
   | { t: 'input'; sid: number; chunks: Uint8Array[] }
   | { t: 'end'; sid: number; flush: FlushName }
   | { t: 'ack'; sid: number; bytes: number }
+  /** The session's output window from now on (smaller once its answer streams: nothing is held back any more). */
+  | { t: 'window'; sid: number; bytes: number }
   | { t: 'close'; sid: number }
   | { t: 'stats'; rid: number };
 
 export type FromWorker =
-  | { t: 'ready'; engines: EngineInfo[]; stats: WorkerMemoryStats }
-  | { t: 'fatal'; code: string; message: string }
-  | { t: 'opened'; sid: number; engine: string }
+  | { t: 'ready'; engines: EngineInfo[]; stats: WorkerMemoryStats; adoptedBytes: number }
+  | { t: 'fatal'; code: ErrorCode; message: string }
+  | { t: 'opened'; sid: number; engine: EngineName }
   /** One step's result: the input it consumed and the output it produced, in one message (messages are the cost). */
   | { t: 'step'; sid: number; consumed: number; chunk: Uint8Array | null }
   /** The write is complete; `chunk` is the last of its output, `consumed` the last of its input. */
   | { t: 'done'; sid: number; report: SessionReport; consumed: number; chunk: Uint8Array | null }
-  | { t: 'error'; sid: number; code: string; message: string; report: SessionReport | null }
+  | { t: 'error'; sid: number; code: ErrorCode; message: string; report: SessionReport | null }
   | { t: 'closed'; sid: number; report: SessionReport | null }
   /**
    * A retry's body or flush differs from the first run's (their SHA-256 differ): the retry is refused and
    * the stream stays where it was. Its output so far was for the wrong bytes.
    */
-  | { t: 'refused'; sid: number; code: string; message: string }
+  | { t: 'refused'; sid: number; code: 'ZACCEL_SEQUENCE'; message: string }
   /** The rollback is done: every message about the undone write came before this one. */
   | { t: 'rolledBack'; sid: number; report: SessionReport | null }
   | { t: 'stats'; rid: number; stats: WorkerMemoryStats };

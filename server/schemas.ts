@@ -2,9 +2,12 @@
  * The routes' JSON schemas: they validate requests and generate
  * /openapi.json and /docs.
  */
+import { engineNames, type CopyPolicy, type Strategy } from '../src/index.js';
 import type { ServerConfig } from './config.js';
+import { deflateFormats, inflateFormats } from './protocol.js';
 
-export const strategies = { default: 0, filtered: 1, huffman: 2, rle: 3, fixed: 4 } as const;
+export const strategies = { default: 0, filtered: 1, huffman: 2, rle: 3, fixed: 4 } as const satisfies Record<string, Strategy>;
+const copyPolicies = ['auto', 'always', 'never'] as const satisfies readonly CopyPolicy[];
 export type StrategyName = keyof typeof strategies;
 
 export const errorSchema = {
@@ -31,11 +34,12 @@ export function errors(statuses: Record<number, string>): Record<number, unknown
   return Object.fromEntries(Object.entries(statuses).map(([status, description]) => [status, { ...errorRef, description }]));
 }
 
-const engine = { type: 'string', enum: ['zlib', 'dfltcc'], default: 'zlib', description: 'zlib 1.3.1, or the emulated IBM Z DFLTCC accelerator' };
+// Every engine the library registers; one that is not built here is refused with 501 when a session opens.
+const engine = { type: 'string', enum: engineNames(), default: 'zlib', description: 'zlib 1.3.1, or the emulated IBM Z DFLTCC accelerator' };
 const level = { type: 'integer', minimum: -1, maximum: 9, description: '-1 (default, = 6) to 9; 0 stores, 1 is fastest' };
 const strategy = { type: 'string', enum: Object.keys(strategies), description: 'deflate strategy (zlib Z_*_STRATEGY)' };
 const memLevel = { type: 'integer', minimum: 1, maximum: 9, description: 'memory for the hash table (default 8)' };
-const copy = { type: 'string', enum: ['auto', 'always', 'never'], description: 'the copy decision (default auto)' };
+const copy = { type: 'string', enum: copyPolicies, description: 'the copy decision (default auto)' };
 
 function maxOutput(config: ServerConfig) {
   return {
@@ -52,7 +56,7 @@ export function deflateQuery(config: ServerConfig) {
     additionalProperties: false,
     properties: {
       engine,
-      format: { type: 'string', enum: ['raw', 'zlib', 'gzip'], default: 'zlib' },
+      format: { type: 'string', enum: deflateFormats, default: 'zlib' },
       level,
       strategy,
       windowBits: { type: 'integer', minimum: 8, maximum: 15, description: 'log2 of the window (default 15)' },
@@ -69,7 +73,7 @@ export function inflateQuery(config: ServerConfig) {
     additionalProperties: false,
     properties: {
       engine,
-      format: { type: 'string', enum: ['raw', 'zlib', 'gzip', 'auto'], default: 'auto', description: 'auto: zlib or gzip, from the header' },
+      format: { type: 'string', enum: inflateFormats, default: 'auto', description: 'auto: zlib or gzip, from the header' },
       windowBits: { type: 'integer', minimum: 0, maximum: 15, description: '0 (from the header) or 8..15' },
       maxOutput: maxOutput(config),
     },
@@ -84,7 +88,7 @@ export function streamCreateBody(config: ServerConfig) {
     properties: {
       mode: { type: 'string', enum: ['deflate', 'inflate'] },
       engine,
-      format: { type: 'string', enum: ['raw', 'zlib', 'gzip', 'auto'], description: 'default zlib to deflate, auto to inflate (auto is inflate only)' },
+      format: { type: 'string', enum: inflateFormats, description: 'default zlib to deflate, auto to inflate (auto is inflate only)' },
       level,
       strategy,
       windowBits: { type: 'integer', minimum: 0, maximum: 15 },

@@ -10,6 +10,7 @@ import type { ServerConfig } from './config.js';
 import { ServiceError } from './errors.js';
 import type { ServiceMetrics } from './metrics.js';
 import type { Session, WorkerPool } from './pool.js';
+import type { InflateFormat } from '../src/index.js';
 import type { Mode, SessionOptions } from './protocol.js';
 import { canSee, type Principal } from './security/principal.js';
 import { StreamQuota } from './security/quota.js';
@@ -21,7 +22,7 @@ export interface StreamEntry {
   /** The principal that opened it (security/principal.ts): with tokens, the only one that sees it. */
   owner: string;
   mode: Mode;
-  format: string;
+  format: InflateFormat;
   session: Session;
   createdAt: number;
   lastActive: number;
@@ -32,6 +33,14 @@ export interface StreamEntry {
   pending: number;
   tail: Promise<void>;
   closed: boolean;
+}
+
+/** One request's place in a stream's queue. */
+export interface StreamTurn {
+  /** Resolves when every request before this one has released its turn. */
+  readonly granted: Promise<void>;
+  /** Give the turn back (or up, before it came). Idempotent. */
+  release(): void;
 }
 
 export class StreamRegistry {
@@ -58,17 +67,17 @@ export class StreamRegistry {
    * The owner's quota is checked before the server's limit: a client at its quota is told so (429), whether
    * or not the server is full.
    */
-  async create(mode: Mode, options: SessionOptions, owner: Principal): Promise<StreamEntry> {
+  async create(options: SessionOptions, owner: Principal): Promise<StreamEntry> {
     this.quota.checkRoom(owner, () => this.secondsUntilFree(owner.id));
     if (this.entries.size >= this.config.maxStreams) {
       throw new ServiceError('ZACCEL_AT_CAPACITY', `the server has ${this.config.maxStreams} streams open, its limit`);
     }
-    const session = this.pool.open(mode, options);
+    const session = this.pool.open(options);
     const now = Date.now();
     const entry: StreamEntry = {
       id: randomUUID(),
       owner: owner.id,
-      mode,
+      mode: options.mode,
       format: options.format,
       session,
       createdAt: now,
@@ -102,27 +111,31 @@ export class StreamRegistry {
   }
 
   /**
-   * Wait for the stream's turn. Resolves with the function that ends the
-   * turn; throws ZACCEL_AT_CAPACITY when too many requests already wait.
+   * Join the stream's queue. The turn is granted when every request queued before it has released its own; it
+   * must be released exactly once (RequestLifecycle does), and may be released before it was granted: it then
+   * passes straight on when it comes. Throws ZACCEL_AT_CAPACITY when too many requests already wait.
    */
-  async turn(entry: StreamEntry): Promise<() => void> {
+  turn(entry: StreamEntry): StreamTurn {
     if (entry.pending > this.config.maxQueuedWrites) {
       throw new ServiceError('ZACCEL_AT_CAPACITY', `${entry.pending} requests are already queued on stream ${entry.id}`);
     }
     entry.pending++;
     const previous = entry.tail;
-    let done!: () => void;
+    let passOn!: () => void;
     entry.tail = new Promise<void>((resolve) => {
-      done = resolve;
+      passOn = resolve;
     });
-    await previous;
     let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      entry.pending--;
-      entry.lastActive = Date.now();
-      done();
+    return {
+      granted: previous,
+      release: () => {
+        if (released) return;
+        released = true;
+        entry.pending--;
+        entry.lastActive = Date.now();
+        // The queue's order holds: a turn given up early still waits for the one before it.
+        void previous.then(passOn);
+      },
     };
   }
 

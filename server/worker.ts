@@ -7,40 +7,46 @@
  * gets a turn of a few pieces of input (at most 256 KiB or 2 ms) or its
  * pending flush; then the loop turns again, so messages (acks, new input,
  * closes) are handled between turns and no session starves another. A session is runnable while it has queued input
- * and less than `outputWindow` bytes of output unacknowledged.
+ * and less than its output window (`outputWindow`, or what the main thread set) unacknowledged.
  */
 import { createHash, type Hash } from 'node:crypto';
+import { getHeapStatistics } from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { FlushMode } from '../src/constants.js';
 import { emptyCounters } from '../src/core/copy-policy.js';
 import { resolveEngine } from '../src/engines/registry.js';
+import type { ErrorCode } from '../src/errors.js';
 import {
   copyStats,
   createDeflateCore,
   createInflateCore,
-  DeflateCore,
   engineNames,
   isZaccelError,
   Machine,
   restoreStream,
   setDefaultMachine,
   ZaccelError,
+  type DeflateCore,
+  type EngineName,
   type InflateCore,
-  type MachineDescriptor,
 } from '../src/index.js';
 import { resolveDeflateOptions } from '../src/options.js';
-import type {
-  EngineInfo,
-  FlushName,
-  FromWorker,
-  SessionOptions,
-  SessionReport,
-  ToWorker,
-  WorkerInit,
-  WorkerMemoryStats,
+import {
+  defaultLevel,
+  deflateFormats,
+  inflateFormats,
+  levels,
+  type EngineInfo,
+  type FlushName,
+  type FromWorker,
+  type SessionOptions,
+  type SessionReport,
+  type ToWorker,
+  type WorkerInit,
+  type WorkerMemoryStats,
 } from './protocol.js';
 
-const init = workerData as WorkerInit;
+const init: WorkerInit = workerData;
 const port = parentPort!;
 
 /** The cores' output window: 64 KiB keeps calls into wasm few. */
@@ -50,10 +56,11 @@ const DEFLATE_PIECE = 64 * 1024;
 /**
  * Inflate input per step. A push emits all its output before it returns, and
  * inflate can expand about 1032 times, so the piece shrinks as the session's
- * expansion ratio grows: normal data gets 16 KiB pieces, a bomb 1 KiB ones.
+ * expansion ratio grows: normal data gets 16 KiB pieces, a bomb 256-byte ones, whose
+ * output (about 260 KiB) stays within a streaming answer's 512 KiB window.
  */
 const INFLATE_PIECE_MAX = 16 * 1024;
-const INFLATE_PIECE_MIN = 1024;
+const INFLATE_PIECE_MIN = 256;
 const INFLATE_PIECE_FIRST = 4 * 1024;
 /** Output is posted in messages of about this size. */
 const OUTPUT_BATCH = 256 * 1024;
@@ -68,15 +75,20 @@ interface Input {
   offset: number;
 }
 
+/** A session's core, told apart by its mode rather than by its class. */
+type Stream = { mode: 'deflate'; core: DeflateCore } | { mode: 'inflate'; core: InflateCore };
+
 interface Session {
   sid: number;
-  core: DeflateCore | InflateCore | undefined;
-  engine: string;
+  stream: Stream | undefined;
+  engine: EngineName;
   queue: Array<Input | FlushName>;
   /** Input bytes and write ends in the queue: a deflate step waits for a whole piece unless the write ends. */
   queuedBytes: number;
   queuedEnds: number;
   unacked: number;
+  /** Unacknowledged output at which the session stops: init.outputWindow, or what a `window` message set. */
+  window: number;
   failed: boolean;
   pending: Buffer[];
   pendingBytes: number;
@@ -85,7 +97,7 @@ interface Session {
   /** Numbered writes: the core's snapshot from before the write begun last. */
   checkpoint: Buffer | undefined;
   /** While a retry runs on a core restored from the checkpoint: the stream's own core, set aside. */
-  parked: DeflateCore | InflateCore | undefined;
+  parked: Stream | undefined;
   /** SHA-256 of the numbered write in progress (its bytes, then its flush), and of the first run of the last one. */
   writeHash: Hash | undefined;
   checkpointWrite: string | undefined;
@@ -99,19 +111,20 @@ function post(message: FromWorker, transfer?: ArrayBuffer[]): void {
 }
 
 function report(session: Session): SessionReport | null {
-  const core = session.core;
-  if (core === undefined) return null;
+  const stream = session.stream;
+  if (stream === undefined) return null;
+  const core = stream.core;
   return {
     engine: core.engine.name,
     bytesIn: core.bytesIn,
     bytesOut: core.bytesOut,
     ended: core.ended,
     fallbacks: core.codec.fallbacks,
-    copies: core instanceof DeflateCore ? { ...core.copies.counters } : emptyCounters(),
+    copies: stream.mode === 'deflate' ? { ...stream.core.copies.counters } : emptyCounters(),
   };
 }
 
-function errorOf(error: unknown): { code: string; message: string } {
+function errorOf(error: unknown): { code: ErrorCode; message: string } {
   if (isZaccelError(error)) return { code: error.code, message: error.message };
   return { code: 'ZACCEL_INTERNAL', message: `internal error: ${(error as Error)?.message ?? String(error)}` };
 }
@@ -138,9 +151,32 @@ function postStep(session: Session, consumed: number): void {
   post({ t: 'step', sid: session.sid, consumed, chunk }, chunk === null ? undefined : [chunk.buffer as ArrayBuffer]);
 }
 
-/** Make `core` the session's: its output goes to the session's pending output. */
-function attach(session: Session, core: DeflateCore | InflateCore): void {
+/** Make the session's core from options the routes validated; each field already has the library's type. */
+function createStream(options: SessionOptions): Stream {
+  const common = { engine: options.engine, chunkSize: CHUNK_SIZE, machine, dictionary: options.dictionary, windowBits: options.windowBits };
+  if (options.mode === 'deflate') {
+    const core = createDeflateCore(options.format, {
+      ...common,
+      level: options.level,
+      strategy: options.strategy,
+      memLevel: options.memLevel,
+      copy: options.copy,
+    });
+    return { mode: 'deflate', core };
+  }
+  return { mode: 'inflate', core: createInflateCore(options.format, { ...common, maxOutputLength: options.maxOutput }) };
+}
+
+/** A core restored from a snapshot, told apart by the kind the snapshot recorded. */
+function restoredStream(snapshot: Uint8Array): Stream {
+  const core = restoreStream(snapshot, { machine });
+  return core.kind === 'deflate' ? { mode: 'deflate', core } : { mode: 'inflate', core };
+}
+
+/** Make `stream` the session's: its output goes to the session's pending output. */
+function attach(session: Session, stream: Stream): void {
   const cap = session.cap;
+  const core = stream.core;
   core.ondata = (chunk) => {
     // Inflate enforces its cap in the core; a deflate cap is ours. Throwing here fails the push, which closes the core.
     if (cap !== undefined && core.bytesOut > cap) {
@@ -150,22 +186,23 @@ function attach(session: Session, core: DeflateCore | InflateCore): void {
     session.pendingBytes += chunk.length;
     if (session.pendingBytes >= OUTPUT_BATCH) postStep(session, 0);
   };
-  session.core = core;
+  session.stream = stream;
 }
 
-function open(sid: number, mode: 'deflate' | 'inflate', options: SessionOptions): void {
+function open(sid: number, options: SessionOptions): void {
   const session: Session = {
     sid,
-    core: undefined,
+    stream: undefined,
     engine: options.engine,
     queue: [],
     queuedBytes: 0,
     queuedEnds: 0,
     unacked: 0,
+    window: init.outputWindow,
     failed: false,
     pending: [],
     pendingBytes: 0,
-    cap: mode === 'deflate' ? options.maxOutput : undefined,
+    cap: options.mode === 'deflate' ? options.maxOutput : undefined,
     checkpoint: undefined,
     parked: undefined,
     writeHash: undefined,
@@ -173,23 +210,9 @@ function open(sid: number, mode: 'deflate' | 'inflate', options: SessionOptions)
   };
   sessions.set(sid, session);
   try {
-    const common = { engine: options.engine as 'zlib', chunkSize: CHUNK_SIZE, machine, dictionary: options.dictionary };
-    const core =
-      mode === 'deflate'
-        ? createDeflateCore(options.format as 'zlib', {
-            ...common,
-            level: options.level as 6 | undefined,
-            strategy: options.strategy as 0 | undefined,
-            windowBits: options.windowBits,
-            memLevel: options.memLevel,
-            copy: options.copy as 'auto' | undefined,
-          })
-        : createInflateCore(options.format as 'auto', {
-            ...common,
-            windowBits: options.windowBits,
-            maxOutputLength: options.maxOutput,
-          });
-    attach(session, core);
+    const stream = createStream(options);
+    const core = stream.core;
+    attach(session, stream);
     session.engine = core.engine.name;
     post({ t: 'opened', sid, engine: core.engine.name });
   } catch (error) {
@@ -202,14 +225,14 @@ function fail(session: Session, error: unknown): void {
   session.failed = true;
   session.queue = [];
   session.queuedBytes = session.queuedEnds = 0;
-  session.core?.close();
+  session.stream?.core.close();
   post({ t: 'error', sid: session.sid, ...errorOf(error), report: report(session) });
 }
 
-function inflatePiece(core: InflateCore): number {
+function inflatePiece(core: InflateCore, window: number): number {
   if (core.bytesIn === 0) return INFLATE_PIECE_FIRST;
   const ratio = Math.max(1, core.bytesOut / core.bytesIn);
-  const piece = Math.floor(init.outputWindow / 4 / ratio);
+  const piece = Math.floor(window / 4 / ratio);
   return Math.min(INFLATE_PIECE_MAX, Math.max(INFLATE_PIECE_MIN, piece));
 }
 
@@ -219,7 +242,7 @@ function inflatePiece(core: InflateCore): number {
  * channel: batching keeps them few while the budget keeps the other sessions' turns coming.
  */
 function runTurn(session: Session): void {
-  const core = session.core!;
+  const stream = session.stream!;
   const started = performance.now();
   let consumed = 0;
   try {
@@ -228,10 +251,10 @@ function runTurn(session: Session): void {
       if (typeof head === 'string') {
         session.queue.shift();
         session.queuedEnds--;
-        if (core instanceof DeflateCore) {
-          if (head !== 'none') core.push(Buffer.alloc(0), flushModes[head]);
+        if (stream.mode === 'deflate') {
+          if (head !== 'none') stream.core.push(Buffer.alloc(0), flushModes[head]);
         } else if (head === 'finish') {
-          core.push(Buffer.alloc(0), true);
+          stream.core.push(Buffer.alloc(0), true);
         }
         const chunk = takeOutput(session);
         const written = session.writeHash?.update(head).digest('hex');
@@ -246,16 +269,16 @@ function runTurn(session: Session): void {
         }
         if (session.parked !== undefined) {
           // A retry is over: back to the stream's own core, which is already past this write.
-          core.close();
-          session.core = session.parked;
+          stream.core.close();
+          session.stream = session.parked;
           session.parked = undefined;
         }
         return;
       }
-      const bytes = core instanceof DeflateCore ? deflatePiece(session) : inflateInput(session, inflatePiece(core));
+      const bytes = stream.mode === 'deflate' ? deflatePiece(session) : inflateInput(session, inflatePiece(stream.core, session.window));
       session.writeHash?.update(bytes);
-      if (core instanceof DeflateCore) core.push(bytes, 0);
-      else core.push(bytes, false);
+      if (stream.mode === 'deflate') stream.core.push(bytes, 0);
+      else stream.core.push(bytes, false);
       consumed += bytes.length;
       if (consumed >= TURN_BYTES || performance.now() - started >= TURN_MILLISECONDS) break;
     }
@@ -304,10 +327,10 @@ function inflateInput(session: Session, piece: number): Uint8Array {
  */
 const runnable = (session: Session) =>
   !session.failed &&
-  session.core !== undefined &&
+  session.stream !== undefined &&
   session.queue.length > 0 &&
-  (session.queuedEnds > 0 || session.queuedBytes >= (session.core instanceof DeflateCore ? DEFLATE_PIECE : 1)) &&
-  session.unacked + session.pendingBytes < init.outputWindow;
+  (session.queuedEnds > 0 || session.queuedBytes >= (session.stream.mode === 'deflate' ? DEFLATE_PIECE : 1)) &&
+  session.unacked + session.pendingBytes < session.window;
 
 /**
  * A numbered write begins. The first time: remember the core's state from before it. A retry: run it on
@@ -317,12 +340,12 @@ function begin(session: Session, retry: boolean): void {
   session.writeHash = createHash('sha256');
   try {
     if (!retry) {
-      session.checkpoint = session.core!.snapshot();
+      session.checkpoint = session.stream!.core.snapshot();
       return;
     }
     if (session.checkpoint === undefined) throw new ZaccelError('ZACCEL_INTERNAL', 'a retry without a checkpoint');
-    const restored = restoreStream(session.checkpoint, { machine });
-    session.parked = session.core;
+    const restored = restoredStream(session.checkpoint);
+    session.parked = session.stream;
     attach(session, restored);
   } catch (error) {
     fail(session, error);
@@ -338,13 +361,13 @@ function rollback(session: Session): void {
   session.pendingBytes = 0;
   try {
     if (session.parked !== undefined) {
-      session.core?.close();
-      session.core = session.parked;
+      session.stream?.core.close();
+      session.stream = session.parked;
       session.parked = undefined;
     } else if (session.checkpoint !== undefined) {
-      session.core?.close();
-      session.core = undefined;
-      attach(session, restoreStream(session.checkpoint, { machine }));
+      session.stream?.core.close();
+      session.stream = undefined;
+      attach(session, restoredStream(session.checkpoint));
     }
     // A failure the write met before it was undone is undone with it.
     session.failed = false;
@@ -375,13 +398,19 @@ function turn(): void {
 }
 
 function stats(): WorkerMemoryStats {
-  return { machine: machine.stats(), copies: copyStats(), sessions: sessions.size };
+  const heap = getHeapStatistics();
+  return {
+    machine: machine.stats(),
+    heap: { physicalBytes: heap.total_physical_size, externalBytes: heap.external_memory },
+    copies: copyStats(),
+    sessions: sessions.size,
+  };
 }
 
 port.on('message', (message: ToWorker) => {
   switch (message.t) {
     case 'open':
-      open(message.sid, message.mode, message.options);
+      open(message.sid, message.options);
       return;
     case 'input':
     case 'end': {
@@ -416,12 +445,19 @@ port.on('message', (message: ToWorker) => {
       if (runnable(session)) schedule();
       return;
     }
+    case 'window': {
+      const session = sessions.get(message.sid);
+      if (session === undefined) return;
+      session.window = message.bytes;
+      if (runnable(session)) schedule();
+      return;
+    }
     case 'close': {
       const session = sessions.get(message.sid);
       sessions.delete(message.sid);
       const last = session === undefined ? null : report(session);
-      session?.core?.close();
-      session?.parked?.close();
+      session?.stream?.core.close();
+      session?.parked?.core.close();
       post({ t: 'closed', sid: message.sid, report: last });
       return;
     }
@@ -431,43 +467,42 @@ port.on('message', (message: ToWorker) => {
   }
 });
 
-/** What /v1/engines shows, found by asking each engine on this Machine. */
+/** What /v1/engines shows: every engine in the registry, found by asking each on this Machine. */
 function describeEngines(): EngineInfo[] {
-  const names = [...new Set<string>([...engineNames(), 'zlib', 'dfltcc'])];
-  return names.map((name) => {
+  return engineNames().map((name) => {
     const info: EngineInfo = {
       name,
       available: false,
       version: null,
       access: null,
       accessByLevel: null,
-      levels: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
-      defaultLevel: 6,
-      formats: { deflate: ['raw', 'zlib', 'gzip'], inflate: ['raw', 'zlib', 'gzip', 'auto'] },
+      levels,
+      defaultLevel,
+      formats: { deflate: deflateFormats, inflate: inflateFormats },
     };
     try {
       const engine = resolveEngine(name, machine);
       info.version = engine.version(machine);
       info.access = engine.deflateAccess(resolveDeflateOptions('zlib', {}));
-      info.accessByLevel = Object.fromEntries(
-        info.levels.map((level) => [String(level), engine.deflateAccess(resolveDeflateOptions('zlib', { level: level as 6 }))]),
-      );
+      info.accessByLevel = Object.fromEntries(levels.map((level) => [String(level), engine.deflateAccess(resolveDeflateOptions('zlib', { level }))]));
       // Instantiate the engine's modules in this thread now: readiness means they are.
       createDeflateCore('zlib', { engine: engine.name, machine }).close();
       createInflateCore('zlib', { engine: engine.name, machine }).close();
       info.available = true;
     } catch {
-      // Not registered, or not built: listed as unavailable.
+      // Not built here: listed as unavailable.
     }
     return info;
   });
 }
 
 try {
-  machine = Machine.attach(init.descriptor as MachineDescriptor);
+  machine = Machine.attach(init.descriptor, { owner: init.owner });
+  // A replacement takes the dead worker's partitions before it carves anything.
+  const adoptedBytes = init.adopt.reduce((total, owner) => total + machine.adoptPartitions(owner), 0);
   setDefaultMachine(machine);
   const engines = describeEngines();
-  post({ t: 'ready', engines, stats: stats() });
+  post({ t: 'ready', engines, stats: stats(), adoptedBytes });
 } catch (error) {
   post({ t: 'fatal', ...errorOf(error) });
 }

@@ -5,24 +5,33 @@
 import type { SwaggerTransform } from '@fastify/swagger';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { answerWrite } from '../answer.js';
-import { discardRest } from '../body.js';
-import { admit, declaredLength } from '../context.js';
+import { declaredLength, discardRest } from '../body.js';
 import { ServiceError } from '../errors.js';
-import type { Mode, SessionOptions, SessionReport } from '../protocol.js';
+import type { CopyPolicy, EngineName, Format, InflateFormat, Level } from '../../src/index.js';
+import type { DeflateSessionOptions, InflateSessionOptions, SessionOptions, SessionReport } from '../protocol.js';
 import { binary, deflateQuery, errors, inflateQuery, strategies, type StrategyName } from '../schemas.js';
 
-interface OneShotQuery {
-  engine: string;
-  format: string;
-  level?: number;
+/** The query of POST /v1/deflate, as its schema (deflateQuery) guarantees it. */
+interface DeflateQuery {
+  engine: EngineName;
+  format: Format;
+  level?: Level;
   strategy?: StrategyName;
   windowBits?: number;
   memLevel?: number;
-  copy?: string;
+  copy?: CopyPolicy;
   maxOutput?: number;
 }
 
-const contentTypes: Record<string, string> = { gzip: 'application/gzip' };
+/** The query of POST /v1/inflate, as its schema (inflateQuery) guarantees it. */
+interface InflateQuery {
+  engine: EngineName;
+  format: InflateFormat;
+  windowBits?: number;
+  maxOutput?: number;
+}
+
+const contentTypes: Partial<Record<Format, string>> = { gzip: 'application/gzip' };
 
 /** Headers every answer of a write carries: what ran, and (when known) the counts. */
 export function reportHeaders(report: SessionReport | undefined, engine: string, format: string): Record<string, string> {
@@ -67,16 +76,34 @@ export async function oneShotRoutes(app: FastifyInstance): Promise<void> {
   const context = app.zaccel;
   const { config } = context;
 
-  const handler = (mode: Mode) => async (request: FastifyRequest<{ Querystring: OneShotQuery }>, reply: FastifyReply) => {
-    const query = request.query;
+  const answer = async (request: FastifyRequest, reply: FastifyReply, options: SessionOptions) => {
     const length = declaredLength(request.headers);
     if (length !== undefined && length > config.maxBodyBytes) {
       if (!(await discardRest(request.raw, length))) reply.header('connection', 'close');
       throw new ServiceError('ZACCEL_BODY_TOO_LARGE', `the request body of ${length} bytes is larger than the limit of ${config.maxBodyBytes}`);
     }
-    admit(context, reply);
+    request.lifecycle.admit();
     await context.pool.whenReady();
-    const options: SessionOptions = {
+    const session = context.pool.open(options);
+    const write = session.beginWrite(config.commitBytes);
+    write.completed.then(
+      () => void session.close(),
+      () => void session.close(),
+    );
+    const contentType = options.mode === 'deflate' ? (contentTypes[options.format] ?? 'application/octet-stream') : 'application/octet-stream';
+    return answerWrite(context, request, reply, write, {
+      limit: config.maxBodyBytes,
+      flush: 'finish',
+      contentType,
+      headers: (report, current) => reportHeaders(report, current.engine, options.format),
+      trailers: (report) => countHeaders(report),
+    });
+  };
+
+  const deflate = async (request: FastifyRequest<{ Querystring: DeflateQuery }>, reply: FastifyReply) => {
+    const query = request.query;
+    const options: DeflateSessionOptions = {
+      mode: 'deflate',
       engine: query.engine,
       format: query.format,
       level: query.level,
@@ -84,21 +111,21 @@ export async function oneShotRoutes(app: FastifyInstance): Promise<void> {
       windowBits: query.windowBits,
       memLevel: query.memLevel,
       copy: query.copy,
-      maxOutput: mode === 'inflate' ? (query.maxOutput ?? config.maxOutputBytes) : query.maxOutput,
+      maxOutput: query.maxOutput,
     };
-    const session = context.pool.open(mode, options);
-    const write = session.beginWrite(config.commitBytes);
-    write.completed.then(
-      () => void session.close(),
-      () => void session.close(),
-    );
-    return answerWrite(context, request, reply, write, {
-      limit: config.maxBodyBytes,
-      flush: 'finish',
-      contentType: mode === 'deflate' ? (contentTypes[query.format] ?? 'application/octet-stream') : 'application/octet-stream',
-      headers: (report, current) => reportHeaders(report, current.engine, query.format),
-      trailers: (report) => countHeaders(report),
-    });
+    return answer(request, reply, options);
+  };
+
+  const inflate = async (request: FastifyRequest<{ Querystring: InflateQuery }>, reply: FastifyReply) => {
+    const query = request.query;
+    const options: InflateSessionOptions = {
+      mode: 'inflate',
+      engine: query.engine,
+      format: query.format,
+      windowBits: query.windowBits,
+      maxOutput: query.maxOutput ?? config.maxOutputBytes,
+    };
+    return answer(request, reply, options);
   };
 
   const common = {
@@ -117,7 +144,7 @@ export async function oneShotRoutes(app: FastifyInstance): Promise<void> {
       schema: { ...common, summary: 'compress the request body', querystring: deflateQuery(config) },
       config: { swaggerTransform: binaryRoute('the bytes to compress') },
     },
-    handler('deflate'),
+    deflate,
   );
   app.post(
     '/v1/inflate',
@@ -125,6 +152,6 @@ export async function oneShotRoutes(app: FastifyInstance): Promise<void> {
       schema: { ...common, summary: 'decompress the request body', querystring: inflateQuery(config) },
       config: { swaggerTransform: binaryRoute('the compressed bytes') },
     },
-    handler('inflate'),
+    inflate,
   );
 }

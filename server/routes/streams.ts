@@ -4,23 +4,23 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { answerWrite } from '../answer.js';
-import { discardRest } from '../body.js';
-import { admit, declaredLength } from '../context.js';
+import { declaredLength, discardRest } from '../body.js';
 import { ServiceError } from '../errors.js';
-import type { WriteCall } from '../pool.js';
+import type { CopyPolicy, EngineName, InflateFormat, Level } from '../../src/index.js';
 import type { FlushName, Mode, SessionOptions, SessionReport } from '../protocol.js';
 import { errors, streamCreateBody, streamIdParams, streamInfo, strategies, writeQuery, type StrategyName } from '../schemas.js';
 import { binaryRoute, countHeaders } from './oneshot.js';
 
+/** The body of POST /v1/streams, as its schema (streamCreateBody) guarantees it. */
 interface CreateBody {
   mode: Mode;
-  engine?: string;
-  format?: string;
-  level?: number;
+  engine?: EngineName;
+  format?: InflateFormat;
+  level?: Level;
   strategy?: StrategyName;
   windowBits?: number;
   memLevel?: number;
-  copy?: string;
+  copy?: CopyPolicy;
   maxOutput?: number;
   dictionary?: string;
 }
@@ -28,28 +28,31 @@ interface CreateBody {
 const deflateOnly = ['level', 'strategy', 'memLevel', 'copy'] as const;
 
 function sessionOptions(body: CreateBody, defaultMaxOutput: number): SessionOptions {
-  const format = body.format ?? (body.mode === 'deflate' ? 'zlib' : 'auto');
-  if (body.mode === 'deflate' && format === 'auto') {
-    throw new ServiceError('ZACCEL_BAD_OPTION', "invalid format: 'auto' (expected raw, zlib or gzip to deflate)");
-  }
-  if (body.mode === 'inflate') {
-    const misplaced = deflateOnly.filter((name) => body[name] !== undefined);
-    if (misplaced.length > 0) throw new ServiceError('ZACCEL_BAD_OPTION', `invalid option for inflate: ${misplaced.join(', ')}`);
-  }
   let dictionary: Uint8Array | undefined;
   if (body.dictionary !== undefined) {
     const bytes = Buffer.from(body.dictionary, 'base64');
     dictionary = new Uint8Array(bytes); // a copy with its own buffer, to transfer
   }
+  const engine = body.engine ?? 'zlib';
+  if (body.mode === 'inflate') {
+    const misplaced = deflateOnly.filter((name) => body[name] !== undefined);
+    if (misplaced.length > 0) throw new ServiceError('ZACCEL_BAD_OPTION', `invalid option for inflate: ${misplaced.join(', ')}`);
+    return { mode: 'inflate', engine, format: body.format ?? 'auto', windowBits: body.windowBits, maxOutput: body.maxOutput ?? defaultMaxOutput, dictionary };
+  }
+  const format = body.format ?? 'zlib';
+  if (format === 'auto') {
+    throw new ServiceError('ZACCEL_BAD_OPTION', "invalid format: 'auto' (expected raw, zlib or gzip to deflate)");
+  }
   return {
-    engine: body.engine ?? 'zlib',
+    mode: 'deflate',
+    engine,
     format,
     level: body.level,
     strategy: body.strategy === undefined ? undefined : strategies[body.strategy],
     windowBits: body.windowBits,
     memLevel: body.memLevel,
     copy: body.copy,
-    maxOutput: body.mode === 'inflate' ? (body.maxOutput ?? defaultMaxOutput) : body.maxOutput,
+    maxOutput: body.maxOutput,
     dictionary,
   };
 }
@@ -74,7 +77,7 @@ export async function streamRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request: FastifyRequest<{ Body: CreateBody }>, reply: FastifyReply) => {
       await context.pool.whenReady();
-      const entry = await streams.create(request.body.mode, sessionOptions(request.body, config.maxOutputBytes), request.principal);
+      const entry = await streams.create(sessionOptions(request.body, config.maxOutputBytes), request.principal);
       request.log.info({ stream: entry.id, mode: entry.mode, engine: entry.session.engine, client: request.principal.name }, 'stream opened');
       return reply.code(201).header('location', `/v1/streams/${entry.id}`).send({ id: entry.id });
     },
@@ -112,25 +115,10 @@ export async function streamWriteRoute(app: FastifyInstance): Promise<void> {
         if (!(await discardRest(request.raw, length))) reply.header('connection', 'close');
         throw new ServiceError('ZACCEL_BODY_TOO_LARGE', `the write of ${length} bytes is larger than the limit of ${config.maxWriteBytes}`);
       }
-      const release = await streams.turn(entry);
       const seq = request.query.seq;
-      // A numbered write is undone if it does not complete; once complete it is acknowledged, even if its
-      // answer never reached the client (a retry answers it again).
-      let completed = false;
-      let write: WriteCall | undefined;
-      // The turn lasts until the answer is over: the next write starts after this one was delivered.
-      let finished = false;
-      reply.raw.once('finish', () => (finished = true));
-      reply.raw.once('close', () => {
-        if (!finished && !completed && entry.session.state === 'open') {
-          // The client missed part of this write's output: the stream cannot go on correctly, unless the
-          // write is numbered, which is then undone for the client to send again.
-          const error = new ServiceError('ZACCEL_STREAM_CLOSED', `the client went away during write ${entry.writes}`);
-          if (write?.numbered === true) entry.session.rollback(error, write);
-          else entry.session.abort(error);
-        }
-        release();
-      });
+      // The turn lasts until the request ends (its answer delivered, or cut off): the lifecycle gives it back.
+      const lifecycle = request.lifecycle;
+      await lifecycle.waitTurn(streams.turn(entry));
       if (entry.closed) throw new ServiceError('ZACCEL_NOT_FOUND', `stream ${entry.id} was deleted`);
       const session = entry.session;
       if (session.state !== 'open') {
@@ -151,9 +139,12 @@ export async function streamWriteRoute(app: FastifyInstance): Promise<void> {
         // (An inflate stream may go on: after a gzip member, another member may follow.)
         throw new ServiceError('ZACCEL_STREAM_CLOSED', `stream ${entry.id} has finished: its compressed stream is complete`);
       }
-      admit(context, reply);
+      lifecycle.admit();
       entry.writes++;
-      write = session.beginWrite(config.commitBytes, seq === undefined ? undefined : { retry });
+      const write = session.beginWrite(config.commitBytes, seq === undefined ? undefined : { retry });
+      // A numbered write is undone if it does not complete; once complete it is acknowledged, even if its
+      // answer never reached the client (a retry answers it again).
+      let completed = false;
       if (seq !== undefined) {
         reply.header('x-zaccel-seq', String(seq));
         write.completed.then(
@@ -164,6 +155,15 @@ export async function streamWriteRoute(app: FastifyInstance): Promise<void> {
           () => {},
         );
       }
+      lifecycle.onEnd(() => {
+        if (!lifecycle.delivered && !completed && session.state === 'open') {
+          // The client missed part of this write's output: the stream cannot go on correctly, unless the
+          // write is numbered, which is then undone for the client to send again.
+          const error = new ServiceError('ZACCEL_STREAM_CLOSED', `the client went away during write ${entry.writes}`);
+          if (write.numbered) session.rollback(error, write);
+          else session.abort(error);
+        }
+      });
       const headers = (report: SessionReport | undefined) => ({
         'x-zaccel-engine': session.engine,
         'x-zaccel-stream': entry.id,
@@ -223,15 +223,11 @@ export async function streamInfoRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request: FastifyRequest<{ Params: { id: string } }>) => {
       const entry = streams.get(request.params.id, request.principal);
-      const release = await streams.turn(entry);
-      try {
-        if (entry.closed) throw new ServiceError('ZACCEL_NOT_FOUND', `stream ${entry.id} was deleted`);
-        const info = await streams.close(entry);
-        request.log.info({ stream: entry.id, bytesIn: info.bytesIn, bytesOut: info.bytesOut }, 'stream closed');
-        return info;
-      } finally {
-        release();
-      }
+      await request.lifecycle.waitTurn(streams.turn(entry));
+      if (entry.closed) throw new ServiceError('ZACCEL_NOT_FOUND', `stream ${entry.id} was deleted`);
+      const info = await streams.close(entry);
+      request.log.info({ stream: entry.id, bytesIn: info.bytesIn, bytesOut: info.bytesOut }, 'stream closed');
+      return info;
     },
   );
 }

@@ -20,7 +20,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { discardRest } from '../body.js';
 import type { ServerConfig } from '../config.js';
-import { declaredLength } from '../context.js';
+import { declaredLength } from '../body.js';
 import { ServiceError } from '../errors.js';
 import { HostPolicy } from './hosts.js';
 import { OriginPolicy } from './origins.js';

@@ -24,6 +24,8 @@ export interface MachineInput {
 }
 
 export class DeflateCore {
+  /** What this core does: tells a restored stream's core apart without instanceof. */
+  readonly kind = 'deflate' as const;
   /** Receives each piece of output, a copy the receiver may keep. */
   ondata: (chunk: Buffer) => void = () => {};
   readonly engine: Engine;

@@ -18,6 +18,8 @@ import { StreamResources } from './stream-resources.js';
 const GZIP_MAGIC_FIRST = 0x1f;
 
 export class InflateCore {
+  /** What this core does: tells a restored stream's core apart without instanceof. */
+  readonly kind = 'inflate' as const;
   /** Receives each piece of output, a copy the receiver may keep. */
   ondata: (chunk: Buffer) => void = () => {};
   readonly engine: Engine;

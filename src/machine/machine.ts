@@ -7,13 +7,25 @@
  *
  *   0 .. 64 KiB            zlib module's static data (emscripten starts at 1024)
  *   64 KiB .. heap base    the DFLTCC emulator's static data (asc --memoryBase 65536)
- *   control block          magic, the partition bump pointer (shared, atomic)
+ *   control block          magic, the partition bump pointer, the last owner id,
+ *                          and the partition table (shared, atomic; see below)
  *   partitions ...         carved on demand, each owned by one thread's handle
  *
- * A thread attaches to a Machine and gets its own handle. The handle carves
- * whole partitions from the shared bump pointer with one atomic operation and
- * then allocates regions inside them with a private allocator, so no allocator
- * state is shared between threads.
+ * A thread attaches to a Machine and gets its own handle, with an owner id of
+ * its own. The handle carves whole partitions from the shared bump pointer
+ * with one atomic operation and then allocates regions inside them with a
+ * private allocator, so no allocator state is shared between threads.
+ *
+ * The partition table records every partition with its owner:
+ *
+ *   word 0 magic | 1 bump pointer | 2 maximum bytes | 3 last owner id | 4 entries used | 5..7 reserved
+ *   word 8 + 3i:  partition i's address, size, owner (0 while the carving thread has not published it)
+ *
+ * It is what lets memory outlive a thread: when a thread ends for good (a
+ * worker that crashed), none of its regions can be in use any more, so a
+ * handle started in its place adopts its partitions (adoptPartitions) instead
+ * of carving new ones. The table has room for every partition the maximum
+ * size allows, because no partition is smaller than PARTITION_GRANULE.
  */
 import { ZaccelError } from '../errors.js';
 import { adoptModule, compileModule, isModuleBuilt, type ModuleName } from './modules.js';
@@ -23,12 +35,23 @@ export const WASM_PAGE = 65_536;
 /** Where the emulator's static data starts; zlib's must end below it. */
 export const EMULATOR_MEMORY_BASE = 65_536;
 const CONTROL_MAGIC = 0x7a61_6363; // "zacc"
-const CONTROL_WORDS = 4; // magic, bump pointer, maximum bytes, reserved
+/** Control words, by index: see the layout in the header. */
+const CONTROL = { magic: 0, bump: 1, maximum: 2, lastOwner: 3, entries: 4 } as const;
+const CONTROL_HEADER_WORDS = 8;
+const ENTRY_WORDS = 3;
+const ENTRY = { address: 0, size: 1, owner: 2 } as const;
+/** The owner id of the handle that created the Machine; attached handles get the next ones. */
+const CREATOR_OWNER = 1;
 const PARTITION_GRANULE = WASM_PAGE;
 const DEFAULT_PARTITION_BYTES = 4 * 1024 * 1024;
 const GUARD_PATTERN = 0xa5;
 /** Guards are rounded up to this, the largest alignment any region needs (DFLTCC history: 4 KiB). */
 const GUARD_GRANULE = 4096;
+
+/** Words of the control block for a Machine of this maximum size: the header and a full partition table. */
+function controlWords(maximumBytes: number): number {
+  return CONTROL_HEADER_WORDS + ENTRY_WORDS * Math.ceil(maximumBytes / PARTITION_GRANULE);
+}
 
 export interface MachineOptions {
   /** Bytes of memory to start with. Default 16 MiB. */
@@ -39,6 +62,14 @@ export interface MachineOptions {
   guardBytes?: number;
   /** Size of the partitions this handle carves. Default 4 MiB. */
   partitionBytes?: number;
+}
+
+export interface AttachOptions extends Omit<MachineOptions, 'initialBytes' | 'maximumBytes'> {
+  /**
+   * The owner id this handle carves and adopts as, from {@link Machine.reserveOwner} on any handle (so a pool can
+   * know a worker's id before the worker starts). Default: a new id.
+   */
+  owner?: number;
 }
 
 /** Everything another thread needs to attach to the same Machine. Structured-cloneable. */
@@ -67,6 +98,10 @@ export interface MachineStats {
   memoryBytes: number;
   /** The top of the carved partitions, across all threads. */
   carvedTop: number;
+  /** This handle's owner id in the partition table. */
+  owner: number;
+  /** Partitions this handle owns (carved or adopted). */
+  partitions: number;
   /** Regions freed with damaged guard bytes (only counted with guardBytes > 0). */
   guardViolations: number;
 }
@@ -80,14 +115,18 @@ export class Machine {
   private bytesView: Uint8Array;
   private guardViolations = 0;
   private control: Int32Array;
+  private partitionCount = 0;
+  /** This handle's id in the partition table. */
+  readonly owner: number;
 
-  private constructor(descriptor: MachineDescriptor, options: MachineOptions) {
+  private constructor(descriptor: MachineDescriptor, options: MachineOptions, owner: number) {
     this.descriptor = descriptor;
     this.memory = descriptor.memory;
+    this.owner = owner;
     this.guardBytes = alignUp(options.guardBytes ?? 0, GUARD_GRANULE);
     this.partitionBytes = alignUp(options.partitionBytes ?? DEFAULT_PARTITION_BYTES, PARTITION_GRANULE);
     this.bytesView = new Uint8Array(this.memory.buffer);
-    this.control = new Int32Array(this.memory.buffer, descriptor.controlAddress, CONTROL_WORDS);
+    this.control = this.controlView();
     for (const [name, module] of Object.entries(descriptor.modules)) adoptModule(name as ModuleName, module);
   }
 
@@ -118,20 +157,59 @@ export class Machine {
       staticEnds.dfltcc = (emulator.exports.heap_base as () => number)();
     }
     const controlAddress = alignUp(Math.max(EMULATOR_MEMORY_BASE, ...Object.values(staticEnds)), WASM_PAGE);
-    const control = new Int32Array(memory.buffer, controlAddress, CONTROL_WORDS);
-    control[0] = CONTROL_MAGIC;
-    control[1] = controlAddress + WASM_PAGE; // partitions start one page above the control block
-    control[2] = maximumBytes | 0;
-    return new Machine({ memory, modules, controlAddress, maximumBytes, staticEnds }, options);
+    // Partitions start on the page after the control block (header and partition table).
+    const partitionBase = controlAddress + alignUp(controlWords(maximumBytes) * 4, WASM_PAGE);
+    if (partitionBase > memory.buffer.byteLength) memory.grow(Math.ceil((partitionBase - memory.buffer.byteLength) / WASM_PAGE));
+    const control = new Int32Array(memory.buffer, controlAddress, controlWords(maximumBytes));
+    control[CONTROL.magic] = CONTROL_MAGIC;
+    control[CONTROL.bump] = partitionBase;
+    control[CONTROL.maximum] = maximumBytes | 0;
+    control[CONTROL.lastOwner] = CREATOR_OWNER;
+    return new Machine({ memory, modules, controlAddress, maximumBytes, staticEnds }, options, CREATOR_OWNER);
   }
 
   /** Attach this thread to a Machine made elsewhere (the descriptor came through postMessage). */
-  static attach(descriptor: MachineDescriptor, options: Omit<MachineOptions, 'initialBytes' | 'maximumBytes'> = {}): Machine {
-    const control = new Int32Array(descriptor.memory.buffer, descriptor.controlAddress, CONTROL_WORDS);
-    if (Atomics.load(control, 0) !== CONTROL_MAGIC) {
+  static attach(descriptor: MachineDescriptor, options: AttachOptions = {}): Machine {
+    const control = new Int32Array(descriptor.memory.buffer, descriptor.controlAddress, controlWords(descriptor.maximumBytes));
+    if (Atomics.load(control, CONTROL.magic) !== CONTROL_MAGIC) {
       throw new ZaccelError('ZACCEL_INTERNAL', 'not a zaccel machine: control block missing');
     }
-    return new Machine(descriptor, options);
+    const owner = options.owner ?? Atomics.add(control, CONTROL.lastOwner, 1) + 1;
+    if (!Number.isInteger(owner) || owner <= CREATOR_OWNER || owner > Atomics.load(control, CONTROL.lastOwner)) {
+      throw new ZaccelError('ZACCEL_BAD_OPTION', `invalid owner: ${owner} (reserve one with reserveOwner())`);
+    }
+    return new Machine(descriptor, options, owner);
+  }
+
+  /** A new owner id for a handle that another thread will attach with (Machine.attach's `owner`). */
+  reserveOwner(): number {
+    return Atomics.add(this.control, CONTROL.lastOwner, 1) + 1;
+  }
+
+  /**
+   * Take over every partition owned by `previousOwner`, whose thread has ended for good: its regions can no
+   * longer be in use, so each partition comes back whole, as free space of this handle. Returns the bytes
+   * adopted (0 when it owned none, or they were adopted already). The caller vouches that the previous
+   * owner's thread is gone (the pool does so after the worker's `exit` event); adopting a live thread's
+   * partitions would hand the same memory out twice.
+   */
+  adoptPartitions(previousOwner: number): number {
+    if (!Number.isInteger(previousOwner) || previousOwner <= 0 || previousOwner === this.owner) {
+      throw new ZaccelError('ZACCEL_BAD_OPTION', `invalid owner to adopt from: ${previousOwner}`);
+    }
+    const control = this.control;
+    const used = Math.min(Atomics.load(control, CONTROL.entries), this.tableCapacity());
+    let adopted = 0;
+    for (let index = 0; index < used; index++) {
+      const base = CONTROL_HEADER_WORDS + index * ENTRY_WORDS;
+      if (Atomics.compareExchange(control, base + ENTRY.owner, previousOwner, this.owner) !== previousOwner) continue;
+      const address = Atomics.load(control, base + ENTRY.address) >>> 0;
+      const size = Atomics.load(control, base + ENTRY.size) >>> 0;
+      this.allocator.addRange(address, size);
+      this.partitionCount++;
+      adopted += size;
+    }
+    return adopted;
   }
 
   /** The compiled module, when it was built. */
@@ -216,8 +294,10 @@ export class Machine {
       liveRegions: own.liveRegions,
       bytesOwned: own.bytesOwned,
       memoryBytes: this.memory.buffer.byteLength,
-      carvedTop: Atomics.load(this.control, 1) >>> 0,
+      carvedTop: Atomics.load(this.control, CONTROL.bump) >>> 0,
       guardViolations: this.guardViolations,
+      owner: this.owner,
+      partitions: this.partitionCount,
     };
   }
 
@@ -336,7 +416,7 @@ export class Machine {
   private ensure(end: number): void {
     if (end <= this.bytesView.length) return;
     this.bytesView = new Uint8Array(this.memory.buffer);
-    this.control = new Int32Array(this.memory.buffer, this.descriptor.controlAddress, CONTROL_WORDS);
+    this.control = this.controlView();
     if (end > this.bytesView.length || end < 0) {
       throw new ZaccelError('ZACCEL_INTERNAL', `machine access out of bounds: ${end} > ${this.bytesView.length}`);
     }
@@ -348,14 +428,14 @@ export class Machine {
     const control = this.control;
     let top: number;
     for (;;) {
-      top = Atomics.load(control, 1) >>> 0;
+      top = Atomics.load(control, CONTROL.bump) >>> 0;
       if (top + size > this.descriptor.maximumBytes) {
         throw new ZaccelError(
           'ZACCEL_MEMORY_EXHAUSTED',
           `machine memory exhausted: ${size} more bytes would pass the maximum of ${this.descriptor.maximumBytes}`,
         );
       }
-      if (Atomics.compareExchange(control, 1, top | 0, (top + size) | 0) === (top | 0)) break;
+      if (Atomics.compareExchange(control, CONTROL.bump, top | 0, (top + size) | 0) === (top | 0)) break;
     }
     const current = this.memory.buffer.byteLength;
     if (top + size > current) {
@@ -369,8 +449,31 @@ export class Machine {
       }
     }
     this.bytesView = new Uint8Array(this.memory.buffer);
-    this.control = new Int32Array(this.memory.buffer, this.descriptor.controlAddress, CONTROL_WORDS);
+    this.control = this.controlView();
+    this.recordPartition(top, size);
     this.allocator.addRange(top, size);
+    this.partitionCount++;
+  }
+
+  /** Enter a new partition in the table: address and size first, the owner last, which publishes the entry. */
+  private recordPartition(address: number, size: number): void {
+    const index = Atomics.add(this.control, CONTROL.entries, 1);
+    if (index >= this.tableCapacity()) {
+      // Cannot happen: the table has a slot for every granule up to the maximum size.
+      throw new ZaccelError('ZACCEL_INTERNAL', `partition table full at ${index} entries`);
+    }
+    const base = CONTROL_HEADER_WORDS + index * ENTRY_WORDS;
+    Atomics.store(this.control, base + ENTRY.address, address | 0);
+    Atomics.store(this.control, base + ENTRY.size, size | 0);
+    Atomics.store(this.control, base + ENTRY.owner, this.owner);
+  }
+
+  private tableCapacity(): number {
+    return (controlWords(this.descriptor.maximumBytes) - CONTROL_HEADER_WORDS) / ENTRY_WORDS;
+  }
+
+  private controlView(): Int32Array {
+    return new Int32Array(this.memory.buffer, this.descriptor.controlAddress, controlWords(this.descriptor.maximumBytes));
   }
 }
 

@@ -100,7 +100,7 @@ describe('clients that go away', () => {
     });
     await backToBaseline();
     const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
-    expect(metrics).toMatch(/^zaccel_aborted_total\{route="\/v1\/inflate",phase="response"\} [1-9]/m);
+    expect(metrics).toMatch(/^zaccel_client_disconnects_total\{route="\/v1\/inflate",phase="answering"\} [1-9]/m);
   });
 
   test('mid-response while the body is still uploading (deflate at level 0)', async () => {
@@ -376,6 +376,34 @@ describe('a worker that dies', () => {
       expect(answer.status).toBe(200);
       expect(zlib.inflateSync(answer.body).equals(textBytes(100_000))).toBe(true);
       expect((await server.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test("the replacement adopts the dead worker's Machine partitions: a crash costs no Machine memory", async () => {
+    const server = await testServer({ workers: 1 });
+    try {
+      const pool = server.zaccel.pool;
+      const work = () => server.inject({ method: 'POST', url: '/v1/deflate?level=9', payload: textBytes(2 * MiB, 31) });
+      expect((await work()).statusCode).toBe(200);
+      const before = await pool.memoryStats();
+      const dead = before.workers[0].machine;
+      expect(dead.bytesOwned).toBeGreaterThan(0);
+      const [handle] = pool.handles;
+      await handle.worker.terminate(); // as a crash would
+      await eventually(() => pool.ready && pool.handles[0] !== handle, 10_000, 'the replacement worker');
+      const replacement = pool.handles[0];
+      expect(replacement.adoptedBytes).toBe(dead.bytesOwned);
+      const after = await pool.memoryStats();
+      expect(after.workers[0].machine).toMatchObject({ bytesOwned: dead.bytesOwned, partitions: dead.partitions });
+      // The same work again fits in the adopted partitions: nothing new is carved.
+      expect((await work()).statusCode).toBe(200);
+      expect((await pool.memoryStats()).workers[0].machine.carvedTop).toBe(dead.carvedTop);
+      // A replacement of the replacement adopts everything again, the first dead worker's partitions included.
+      await replacement.worker.terminate();
+      await eventually(() => pool.ready && pool.handles[0] !== replacement, 10_000, 'the second replacement');
+      expect(pool.handles[0].adoptedBytes).toBe(dead.bytesOwned);
     } finally {
       await server.close();
     }

@@ -133,6 +133,8 @@ describe('operations', () => {
       /^zaccel_workers_ready 2$/m,
       /^zaccel_machine_bytes_in_use \d+$/m,
       /^zaccel_machine_memory_bytes \d+$/m,
+      /^zaccel_worker_heap_bytes [1-9]\d*$/m,
+      /^zaccel_worker_external_bytes \d+$/m,
       /^nodejs_eventloop_lag_p99_seconds [\d.e-]+$/m,
       /^# TYPE zaccel_fallbacks_total counter$/m,
     ]) {
@@ -175,15 +177,26 @@ describe('operations', () => {
     expect(docs.body).toMatch(/swagger/i);
   });
 
-  test('an unknown route or method: 404 ZACCEL_NOT_FOUND as JSON', async () => {
-    for (const [method, url] of [
-      ['GET', '/nope'],
-      ['PUT', '/v1/deflate'],
-      ['GET', '/v1/deflate'],
-    ] as const) {
-      const response = await app.inject({ method, url });
+  test('an unknown route: 404 ZACCEL_NOT_FOUND as JSON', async () => {
+    for (const url of ['/nope', '/v1/deflate/extra', '/v1/streams/a/b/c']) {
+      const response = await app.inject({ method: 'GET', url });
       expect(response.statusCode).toBe(404);
       expect(response.json()).toMatchObject({ error: { code: 'ZACCEL_NOT_FOUND' } });
+    }
+  });
+
+  test('a known route with a wrong method: 405 ZACCEL_METHOD_NOT_ALLOWED with Allow', async () => {
+    for (const [method, url, allow] of [
+      ['PUT', '/v1/deflate', 'POST'],
+      ['GET', '/v1/deflate?level=1', 'POST'],
+      ['POST', '/healthz', 'GET, HEAD'],
+      ['PATCH', '/v1/streams/0f0c', 'DELETE, GET, HEAD'],
+      ['GET', '/v1/streams/0f0c/write', 'POST'],
+    ] as const) {
+      const response = await app.inject({ method, url });
+      expect(response.statusCode, `${method} ${url}`).toBe(405);
+      expect(response.headers.allow).toBe(allow);
+      expect(response.json()).toMatchObject({ error: { code: 'ZACCEL_METHOD_NOT_ALLOWED' } });
     }
   });
 });

@@ -188,13 +188,13 @@ describe('lifecycle and limits', () => {
     expect(errorOf(response).code).toBe(code);
   });
 
-  test('malformed JSON is 400 ZACCEL_BAD_REQUEST; a JSON body over 1 MiB is 413', async () => {
+  test('malformed JSON is 400 ZACCEL_BAD_REQUEST; another media type is 415; a JSON body over 1 MiB is 413', async () => {
     const bad = await app.inject({ method: 'POST', url: '/v1/streams', payload: '{"mode":', headers: { 'content-type': 'application/json' } });
     expect(bad.statusCode).toBe(400);
     expect(errorOf(bad).code).toBe('ZACCEL_BAD_REQUEST');
     const notJson = await app.inject({ method: 'POST', url: '/v1/streams', payload: 'mode=deflate', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
-    expect(notJson.statusCode).toBe(400);
-    expect(errorOf(notJson).code).toBe('ZACCEL_BAD_REQUEST');
+    expect(notJson.statusCode).toBe(415);
+    expect(errorOf(notJson).code).toBe('ZACCEL_UNSUPPORTED_MEDIA_TYPE');
     const huge = await app.inject({
       method: 'POST',
       url: '/v1/streams',

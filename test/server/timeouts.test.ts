@@ -1,0 +1,133 @@
+/**
+ * The four timeouts, each set to 200 ms: slow headers, a stalled body, a client that stops reading, an idle
+ * keep-alive connection. Every test asserts only that the connection was answered or closed, and that what
+ * the request held came back; none measures time.
+ */
+import net from 'node:net';
+import zlib from 'node:zlib';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { resolveConfig } from '../../server/config.js';
+import { eventually, listen, testServer, textBytes } from './helpers.js';
+
+const MiB = 1024 * 1024;
+const TIMEOUT = 200;
+
+let app: FastifyInstance;
+let port: number;
+
+beforeAll(async () => {
+  app = await testServer({
+    headerTimeoutMs: TIMEOUT,
+    bodyTimeoutMs: TIMEOUT,
+    sendTimeoutMs: TIMEOUT,
+    keepaliveTimeoutMs: TIMEOUT,
+    maxOutputLimitBytes: 1024 * MiB,
+  });
+  port = await listen(app);
+});
+
+afterAll(async () => {
+  await app.close();
+});
+
+/** A raw connection that collects what the server sends and reports when the server closed it. */
+function connect(): { socket: net.Socket; received: () => string; closed: Promise<void> } {
+  const socket = net.connect(port, '127.0.0.1');
+  const chunks: Buffer[] = [];
+  socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+  socket.on('error', () => {});
+  const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+  return { socket, received: () => Buffer.concat(chunks).toString('latin1'), closed };
+}
+
+/** The JSON body of a raw HTTP/1.1 answer. */
+function jsonOf(raw: string): { error: { code: string; message: string } } {
+  return JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4));
+}
+
+async function metric(line: string): Promise<number> {
+  const text = await app.zaccel.metrics.registry.metrics();
+  const found = text.split('\n').find((row) => row.startsWith(`${line} `));
+  return found === undefined ? 0 : Number(found.slice(line.length + 1));
+}
+
+describe('timeouts', () => {
+  test('each is a flag and an environment variable, 60 s by default', () => {
+    const defaults = resolveConfig({}, {});
+    expect([defaults.headerTimeoutMs, defaults.bodyTimeoutMs, defaults.sendTimeoutMs, defaults.keepaliveTimeoutMs]).toEqual([60_000, 60_000, 60_000, 60_000]);
+    const set = resolveConfig(
+      { headerTimeoutMs: '1000', sendTimeoutMs: '3000' },
+      { ZACCEL_HEADER_TIMEOUT_MS: '5', ZACCEL_BODY_TIMEOUT_MS: '2000', ZACCEL_KEEPALIVE_TIMEOUT_MS: '4000' },
+    );
+    expect([set.headerTimeoutMs, set.bodyTimeoutMs, set.sendTimeoutMs, set.keepaliveTimeoutMs]).toEqual([1000, 2000, 3000, 4000]);
+    expect(() => resolveConfig({ bodyTimeoutMs: '0' }, {})).toThrow(/integer >= 1/);
+  });
+
+  test('headers that never end: 408 ZACCEL_TIMEOUT in our shape, and the connection is closed', async () => {
+    const { socket, received, closed } = connect();
+    socket.write('POST /v1/deflate HTTP/1.1\r\nhost: 127.0.0.1\r\nx-slow: ');
+    await closed;
+    const answer = received();
+    expect(answer).toMatch(/^HTTP\/1\.1 408 /);
+    expect(jsonOf(answer).error.code).toBe('ZACCEL_TIMEOUT');
+    expect(await metric('zaccel_timeouts_total{kind="header"}')).toBeGreaterThanOrEqual(1);
+  });
+
+  test('a body that stalls: 408 ZACCEL_TIMEOUT, the connection is closed and the slot is released', async () => {
+    const { socket, received, closed } = connect();
+    socket.write('POST /v1/deflate HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-length: 1048576\r\n\r\n');
+    socket.write(textBytes(10_000));
+    await closed;
+    const answer = received();
+    expect(answer).toMatch(/^HTTP\/1\.1 408 /);
+    expect(answer.toLowerCase()).toContain('connection: close');
+    expect(jsonOf(answer).error.code).toBe('ZACCEL_TIMEOUT');
+    await eventually(() => app.zaccel.state.inflight === 0, 10_000, 'the slot to be released');
+    expect(await metric('zaccel_request_endings_total{route="/v1/deflate",ending="timed-out"}')).toBeGreaterThanOrEqual(1);
+  });
+
+  test('a JSON body that stalls (POST /v1/streams): 408 ZACCEL_TIMEOUT too', async () => {
+    const { socket, received, closed } = connect();
+    socket.write('POST /v1/streams HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{"mode":');
+    await closed;
+    const answer = received();
+    expect(answer).toMatch(/^HTTP\/1\.1 408 /);
+    expect(jsonOf(answer).error.code).toBe('ZACCEL_TIMEOUT');
+    expect(app.zaccel.streams.size).toBe(0);
+  });
+
+  test('a body paused by the server (the worker is busy) is not a stalled body', async () => {
+    // 6 MiB at level 9 keeps the worker behind the socket for several input windows: the server pauses the
+    // socket while the worker catches up, longer than the 200 ms body timeout.
+    const body = textBytes(6 * MiB, 12);
+    const { socket, received, closed } = connect();
+    socket.write(`POST /v1/deflate?level=9 HTTP/1.1\r\nhost: 127.0.0.1\r\nconnection: close\r\ncontent-length: ${body.length}\r\n\r\n`);
+    socket.end(body);
+    await closed;
+    const answer = received();
+    expect(answer).toMatch(/^HTTP\/1\.1 200 /);
+  });
+
+  test('a client that stops reading its answer is disconnected, and everything it held is given back', async () => {
+    const bomb = zlib.gzipSync(Buffer.alloc(64 * MiB), { level: 1 });
+    const { socket, closed } = connect();
+    socket.write(`POST /v1/inflate?maxOutput=${256 * MiB} HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-length: ${bomb.length}\r\n\r\n`);
+    socket.write(bomb);
+    // Read the first bytes, then nothing more.
+    await new Promise<void>((resolve) => socket.once('data', () => resolve()));
+    socket.pause();
+    await eventually(async () => (await metric('zaccel_timeouts_total{kind="send"}')) >= 1, 20_000, 'the send timeout');
+    await eventually(() => app.zaccel.state.inflight === 0, 10_000, 'the slot to be released');
+    await eventually(async () => (await app.zaccel.pool.memoryStats()).sessions === 0, 10_000, 'the session to close');
+    socket.destroy();
+    await closed;
+  });
+
+  test('an idle keep-alive connection is closed', async () => {
+    const { socket, received, closed } = connect();
+    socket.write('GET /healthz HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n');
+    await closed;
+    expect(received()).toMatch(/^HTTP\/1\.1 200 /);
+  });
+});

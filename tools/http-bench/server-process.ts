@@ -1,0 +1,95 @@
+/**
+ * The service in a child process of its own, for measurements of its memory:
+ * the resident set of a process is only the server's when nothing else (test
+ * runner, load client) shares it. Started with `zaccel serve --port 0`; the
+ * port comes from its "listening" log line. Resident sizes are read from
+ * /proc/PID/status (Linux): VmRSS now, VmHWM the peak since start.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { packageRoot } from '../../src/machine/modules.js';
+
+export interface ServerProcess {
+  port: number;
+  pid: number;
+  /** Resident set now and at its peak, in bytes. */
+  memory(): { rssBytes: number; peakRssBytes: number };
+  /** One sample of the server's /metrics, by metric line prefix (`name{labels}`), summed over matching lines. */
+  metric(prefix: string): Promise<number>;
+  /** SIGTERM, and wait for the exit (SIGKILL after `graceMs`). */
+  stop(graceMs?: number): Promise<void>;
+}
+
+/** Start `zaccel serve` with these flags (e.g. `['--workers', '2']`) and wait until it is ready. */
+export async function startServerProcess(flags: string[], startMs = 30_000): Promise<ServerProcess> {
+  const main = join(packageRoot(), 'dist', 'tools', 'cli', 'main.js');
+  const child = spawn(process.execPath, [main, 'serve', '--host', '127.0.0.1', '--port', '0', '--log-level', 'info', ...flags], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    let listening = 0;
+    const timer = setTimeout(() => fail(new Error(`the server did not get ready within ${startMs} ms`)), startMs);
+    const lines = createInterface({ input: child.stdout! });
+    const fail = (error: Error) => {
+      clearTimeout(timer);
+      child.kill('SIGKILL');
+      reject(error);
+    };
+    child.once('exit', (code) => fail(new Error(`the server exited with ${code} before it was ready`)));
+    lines.on('line', (line) => {
+      let entry: { msg?: string; port?: number };
+      try {
+        entry = JSON.parse(line);
+      } catch {
+        return;
+      }
+      if (entry.msg === 'listening' && typeof entry.port === 'number') listening = entry.port;
+      if (entry.msg === 'ready' && listening > 0) {
+        clearTimeout(timer);
+        child.removeAllListeners('exit');
+        resolve(listening);
+      }
+    });
+  });
+  // Keep draining its log so the pipe never fills.
+  child.stdout!.resume();
+  return {
+    port,
+    pid: child.pid!,
+    memory: () => residentMemory(child.pid!),
+    metric: (prefix) => metricSum(port, prefix),
+    stop: (graceMs = 10_000) => stopChild(child, graceMs),
+  };
+}
+
+function residentMemory(pid: number): { rssBytes: number; peakRssBytes: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN) * 1024;
+  return { rssBytes: kib('VmRSS'), peakRssBytes: kib('VmHWM') };
+}
+
+async function metricSum(port: number, prefix: string): Promise<number> {
+  const response = await fetch(`http://127.0.0.1:${port}/metrics`);
+  const text = await response.text();
+  let total = 0;
+  for (const line of text.split('\n')) {
+    if (line.startsWith(prefix) && (line[prefix.length] === ' ' || line[prefix.length] === '{')) {
+      total += Number(line.slice(line.lastIndexOf(' ') + 1));
+    }
+  }
+  return total;
+}
+
+function stopChild(child: ChildProcess, graceMs: number): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
