@@ -21,6 +21,8 @@ export interface AnswerOptions {
   headers: (report: SessionReport | undefined, session: Session) => Record<string, string>;
   /** Trailer names and values, computed from the final report when a streamed answer ends. */
   trailers: (report: SessionReport, session: Session) => Record<string, string>;
+  /** Run after the write completed and before its answer ends (cluster mode stores the checkpoint): a failure fails the answer. */
+  beforeEnd?: (report: SessionReport) => Promise<void>;
 }
 
 /** Run one write of `session` for this request, and answer it. */
@@ -51,6 +53,7 @@ export async function answerWrite(
     const readiness = await write.output.ready();
     if (readiness === 'complete') {
       const report = await write.completed;
+      await options.beforeEnd?.(report);
       const body = write.output.takeAll();
       lifecycle.answering();
       reply.headers(options.headers(report, session));
@@ -88,7 +91,18 @@ export async function answerWrite(
   lifecycle.answering();
   reply.headers(options.headers(undefined, session));
   reply.header('content-type', options.contentType);
-  const trailerValues = write.completed.then((report) => options.trailers(report, session));
+  const trailerValues = write.completed.then(async (report) => {
+    try {
+      await options.beforeEnd?.(report);
+    } catch (error) {
+      // Fastify ends an answer whose trailer failed as if it were whole: cut it off instead, so the client
+      // knows it has not got this write and sends it again.
+      lifecycle.cutOff('server');
+      reply.raw.destroy(error as Error);
+      throw error;
+    }
+    return options.trailers(report, session);
+  });
   trailerValues.catch(() => {});
   const names = Object.keys(options.trailers(session.report ?? emptyReport(session), session));
   for (const name of names) {

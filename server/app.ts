@@ -74,8 +74,19 @@ export async function buildServer(overrides: Partial<ServerConfig> = {}, options
     onReport: (mode, report, previous) => metrics.onReport(mode, report, previous),
   });
   const streams = new StreamRegistry(config, pool, metrics, app.log);
-  const context: ServiceContext = { config, pool, streams, metrics, state: { shuttingDown: false, inflight: 0 } };
+  // Cluster mode loads the Redis client; without --redis it is never imported.
+  const cluster =
+    config.redis === undefined
+      ? undefined
+      : await (await import('./cluster/cluster.js')).Cluster.start(
+          { url: config.redis, instanceId: config.instanceId, leaseMs: config.leaseMs, handoverMs: config.handoverMs },
+          streams,
+          app.log,
+        );
+  const context: ServiceContext = { config, pool, streams, metrics, state: { shuttingDown: false, inflight: 0 }, cluster };
   app.decorate('zaccel', context);
+  // In a cluster every answer says which instance gave it.
+  if (cluster !== undefined) app.addHook('onSend', async (_request, reply) => void reply.header('x-zaccel-instance', config.instanceId));
 
   // The lifecycle comes first, before any hook or handler can await: it must see every way the request ends.
   const admission = { maxInflight: config.maxInflight, sendTimeoutMs: config.sendTimeoutMs, state: context.state, metrics };
@@ -186,7 +197,9 @@ export async function buildServer(overrides: Partial<ServerConfig> = {}, options
     app.log.info({ inflight: context.state.inflight, streams: streams.size }, 'shutting down: refusing new requests');
   });
   app.addHook('onClose', async () => {
+    // In a cluster the streams are let go (their checkpoints stay in Redis, their leases are released).
     await streams.closeAll();
+    await cluster?.stop();
     await pool!.close();
     app.log.info('shut down');
   });

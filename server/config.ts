@@ -3,7 +3,7 @@
  * line flag and its environment variable, in one table. Flags win over the
  * environment, which wins over the defaults.
  */
-import { availableParallelism } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import { ZaccelError } from '../src/errors.js';
 
 export interface ServerConfig {
@@ -53,9 +53,17 @@ export interface ServerConfig {
   allowOrigins: string[];
   /** Host header values accepted; empty: the loopback names and the bind address, checked only on a loopback bind. */
   allowedHosts: string[];
+  /** Cluster mode: the Redis URL (redis://HOST:PORT) where streams, their leases and checkpoints live. */
+  redis: string | undefined;
+  /** This instance's name in the cluster (x-zaccel-instance, lease tokens). */
+  instanceId: string;
+  /** A stream lease's time to live, renewed every third of it: bounds takeover after a crash, in milliseconds. */
+  leaseMs: number;
+  /** How long a request waits for the instance holding its stream to hand it over, in milliseconds. */
+  handoverMs: number;
 }
 
-/** `file`: a path, unset when empty. `list`: comma-separated, and the flag may be repeated. */
+/** `file`: a path (or a URL), unset when empty. `list`: comma-separated, and the flag may be repeated. */
 type Kind = 'integer' | 'bytes' | 'string' | 'level' | 'file' | 'list';
 
 export interface Setting {
@@ -97,6 +105,10 @@ export function defaultConfig(): ServerConfig {
     maxStreamsPerClient: 256,
     allowOrigins: [],
     allowedHosts: [],
+    redis: undefined,
+    instanceId: `${hostname()}-${process.pid}`,
+    leaseMs: 5_000,
+    handoverMs: 2_000,
   };
 }
 
@@ -124,6 +136,10 @@ export const settings: Setting[] = [
   { key: 'authTokens', flag: '--auth-tokens', env: 'ZACCEL_AUTH_TOKENS', kind: 'file', description: 'JSON file of bearer tokens; every route but /healthz and /readyz then needs one' },
   { key: 'maxStreamsPerClient', flag: '--max-streams-per-client', env: 'ZACCEL_MAX_STREAMS_PER_CLIENT', kind: 'integer', min: 1, description: 'streams one client address may hold open (without tokens)' },
   { key: 'allowOrigins', flag: '--allow-origin', env: 'ZACCEL_ALLOW_ORIGINS', kind: 'list', description: 'a browser origin allowed to call the service (repeatable)' },
+  { key: 'redis', flag: '--redis', env: 'ZACCEL_REDIS', kind: 'file', description: 'cluster mode: the Redis URL (redis://HOST:PORT) holding streams, leases and checkpoints' },
+  { key: 'instanceId', flag: '--instance-id', env: 'ZACCEL_INSTANCE_ID', kind: 'string', description: "this instance's name in the cluster (default: host-pid)" },
+  { key: 'leaseMs', flag: '--lease-ms', env: 'ZACCEL_LEASE_MS', kind: 'integer', min: 100, description: 'stream lease time to live in cluster mode (takeover after a crash)' },
+  { key: 'handoverMs', flag: '--handover-ms', env: 'ZACCEL_HANDOVER_MS', kind: 'integer', min: 0, description: 'longest wait for a peer to hand a stream over (then 503)' },
   { key: 'allowedHosts', flag: '--allowed-hosts', env: 'ZACCEL_ALLOWED_HOSTS', kind: 'list', description: 'Host header values accepted (default on loopback: loopback names and the bind address)' },
 ];
 

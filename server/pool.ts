@@ -24,6 +24,7 @@ import type {
   Mode,
   SessionOptions,
   SessionReport,
+  StreamCheckpoint,
   ToWorker,
   WorkerInit,
   WorkerMemoryStats,
@@ -172,6 +173,9 @@ export class WorkerHandle {
       case 'rolledBack':
         session.rolledBack(message.report);
         return;
+      case 'checkpoint':
+        session.checkpointTaken(message.checkpoint);
+        return;
       case 'refused':
         session.refused(new ServiceError(message.code, message.message));
         return;
@@ -254,11 +258,14 @@ export class Session {
   private openSettle: { resolve: () => void; reject: (error: Error) => void } | undefined;
 
   readonly mode: Mode;
+  /** Checkpoints asked for and not yet answered, in order (the worker answers in order). */
+  private checkpointWaiters: Array<{ resolve: (checkpoint: StreamCheckpoint) => void; reject: (error: Error) => void }> = [];
 
   constructor(
     readonly id: number,
     readonly handle: WorkerHandle,
     options: SessionOptions,
+    restoring?: StreamCheckpoint,
   ) {
     this.mode = options.mode;
     this.engine = options.engine;
@@ -267,7 +274,25 @@ export class Session {
     });
     this.opened.catch(() => {});
     const transfer = options.dictionary === undefined ? undefined : [options.dictionary.buffer as ArrayBuffer];
-    handle.post({ t: 'open', sid: id, options }, transfer);
+    if (restoring === undefined) handle.post({ t: 'open', sid: id, options }, transfer);
+    else handle.post({ t: 'restore', sid: id, options, checkpoint: restoring });
+  }
+
+  /** The core's checkpoint (cluster mode), taken between writes. */
+  checkpoint(): Promise<StreamCheckpoint> {
+    if (this.state !== 'open') return Promise.reject(this.error ?? new ServiceError('ZACCEL_STREAM_CLOSED'));
+    return new Promise((resolve, reject) => {
+      this.checkpointWaiters.push({ resolve, reject });
+      this.handle.post({ t: 'checkpoint', sid: this.id });
+    });
+  }
+
+  checkpointTaken(checkpoint: StreamCheckpoint): void {
+    this.checkpointWaiters.shift()?.resolve(checkpoint);
+  }
+
+  private rejectCheckpoints(error: Error): void {
+    for (const waiter of this.checkpointWaiters.splice(0)) waiter.reject(error);
   }
 
   markOpened(engine: EngineName): void {
@@ -407,6 +432,7 @@ export class Session {
     this.openSettle = undefined;
     this.inputWaiter?.reject(error);
     this.inputWaiter = undefined;
+    this.rejectCheckpoints(error);
     const write = this.write;
     this.write = undefined;
     write?.reject(error);
@@ -439,6 +465,7 @@ export class Session {
     this.inputWaiter = undefined;
     this.write?.reject(this.error!);
     this.write = undefined;
+    this.rejectCheckpoints(this.error!);
     if (this.handle.alive) this.handle.post({ t: 'close', sid: this.id });
     else this.closed(null);
     return this.closing;
@@ -512,7 +539,7 @@ export class WorkerPool {
   }
 
   /** Open a session on the least loaded worker. */
-  open(options: SessionOptions): Session {
+  open(options: SessionOptions, restoring?: StreamCheckpoint): Session {
     const engine = this.engines().find((info) => info.name === options.engine);
     if (engine === undefined || !engine.available) {
       throw new ServiceError('ZACCEL_ENGINE_UNAVAILABLE', `engine '${options.engine}' is not available on this server`);
@@ -521,7 +548,7 @@ export class WorkerPool {
     const live = this.handles.filter((handle) => handle.alive && handle.isReady);
     if (live.length === 0) throw new ServiceError('ZACCEL_AT_CAPACITY', 'no worker is ready: a replacement is starting');
     const handle = live.reduce((best, next) => (next.sessions.size < best.sessions.size ? next : best));
-    const session = new Session(this.nextId(), handle, options);
+    const session = new Session(this.nextId(), handle, options, restoring);
     handle.sessions.set(session.id, session);
     this.openSessions++;
     return session;

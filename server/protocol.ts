@@ -105,8 +105,23 @@ export interface WorkerInit {
   adopt: number[];
 }
 
+/**
+ * What another instance needs to go on with a stream (cluster mode): the core's snapshot after the last
+ * acknowledged write, and the snapshot from before that write with the SHA-256 of its body and flush, so a
+ * retry of the last `seq` is answered again, and checked, wherever it lands.
+ */
+export interface StreamCheckpoint {
+  snapshot: Uint8Array;
+  previous: Uint8Array | null;
+  previousWrite: string | null;
+}
+
 export type ToWorker =
   | { t: 'open'; sid: number; options: SessionOptions }
+  /** Open a session whose core is restored from a checkpoint (options: the stream's, for the output cap). */
+  | { t: 'restore'; sid: number; options: SessionOptions; checkpoint: StreamCheckpoint }
+  /** Take the session's checkpoint, between writes. */
+  | { t: 'checkpoint'; sid: number }
   /**
    * A numbered (exactly-once) write starts: the worker keeps a snapshot of the core from before it
    * (`retry: false`), or runs it on a core restored from that snapshot, leaving the stream where it is
@@ -141,4 +156,5 @@ export type FromWorker =
   | { t: 'refused'; sid: number; code: 'ZACCEL_SEQUENCE'; message: string }
   /** The rollback is done: every message about the undone write came before this one. */
   | { t: 'rolledBack'; sid: number; report: SessionReport | null }
+  | { t: 'checkpoint'; sid: number; checkpoint: StreamCheckpoint }
   | { t: 'stats'; rid: number; stats: WorkerMemoryStats };

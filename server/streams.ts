@@ -11,7 +11,7 @@ import { ServiceError } from './errors.js';
 import type { ServiceMetrics } from './metrics.js';
 import type { Session, WorkerPool } from './pool.js';
 import type { InflateFormat } from '../src/index.js';
-import type { Mode, SessionOptions } from './protocol.js';
+import type { Mode, SessionOptions, StreamCheckpoint } from './protocol.js';
 import { canSee, type Principal } from './security/principal.js';
 import { StreamQuota } from './security/quota.js';
 
@@ -35,6 +35,19 @@ export interface StreamEntry {
   closed: boolean;
 }
 
+/**
+ * Where streams live besides this process (cluster mode, server/cluster): the registry asks it for a stream it
+ * does not hold, and tells it when a stream is deleted or reaped, or when the process lets its streams go.
+ */
+export interface StreamHome {
+  /** Take over a stream another instance held (or that outlived its instance); undefined when there is none. */
+  adopt(id: string, principal: Principal): Promise<StreamEntry | undefined>;
+  /** The stream was deleted or reaped: it is gone everywhere. */
+  removed(entry: StreamEntry): Promise<void>;
+  /** This process lets the stream go (shutdown, handover): a peer may take it. */
+  released(entry: StreamEntry): Promise<void>;
+}
+
 /** One request's place in a stream's queue. */
 export interface StreamTurn {
   /** Resolves when every request before this one has released its turn. */
@@ -47,6 +60,8 @@ export class StreamRegistry {
   private readonly entries = new Map<string, StreamEntry>();
   private readonly quota = new StreamQuota();
   private readonly reaper: NodeJS.Timeout;
+  /** Set in cluster mode. */
+  home: StreamHome | undefined;
 
   constructor(
     private readonly config: ServerConfig,
@@ -69,14 +84,28 @@ export class StreamRegistry {
    */
   async create(options: SessionOptions, owner: Principal): Promise<StreamEntry> {
     this.quota.checkRoom(owner, () => this.secondsUntilFree(owner.id));
+    return this.start(randomUUID(), options, owner.id);
+  }
+
+  /**
+   * Go on with a stream another instance held, from its checkpoint (cluster mode). Its owner's quota is not
+   * checked again here: the stream exists already, and the cluster counts it once (server/cluster).
+   */
+  async restore(id: string, options: SessionOptions, owner: string, checkpoint: StreamCheckpoint, seq: number): Promise<StreamEntry> {
+    const entry = await this.start(id, options, owner, checkpoint);
+    entry.seq = seq;
+    return entry;
+  }
+
+  private async start(id: string, options: SessionOptions, owner: string, checkpoint?: StreamCheckpoint): Promise<StreamEntry> {
     if (this.entries.size >= this.config.maxStreams) {
       throw new ServiceError('ZACCEL_AT_CAPACITY', `the server has ${this.config.maxStreams} streams open, its limit`);
     }
-    const session = this.pool.open(options);
+    const session = this.pool.open(options, checkpoint);
     const now = Date.now();
     const entry: StreamEntry = {
-      id: randomUUID(),
-      owner: owner.id,
+      id,
+      owner,
       mode: options.mode,
       format: options.format,
       session,
@@ -99,6 +128,18 @@ export class StreamRegistry {
       throw error;
     }
     return entry;
+  }
+
+  /** The stream here, or (cluster mode) taken over from the instance that held it; see get(). */
+  async locate(id: string, principal: Principal): Promise<StreamEntry> {
+    if (this.entries.has(id) || this.home === undefined) return this.get(id, principal);
+    const adopted = await this.home.adopt(id, principal);
+    return adopted ?? this.get(id, principal);
+  }
+
+  /** The stream held here, if any, whoever owns it (cluster mode's handover). */
+  held(id: string): StreamEntry | undefined {
+    return this.entries.get(id);
   }
 
   /** The stream, if `principal` may see it. One that exists but is not its own is "not found", word for word. */
@@ -174,13 +215,25 @@ export class StreamRegistry {
     entry.closed = true;
     this.remove(entry);
     await entry.session.close();
+    await this.home?.removed(entry);
     return this.describe(entry);
   }
 
-  /** Close every stream (shutdown). */
+  /**
+   * Let the stream go from this process only (cluster mode): its checkpoint stays in Redis and a peer goes on
+   * with it. Requests that find it after this ask the cluster again.
+   */
+  async letGo(entry: StreamEntry): Promise<void> {
+    this.remove(entry);
+    await entry.session.close();
+    await this.home?.released(entry);
+  }
+
+  /** Close every stream (shutdown); in cluster mode, let every stream go to the peers instead. */
   async closeAll(): Promise<void> {
     clearInterval(this.reaper);
-    await Promise.all([...this.entries.values()].map((entry) => this.close(entry)));
+    const home = this.home;
+    await Promise.all([...this.entries.values()].map((entry) => (home === undefined ? this.close(entry) : this.letGo(entry))));
   }
 
   private remove(entry: StreamEntry): void {

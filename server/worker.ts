@@ -41,6 +41,7 @@ import {
   type FromWorker,
   type SessionOptions,
   type SessionReport,
+  type StreamCheckpoint,
   type ToWorker,
   type WorkerInit,
   type WorkerMemoryStats,
@@ -95,7 +96,7 @@ interface Session {
   /** Deflate: the cap on the compressed output (maxOutput), checked as output comes. */
   cap: number | undefined;
   /** Numbered writes: the core's snapshot from before the write begun last. */
-  checkpoint: Buffer | undefined;
+  checkpoint: Uint8Array | undefined;
   /** While a retry runs on a core restored from the checkpoint: the stream's own core, set aside. */
   parked: Stream | undefined;
   /** SHA-256 of the numbered write in progress (its bytes, then its flush), and of the first run of the last one. */
@@ -189,7 +190,7 @@ function attach(session: Session, stream: Stream): void {
   session.stream = stream;
 }
 
-function open(sid: number, options: SessionOptions): void {
+function open(sid: number, options: SessionOptions, restoring?: StreamCheckpoint): void {
   const session: Session = {
     sid,
     stream: undefined,
@@ -203,14 +204,15 @@ function open(sid: number, options: SessionOptions): void {
     pending: [],
     pendingBytes: 0,
     cap: options.mode === 'deflate' ? options.maxOutput : undefined,
-    checkpoint: undefined,
+    checkpoint: restoring?.previous ?? undefined,
     parked: undefined,
     writeHash: undefined,
-    checkpointWrite: undefined,
+    checkpointWrite: restoring?.previousWrite ?? undefined,
   };
   sessions.set(sid, session);
   try {
-    const stream = createStream(options);
+    const stream = restoring === undefined ? createStream(options) : restoredStream(restoring.snapshot);
+    if (stream.mode !== options.mode) throw new ZaccelError('ZACCEL_BAD_SNAPSHOT', `the checkpoint holds a ${stream.mode} stream, not ${options.mode}`);
     const core = stream.core;
     attach(session, stream);
     session.engine = core.engine.name;
@@ -412,6 +414,24 @@ port.on('message', (message: ToWorker) => {
     case 'open':
       open(message.sid, message.options);
       return;
+    case 'restore':
+      open(message.sid, message.options, message.checkpoint);
+      return;
+    case 'checkpoint': {
+      const session = sessions.get(message.sid);
+      if (session === undefined || session.stream === undefined || session.failed) return; // the main thread knows
+      try {
+        const checkpoint: StreamCheckpoint = {
+          snapshot: session.stream.core.snapshot(),
+          previous: session.checkpoint ?? null,
+          previousWrite: session.checkpointWrite ?? null,
+        };
+        post({ t: 'checkpoint', sid: session.sid, checkpoint });
+      } catch (error) {
+        fail(session, error);
+      }
+      return;
+    }
     case 'input':
     case 'end': {
       const session = sessions.get(message.sid);

@@ -48,6 +48,7 @@ export async function operationRoutes(app: FastifyInstance): Promise<void> {
       const workers = context.pool.handles.length;
       if (context.state.shuttingDown) return reply.code(503).send({ status: 'shutting down', workers });
       if (!context.pool.ready) return reply.code(503).send({ status: 'starting', workers });
+      if (context.cluster !== undefined && !context.cluster.ready) return reply.code(503).send({ status: 'redis unavailable', workers });
       return { status: 'ready', workers };
     },
   );

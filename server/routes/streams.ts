@@ -77,7 +77,16 @@ export async function streamRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request: FastifyRequest<{ Body: CreateBody }>, reply: FastifyReply) => {
       await context.pool.whenReady();
-      const entry = await streams.create(sessionOptions(request.body, config.maxOutputBytes), request.principal);
+      const options = sessionOptions(request.body, config.maxOutputBytes);
+      const entry = await streams.create(options, request.principal);
+      if (context.cluster !== undefined) {
+        try {
+          await context.cluster.register(entry, options, request.principal);
+        } catch (error) {
+          await streams.close(entry);
+          throw error;
+        }
+      }
       request.log.info({ stream: entry.id, mode: entry.mode, engine: entry.session.engine, client: request.principal.name }, 'stream opened');
       return reply.code(201).header('location', `/v1/streams/${entry.id}`).send({ id: entry.id });
     },
@@ -108,7 +117,7 @@ export async function streamWriteRoute(app: FastifyInstance): Promise<void> {
       config: { swaggerTransform: binaryRoute('the bytes to push') },
     },
     async (request: FastifyRequest<{ Params: { id: string }; Querystring: { flush: FlushName; seq?: number } }>, reply: FastifyReply) => {
-      const entry = streams.get(request.params.id, request.principal);
+      const entry = await streams.locate(request.params.id, request.principal);
       const length = declaredLength(request.headers);
       if (length !== undefined && length > config.maxWriteBytes) {
         // Refused before a byte is read: the stream is untouched.
@@ -175,6 +184,9 @@ export async function streamWriteRoute(app: FastifyInstance): Promise<void> {
         contentType: 'application/octet-stream',
         headers,
         trailers: (report) => streamHeaders(report),
+        // Cluster mode: the checkpoint is stored before the answer ends, so an answer the client has whole
+        // is one the cluster remembers (a crash before that point leaves the client to retry the same seq).
+        beforeEnd: context.cluster === undefined ? undefined : () => context.cluster!.commit(entry, seq ?? 0),
       });
     },
   );
@@ -209,7 +221,7 @@ export async function streamInfoRoutes(app: FastifyInstance): Promise<void> {
     {
       schema: { tags, summary: "a stream's totals and state", params: streamIdParams, response: { 200: streamInfo, ...errors({ 404: 'no such stream' }) } },
     },
-    async (request: FastifyRequest<{ Params: { id: string } }>) => streams.describe(streams.get(request.params.id, request.principal)),
+    async (request: FastifyRequest<{ Params: { id: string } }>) => streams.describe(await streams.locate(request.params.id, request.principal)),
   );
   app.delete(
     '/v1/streams/:id',
@@ -222,7 +234,7 @@ export async function streamInfoRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request: FastifyRequest<{ Params: { id: string } }>) => {
-      const entry = streams.get(request.params.id, request.principal);
+      const entry = await streams.locate(request.params.id, request.principal);
       await request.lifecycle.waitTurn(streams.turn(entry));
       if (entry.closed) throw new ServiceError('ZACCEL_NOT_FOUND', `stream ${entry.id} was deleted`);
       const info = await streams.close(entry);

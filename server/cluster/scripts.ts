@@ -1,0 +1,43 @@
+/**
+ * The Lua scripts that change a stream's record in Redis. Each runs atomically, and each that writes checks the
+ * lease first: the lease's value is a token unique to one acquisition (instance id and a random part), so a
+ * writer that lost its lease (it expired while the process stalled, and a peer took it) can never overwrite
+ * the peer's checkpoint. That check is the fencing.
+ *
+ * Keys: KEYS[1] the lease, KEYS[2] the stream's hash, KEYS[3] the set of the owner's streams (its quota).
+ */
+
+/** Create: ARGV token, lease ms, owner, options JSON, snapshot, the owner's quota, id. -1: over quota; 0: exists. */
+export const createScript = `
+if redis.call('SCARD', KEYS[3]) >= tonumber(ARGV[6]) then return -1 end
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) == false then return 0 end
+redis.call('HSET', KEYS[2], 'owner', ARGV[3], 'options', ARGV[4], 'seq', '0', 'snapshot', ARGV[5], 'previous', '', 'previousWrite', '')
+redis.call('SADD', KEYS[3], ARGV[7])
+return 1`;
+
+/** Commit a checkpoint: ARGV token, seq, snapshot, previous, previousWrite, lease ms. 0: the lease is not ours. */
+export const commitScript = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+if redis.call('EXISTS', KEYS[2]) == 0 then return 0 end
+redis.call('HSET', KEYS[2], 'seq', ARGV[2], 'snapshot', ARGV[3], 'previous', ARGV[4], 'previousWrite', ARGV[5])
+redis.call('PEXPIRE', KEYS[1], ARGV[6])
+return 1`;
+
+/** Renew: ARGV token, lease ms. 0: the lease is not ours any more. */
+export const renewScript = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return 1`;
+
+/** Release (compare and delete): ARGV token. */
+export const releaseScript = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('DEL', KEYS[1])
+return 1`;
+
+/** Delete the stream for good (DELETE, or reaped): ARGV token, id. */
+export const deleteScript = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('DEL', KEYS[1], KEYS[2])
+redis.call('SREM', KEYS[3], ARGV[2])
+return 1`;
