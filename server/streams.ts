@@ -33,6 +33,8 @@ export interface StreamEntry {
   pending: number;
   tail: Promise<void>;
   closed: boolean;
+  /** Cluster mode: this process let the stream go (handover, lost lease, shutdown); a peer goes on with it. */
+  movedAway: boolean;
 }
 
 /**
@@ -116,6 +118,7 @@ export class StreamRegistry {
       pending: 0,
       tail: Promise.resolve(),
       closed: false,
+      movedAway: false,
     };
     this.entries.set(entry.id, entry);
     this.quota.add(entry.owner);
@@ -224,6 +227,7 @@ export class StreamRegistry {
    * with it. Requests that find it after this ask the cluster again.
    */
   async letGo(entry: StreamEntry): Promise<void> {
+    entry.movedAway = true;
     this.remove(entry);
     await entry.session.close();
     await this.home?.released(entry);

@@ -129,6 +129,7 @@ export async function streamWriteRoute(app: FastifyInstance): Promise<void> {
       const lifecycle = request.lifecycle;
       await lifecycle.waitTurn(streams.turn(entry));
       if (entry.closed) throw new ServiceError('ZACCEL_NOT_FOUND', `stream ${entry.id} was deleted`);
+      if (entry.movedAway) throw movedAway(entry.id);
       const session = entry.session;
       if (session.state !== 'open') {
         const cause = session.error as { code?: string; message?: string } | undefined;
@@ -208,6 +209,11 @@ function checkSequence(id: string, seq: number, acknowledged: number, reply: Fas
   );
 }
 
+/** A request that waited for a stream this instance let go meanwhile (cluster mode): the client sends it again. */
+function movedAway(id: string): ServiceError {
+  return new ServiceError('ZACCEL_AT_CAPACITY', `stream ${id} moved to another instance: send the request again`, { 'retry-after': '1' });
+}
+
 /** After a write: the stream's totals so far. */
 function streamHeaders(report: SessionReport): Record<string, string> {
   return { ...countHeaders(report), 'x-zaccel-ended': String(report.ended) };
@@ -237,6 +243,7 @@ export async function streamInfoRoutes(app: FastifyInstance): Promise<void> {
       const entry = await streams.locate(request.params.id, request.principal);
       await request.lifecycle.waitTurn(streams.turn(entry));
       if (entry.closed) throw new ServiceError('ZACCEL_NOT_FOUND', `stream ${entry.id} was deleted`);
+      if (entry.movedAway) throw movedAway(entry.id);
       const info = await streams.close(entry);
       request.log.info({ stream: entry.id, bytesIn: info.bytesIn, bytesOut: info.bytesOut }, 'stream closed');
       return info;
