@@ -79,7 +79,7 @@ export async function buildServer(overrides: Partial<ServerConfig> = {}, options
     config.redis === undefined
       ? undefined
       : await (await import('./cluster/cluster.js')).Cluster.start(
-          { url: config.redis, instanceId: config.instanceId, leaseMs: config.leaseMs, handoverMs: config.handoverMs },
+          { url: config.redis, instanceId: config.instanceId, leaseMs: config.leaseMs, handoverMs: config.handoverMs, streamIdleMs: config.streamIdleMs },
           streams,
           app.log,
         );

@@ -19,6 +19,8 @@ export interface ClusterSettings {
   leaseMs: number;
   /** How long a request waits for a live peer to hand a stream over before it is answered 503. */
   handoverMs: number;
+  /** The idle time after which a stream is reaped (--stream-idle-ms): its Redis record outlives it twice. */
+  streamIdleMs: number;
 }
 
 const HANDOVER_POLL_MS = 50;
@@ -41,7 +43,13 @@ export class Cluster implements StreamHome {
   }
 
   static async start(settings: ClusterSettings, streams: StreamRegistry, log: FastifyBaseLogger): Promise<Cluster> {
-    const store = await ClusterStore.connect({ url: settings.url, instanceId: settings.instanceId, leaseMs: settings.leaseMs, logger: log });
+    const store = await ClusterStore.connect({
+      url: settings.url,
+      instanceId: settings.instanceId,
+      leaseMs: settings.leaseMs,
+      recordMs: 2 * settings.streamIdleMs,
+      logger: log,
+    });
     const cluster = new Cluster(settings, store, streams, log);
     await store.onHandover((id) => cluster.handOver(id));
     streams.home = cluster;

@@ -24,6 +24,8 @@ export interface ClusterOptions {
   url: string;
   instanceId: string;
   leaseMs: number;
+  /** A stream's record expires this long after its last write (twice the idle time that reaps a held stream). */
+  recordMs: number;
   logger: FastifyBaseLogger;
 }
 
@@ -70,7 +72,7 @@ export class ClusterStore {
     const token = this.newToken();
     const result = await this.redis.client.eval(createScript, {
       keys: [leaseKey(id), streamKey(id), ownedKey(owner)],
-      arguments: [token, String(this.options.leaseMs), owner, JSON.stringify(options), Buffer.from(snapshot), String(maxStreams), id],
+      arguments: [token, String(this.options.leaseMs), owner, JSON.stringify(options), Buffer.from(snapshot), String(maxStreams), id, String(this.options.recordMs)],
     });
     if (result === -1) throw new ServiceError('ZACCEL_QUOTA', `the client holds ${maxStreams} streams across the cluster, its quota`, { 'retry-after': '1' });
     if (result !== 1) throw new ServiceError('ZACCEL_INTERNAL', `stream ${id} exists already`);
@@ -116,6 +118,7 @@ export class ClusterStore {
         checkpoint.previous === null ? '' : Buffer.from(checkpoint.previous),
         checkpoint.previousWrite ?? '',
         String(this.options.leaseMs),
+        String(this.options.recordMs),
       ],
     });
     return result === 1;

@@ -40,8 +40,8 @@ describe.skipIf(!existsSync(REDIS))('the Redis store', () => {
   let redis: ChildProcess;
   let url: string;
   const stores: ClusterStore[] = [];
-  const connect = async (instanceId: string, leaseMs = 60_000) => {
-    const store = await ClusterStore.connect({ url, instanceId, leaseMs, logger });
+  const connect = async (instanceId: string, leaseMs = 60_000, recordMs = 60_000) => {
+    const store = await ClusterStore.connect({ url, instanceId, leaseMs, recordMs, logger });
     stores.push(store);
     return store;
   };
@@ -117,6 +117,15 @@ describe.skipIf(!existsSync(REDIS))('the Redis store', () => {
     await b.remove('q2', 'token:bob');
     expect(await b.load('q2')).toBeUndefined();
     await a.create('q3', 'token:bob', 2, options, bytes('x'));
+  });
+
+  test('a record left without writes expires, and gives its quota place back', async () => {
+    const a = await connect('a', 60_000, 150);
+    await a.create('e1', 'token:carol', 1, options, bytes('x'));
+    await expect(a.create('e2', 'token:carol', 1, options, bytes('x'))).rejects.toMatchObject({ code: 'ZACCEL_QUOTA' });
+    await sleep(400);
+    expect(await a.load('e1')).toBeUndefined();
+    await a.create('e2', 'token:carol', 1, options, bytes('x'));
   });
 
   test('handover requests reach every instance', async () => {
