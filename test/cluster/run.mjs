@@ -208,6 +208,10 @@ async function main() {
   round++;
   await writeRound();
   round++;
+  // While every instance is up, HAProxy's hash keeps each stream on one instance.
+  const spread = streams.filter((stream) => stream.instances.size !== 1).length;
+  const used = new Set(streams.flatMap((stream) => [...stream.instances]));
+  check('the load balancer keeps each stream on one instance, and uses all three', spread === 0 && used.size === 3, `${spread} streams on more than one; instances used: ${[...used].join(',')}`);
 
   // Rolling restart: each instance in turn gets SIGTERM, writes go on meanwhile, then it starts again.
   for (let index = 0; index < instances.length; index++) {
@@ -285,6 +289,14 @@ async function main() {
   check('streams moved between instances', moved > 0, `${moved}/${STREAMS} served by more than one instance`);
   const deleted = await Promise.all(streams.map((stream) => request(ports.proxy, 'DELETE', `/v1/streams/${stream.id}`)));
   check('every stream deleted through any instance', deleted.every((answer) => answer.status === 200), deleted.map((a) => a.status).filter((s) => s !== 200).join(','));
+}
+
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.once(signal, () => {
+    stopAll();
+    console.log(`${results.passed} passed, ${results.failed + 1} failed`);
+    process.exit(1);
+  });
 }
 
 const timer = setTimeout(() => {
