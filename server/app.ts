@@ -81,6 +81,7 @@ export async function buildServer(overrides: Partial<ServerConfig> = {}, options
       : await (await import('./cluster/cluster.js')).Cluster.start(
           { url: config.redis, instanceId: config.instanceId, leaseMs: config.leaseMs, handoverMs: config.handoverMs, streamIdleMs: config.streamIdleMs },
           streams,
+          metrics,
           app.log,
         );
   const context: ServiceContext = { config, pool, streams, metrics, state: { shuttingDown: false, inflight: 0 }, cluster };

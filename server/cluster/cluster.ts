@@ -7,6 +7,7 @@
  */
 import type { FastifyBaseLogger } from 'fastify';
 import { ServiceError } from '../errors.js';
+import type { ServiceMetrics } from '../metrics.js';
 import type { SessionOptions } from '../protocol.js';
 import { canSee, type Principal } from '../security/principal.js';
 import type { StreamEntry, StreamHome, StreamRegistry } from '../streams.js';
@@ -31,18 +32,21 @@ export class Cluster implements StreamHome {
   /** Takeovers in progress, so concurrent requests for one stream restore it once. */
   private readonly adopting = new Map<string, Promise<StreamEntry | undefined>>();
   private stopping = false;
+  /** Why a stream is being let go, for the metric (shutdown when not set). */
+  private readonly reasons = new Map<string, 'handover' | 'lease lost'>();
 
   private constructor(
     readonly settings: ClusterSettings,
     readonly store: ClusterStore,
     private readonly streams: StreamRegistry,
+    private readonly metrics: ServiceMetrics,
     private readonly log: FastifyBaseLogger,
   ) {
     this.renewal = setInterval(() => void this.renew(), Math.max(50, Math.floor(settings.leaseMs / 3)));
     this.renewal.unref();
   }
 
-  static async start(settings: ClusterSettings, streams: StreamRegistry, log: FastifyBaseLogger): Promise<Cluster> {
+  static async start(settings: ClusterSettings, streams: StreamRegistry, metrics: ServiceMetrics, log: FastifyBaseLogger): Promise<Cluster> {
     const store = await ClusterStore.connect({
       url: settings.url,
       instanceId: settings.instanceId,
@@ -50,7 +54,7 @@ export class Cluster implements StreamHome {
       recordMs: 2 * settings.streamIdleMs,
       logger: log,
     });
-    const cluster = new Cluster(settings, store, streams, log);
+    const cluster = new Cluster(settings, store, streams, metrics, log);
     await store.onHandover((id) => cluster.handOver(id));
     streams.home = cluster;
     log.info({ redis: settings.url, instance: settings.instanceId, leaseMs: settings.leaseMs }, 'cluster mode');
@@ -74,9 +78,15 @@ export class Cluster implements StreamHome {
    * the client retries the same seq wherever the stream now is.
    */
   async commit(entry: StreamEntry, seq: number): Promise<void> {
+    const timer = this.metrics.checkpointSeconds.startTimer();
     const checkpoint = await entry.session.checkpoint();
-    if (await this.store.commit(entry.id, seq, checkpoint)) return;
+    if (await this.store.commit(entry.id, seq, checkpoint)) {
+      timer();
+      this.metrics.checkpointBytes.inc(checkpoint.snapshot.byteLength + (checkpoint.previous?.byteLength ?? 0));
+      return;
+    }
     this.log.warn({ stream: entry.id, seq }, 'lease lost: the write is not acknowledged, the stream is let go');
+    this.reasons.set(entry.id, 'lease lost');
     await this.streams.letGo(entry);
     throw new ServiceError('ZACCEL_AT_CAPACITY', `stream ${entry.id} moved to another instance: retry the write`, { 'retry-after': '1' });
   }
@@ -117,6 +127,7 @@ export class Cluster implements StreamHome {
       }
       const options = stored.options as SessionOptions;
       const entry = await this.streams.restore(id, options, stored.owner, stored.checkpoint, stored.seq);
+      this.metrics.takeovers.inc();
       this.log.info({ stream: id, seq: stored.seq, takeoverMs: Date.now() - started }, 'stream taken over');
       return entry;
     } catch (error) {
@@ -130,6 +141,7 @@ export class Cluster implements StreamHome {
     const entry = this.streams.held(id);
     if (entry === undefined || entry.pending > 0 || entry.closed) return;
     this.log.info({ stream: id }, 'stream handed over');
+    this.reasons.set(id, 'handover');
     void this.streams.letGo(entry).catch((error: unknown) => this.log.warn({ err: error, stream: id }, 'handover failed'));
   }
 
@@ -139,7 +151,10 @@ export class Cluster implements StreamHome {
       for (const id of lost) {
         const entry = this.streams.held(id);
         this.log.warn({ stream: id }, 'lease lost: the stream is let go');
-        if (entry !== undefined) await this.streams.letGo(entry);
+        if (entry !== undefined) {
+          this.reasons.set(id, 'lease lost');
+          await this.streams.letGo(entry);
+        }
       }
     } catch (error) {
       this.log.warn({ err: error }, 'lease renewal failed');
@@ -151,6 +166,8 @@ export class Cluster implements StreamHome {
   }
 
   async released(entry: StreamEntry): Promise<void> {
+    this.metrics.letGo.inc({ reason: this.reasons.get(entry.id) ?? 'shutdown' });
+    this.reasons.delete(entry.id);
     await this.store.release(entry.id);
   }
 

@@ -92,6 +92,10 @@ describe.skipIf(!existsSync(REDIS))('two instances on one Redis', () => {
     expect(second.statusCode).toBe(200);
     expect(second.headers['x-zaccel-instance']).toBe('b');
     expect(a.zaccel.streams.held(id)).toBeUndefined();
+    const metrics = async (app: FastifyInstance) => (await app.inject({ method: 'GET', url: '/metrics', headers: auth(alice) })).body;
+    expect(await metrics(a)).toMatch(/^zaccel_cluster_let_go_total\{reason="handover"\} 1$/m);
+    expect(await metrics(b)).toMatch(/^zaccel_cluster_takeovers_total 1$/m);
+    expect(await metrics(b)).toMatch(/^zaccel_cluster_checkpoint_bytes_total [1-9]\d*$/m);
     // The answer to write 2 was lost: asked again on a, it is the same bytes, and the stream does not advance.
     const again = await write(a, id, 2, pieces[1]);
     expect(again.statusCode).toBe(200);
