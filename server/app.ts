@@ -9,6 +9,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import { packageRoot } from '../src/machine/modules.js';
 import { defaultConfig, validateConfig, type ServerConfig } from './config.js';
+import type { Cluster } from './cluster/cluster.js';
 import type { ServiceContext } from './context.js';
 import { declaredLength, idleLimitedBody, settleBody } from './body.js';
 import { answerClientError } from './client-errors.js';
@@ -75,15 +76,18 @@ export async function buildServer(overrides: Partial<ServerConfig> = {}, options
   });
   const streams = new StreamRegistry(config, pool, metrics, app.log);
   // Cluster mode loads the Redis client; without --redis it is never imported.
-  const cluster =
-    config.redis === undefined
-      ? undefined
-      : await (await import('./cluster/cluster.js')).Cluster.start(
-          { url: config.redis, instanceId: config.instanceId, leaseMs: config.leaseMs, handoverMs: config.handoverMs, streamIdleMs: config.streamIdleMs },
-          streams,
-          metrics,
-          app.log,
-        );
+  let cluster: Cluster | undefined;
+  if (config.redis !== undefined) {
+    const settings = { url: config.redis, instanceId: config.instanceId, leaseMs: config.leaseMs, handoverMs: config.handoverMs, streamIdleMs: config.streamIdleMs };
+    try {
+      cluster = await (await import('./cluster/cluster.js')).Cluster.start(settings, streams, metrics, app.log);
+    } catch (error) {
+      // Redis unreachable: nothing may keep the process alive (the workers are running already).
+      await streams.closeAll();
+      await pool.close();
+      throw error;
+    }
+  }
   const context: ServiceContext = { config, pool, streams, metrics, state: { shuttingDown: false, inflight: 0 }, cluster };
   app.decorate('zaccel', context);
   // In a cluster every answer says which instance gave it.

@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
+import { ZaccelError } from '../../src/errors.js';
 import { ServiceError } from '../errors.js';
 import type { SessionOptions, StreamCheckpoint } from '../protocol.js';
 import { commitScript, createScript, deleteScript, releaseScript, renewScript } from './scripts.js';
@@ -36,11 +37,33 @@ const ownedKey = (owner: string) => `zaccel:owned:${owner}`;
 
 type Client = Awaited<ReturnType<typeof connectClient>>;
 
+/**
+ * A connected client. Redis unreachable at startup stops the server (ZACCEL_BAD_OPTION, naming the URL) rather
+ * than leaving it waiting; once connected, a lost connection is retried (readiness says so meanwhile).
+ */
 async function connectClient(url: string, logger: FastifyBaseLogger) {
   const { createClient, RESP_TYPES } = await import('redis');
-  const client = createClient({ url, socket: { reconnectStrategy: (retries) => Math.min(50 * 2 ** retries, 1_000) } });
-  client.on('error', (error: Error) => logger.warn({ err: error }, 'redis connection error'));
-  await client.connect();
+  let connected = false;
+  const unreachable = (error: unknown) =>
+    new ZaccelError('ZACCEL_BAD_OPTION', `cannot use Redis at ${url}: ${(error as Error)?.message ?? String(error)}`);
+  let client;
+  try {
+    client = createClient({
+      url,
+      socket: { reconnectStrategy: (retries, cause) => (connected ? Math.min(50 * 2 ** retries, 1_000) : cause) },
+    });
+  } catch (error) {
+    throw unreachable(error);
+  }
+  client.on('error', (error: Error) => {
+    if (connected) logger.warn({ err: error }, 'redis connection error');
+  });
+  try {
+    await client.connect();
+  } catch (error) {
+    throw unreachable(error);
+  }
+  connected = true;
   // Snapshots are binary: bulk strings come back as Buffers.
   return { client, binary: client.withTypeMapping({ [RESP_TYPES.BLOB_STRING]: Buffer }) };
 }
