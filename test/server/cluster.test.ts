@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { inflateSync } from 'node:zlib';
+import { deflateSync, inflateSync } from 'node:zlib';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { testServer, textBytes } from './helpers.js';
@@ -119,6 +119,21 @@ describe.skipIf(!existsSync(REDIS))('two instances on one Redis', () => {
     const deleted = await a.inject({ method: 'DELETE', url: `/v1/streams/${id}`, headers: auth(alice) });
     expect(deleted.statusCode).toBe(200);
     expect((await b.inject({ method: 'GET', url: `/v1/streams/${id}`, headers: auth(alice) })).statusCode).toBe(404);
+  });
+
+  test('an inflate stream moves too, mid-way through its compressed input', async () => {
+    const original = textBytes(300_000, 5);
+    const compressed = deflateSync(original, { level: 9 });
+    const opened = await b.inject({ method: 'POST', url: '/v1/streams', payload: { mode: 'inflate', format: 'zlib' }, headers: auth(alice) });
+    expect(opened.statusCode).toBe(201);
+    const { id } = opened.json() as { id: string };
+    const cut = Math.floor(compressed.length / 2);
+    const first = await write(b, id, 1, compressed.subarray(0, cut));
+    const second = await write(a, id, 2, compressed.subarray(cut), 'finish');
+    expect([first.statusCode, second.statusCode]).toEqual([200, 200]);
+    expect(second.headers['x-zaccel-instance']).toBe('a');
+    expect(Buffer.concat([first.rawPayload, second.rawPayload]).equals(original)).toBe(true);
+    expect((await a.inject({ method: 'DELETE', url: `/v1/streams/${id}`, headers: auth(alice) })).statusCode).toBe(200);
   });
 
   test("a token's quota counts its streams on every instance", async () => {
