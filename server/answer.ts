@@ -21,6 +21,8 @@ export interface AnswerOptions {
   headers: (report: SessionReport | undefined, session: Session) => Record<string, string>;
   /** Trailer names and values, computed from the final report when a streamed answer ends. */
   trailers: (report: SessionReport, session: Session) => Record<string, string>;
+  /** Run after the write completed and before its answer ends (cluster mode stores the checkpoint): a failure fails the answer. */
+  beforeEnd?: (report: SessionReport) => Promise<void>;
 }
 
 /** Run one write of `session` for this request, and answer it. */
@@ -41,12 +43,17 @@ export async function answerWrite(
   });
   pumping.catch((error: Error) => {
     // Our side gave up (body too large, too slow, client gone): free the core now. A worker failure has closed it already.
-    if (session.state === 'open') session.abort(error);
+    // A numbered write is undone instead: the stream goes on from before it.
+    if (session.state === 'open') {
+      if (write.numbered) session.rollback(error, write);
+      else session.abort(error);
+    }
   });
   try {
     const readiness = await write.output.ready();
     if (readiness === 'complete') {
       const report = await write.completed;
+      await options.beforeEnd?.(report);
       const body = write.output.takeAll();
       lifecycle.answering();
       reply.headers(options.headers(report, session));
@@ -84,7 +91,18 @@ export async function answerWrite(
   lifecycle.answering();
   reply.headers(options.headers(undefined, session));
   reply.header('content-type', options.contentType);
-  const trailerValues = write.completed.then((report) => options.trailers(report, session));
+  const trailerValues = write.completed.then(async (report) => {
+    try {
+      await options.beforeEnd?.(report);
+    } catch (error) {
+      // Fastify ends an answer whose trailer failed as if it were whole: cut it off instead, so the client
+      // knows it has not got this write and sends it again.
+      lifecycle.cutOff('server');
+      reply.raw.destroy(error as Error);
+      throw error;
+    }
+    return options.trailers(report, session);
+  });
   trailerValues.catch(() => {});
   const names = Object.keys(options.trailers(session.report ?? emptyReport(session), session));
   for (const name of names) {

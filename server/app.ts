@@ -9,6 +9,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import { packageRoot } from '../src/machine/modules.js';
 import { defaultConfig, validateConfig, type ServerConfig } from './config.js';
+import type { Cluster } from './cluster/cluster.js';
 import type { ServiceContext } from './context.js';
 import { declaredLength, idleLimitedBody, settleBody } from './body.js';
 import { answerClientError } from './client-errors.js';
@@ -20,6 +21,7 @@ import { oneShotRoutes } from './routes/oneshot.js';
 import { operationRoutes } from './routes/operations.js';
 import { streamInfoRoutes, streamRoutes, streamWriteRoute } from './routes/streams.js';
 import { errorSchema } from './schemas.js';
+import { accessControl, installAccessControl } from './security/access-control.js';
 import { StreamRegistry } from './streams.js';
 
 export interface BuildOptions {
@@ -40,6 +42,8 @@ function packageVersion(): string {
 
 export async function buildServer(overrides: Partial<ServerConfig> = {}, options: BuildOptions = {}): Promise<FastifyInstance> {
   const config = validateConfig({ ...defaultConfig(), ...overrides });
+  // Before anything starts: a bad tokens file, origin or host stops the server here, with ZACCEL_BAD_OPTION.
+  const access = accessControl(config);
   let pool: WorkerPool | undefined;
   const metrics = new ServiceMetrics(() => pool);
   const app = Fastify({
@@ -71,8 +75,23 @@ export async function buildServer(overrides: Partial<ServerConfig> = {}, options
     onReport: (mode, report, previous) => metrics.onReport(mode, report, previous),
   });
   const streams = new StreamRegistry(config, pool, metrics, app.log);
-  const context: ServiceContext = { config, pool, streams, metrics, state: { shuttingDown: false, inflight: 0 } };
+  // Cluster mode loads the Redis client; without --redis it is never imported.
+  let cluster: Cluster | undefined;
+  if (config.redis !== undefined) {
+    const settings = { url: config.redis, instanceId: config.instanceId, leaseMs: config.leaseMs, handoverMs: config.handoverMs, streamIdleMs: config.streamIdleMs };
+    try {
+      cluster = await (await import('./cluster/cluster.js')).Cluster.start(settings, streams, metrics, app.log);
+    } catch (error) {
+      // Redis unreachable: nothing may keep the process alive (the workers are running already).
+      await streams.closeAll();
+      await pool.close();
+      throw error;
+    }
+  }
+  const context: ServiceContext = { config, pool, streams, metrics, state: { shuttingDown: false, inflight: 0 }, cluster };
   app.decorate('zaccel', context);
+  // In a cluster every answer says which instance gave it.
+  if (cluster !== undefined) app.addHook('onSend', async (_request, reply) => void reply.header('x-zaccel-instance', config.instanceId));
 
   // The lifecycle comes first, before any hook or handler can await: it must see every way the request ends.
   const admission = { maxInflight: config.maxInflight, sendTimeoutMs: config.sendTimeoutMs, state: context.state, metrics };
@@ -80,8 +99,32 @@ export async function buildServer(overrides: Partial<ServerConfig> = {}, options
   app.addHook('onRequest', async (request, reply) => {
     request.lifecycle = new RequestLifecycle(admission, request, reply);
   });
+  // Right after it, and before any route: every route, the documentation's included, is behind access control.
+  installAccessControl(app, access);
   const methodsByRoute = new MethodTable();
   app.addHook('onRoute', (route) => methodsByRoute.add(route.url, route.method));
+
+  // Set before any plugin is registered: an encapsulated plugin (the documentation's) inherits the handler it
+  // finds at registration, and every answer, a refusal by access control included, must have zaccel's shape.
+  app.setErrorHandler(async (error, request, reply) => {
+    // Nobody is left to answer: the lifecycle has counted the disconnect, and it is not an error of the service.
+    if (error instanceof ClientGoneError || request.lifecycle?.ending !== undefined) return reply;
+    const http = toHttpError(error);
+    metrics.errors.inc({ code: http.code });
+    // An early error leaves the body unread: read and drop it first, so the client gets the answer, not a reset.
+    // A client too slow to send its body is not waited for.
+    if (http.code === 'ZACCEL_TIMEOUT') {
+      request.lifecycle?.cutOff('timeout', 'body');
+      reply.header('connection', 'close');
+    } else {
+      await settleBody(request, reply);
+    }
+    // A bug or a broken build is an error; a full or stopping server is a warning; a bad request is information.
+    if (http.status === 503) request.log.warn({ code: http.code, status: http.status }, http.message);
+    else if (http.status >= 500) request.log.error({ err: error, code: http.code }, http.message);
+    else request.log.info({ code: http.code, status: http.status }, http.message);
+    return reply.code(http.status).headers(http.headers).send(errorBody(http.code, http.message));
+  });
 
   app.addSchema(errorSchema);
   await app.register(swagger, {
@@ -97,6 +140,9 @@ export async function buildServer(overrides: Partial<ServerConfig> = {}, options
         { name: 'streams', description: 'stateful streams with flushes' },
         { name: 'operations', description: 'engines, health, readiness, metrics' },
       ],
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      // With --auth-tokens every route needs the token; /healthz and /readyz answer without one too.
+      security: access.tokens === undefined ? [] : [{ bearer: [] }],
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
@@ -116,26 +162,6 @@ export async function buildServer(overrides: Partial<ServerConfig> = {}, options
     const route = request.routeOptions.url ?? 'unmatched';
     metrics.requests.inc({ method: request.method, route, status: String(reply.statusCode) });
     metrics.duration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
-  });
-
-  app.setErrorHandler(async (error, request, reply) => {
-    // Nobody is left to answer: the lifecycle has counted the disconnect, and it is not an error of the service.
-    if (error instanceof ClientGoneError || request.lifecycle?.ending !== undefined) return reply;
-    const http = toHttpError(error);
-    metrics.errors.inc({ code: http.code });
-    // An early error leaves the body unread: read and drop it first, so the client gets the answer, not a reset.
-    // A client too slow to send its body is not waited for.
-    if (http.code === 'ZACCEL_TIMEOUT') {
-      request.lifecycle?.cutOff('timeout', 'body');
-      reply.header('connection', 'close');
-    } else {
-      await settleBody(request, reply);
-    }
-    // A bug or a broken build is an error; a full or stopping server is a warning; a bad request is information.
-    if (http.status === 503) request.log.warn({ code: http.code, status: http.status }, http.message);
-    else if (http.status >= 500) request.log.error({ err: error, code: http.code }, http.message);
-    else request.log.info({ code: http.code, status: http.status }, http.message);
-    return reply.code(http.status).headers(http.headers).send(errorBody(http.code, http.message));
   });
 
   app.setNotFoundHandler(async (request, reply) => {
@@ -176,7 +202,9 @@ export async function buildServer(overrides: Partial<ServerConfig> = {}, options
     app.log.info({ inflight: context.state.inflight, streams: streams.size }, 'shutting down: refusing new requests');
   });
   app.addHook('onClose', async () => {
+    // In a cluster the streams are let go (their checkpoints stay in Redis, their leases are released).
     await streams.closeAll();
+    await cluster?.stop();
     await pool!.close();
     app.log.info('shut down');
   });

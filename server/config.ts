@@ -3,7 +3,7 @@
  * line flag and its environment variable, in one table. Flags win over the
  * environment, which wins over the defaults.
  */
-import { availableParallelism } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import { ZaccelError } from '../src/errors.js';
 
 export interface ServerConfig {
@@ -45,9 +45,26 @@ export interface ServerConfig {
   keepaliveTimeoutMs: number;
   /** pino level: fatal, error, warn, info, debug, trace or silent. */
   logLevel: string;
+  /** A JSON file of bearer tokens (server/security/tokens.ts); when set, every route but /healthz and /readyz needs one. */
+  authTokens: string | undefined;
+  /** Streams one client may hold open when there are no tokens (a client: one IPv4 address, or one IPv6 /64). */
+  maxStreamsPerClient: number;
+  /** Origins (scheme://host[:port]) whose browser requests are served; any other request with an Origin gets 403. */
+  allowOrigins: string[];
+  /** Host header values accepted; empty: the loopback names and the bind address, checked only on a loopback bind. */
+  allowedHosts: string[];
+  /** Cluster mode: the Redis URL (redis://HOST:PORT) where streams, their leases and checkpoints live. */
+  redis: string | undefined;
+  /** This instance's name in the cluster (x-zaccel-instance, lease tokens). */
+  instanceId: string;
+  /** A stream lease's time to live, renewed every third of it: bounds takeover after a crash, in milliseconds. */
+  leaseMs: number;
+  /** How long a request waits for the instance holding its stream to hand it over, in milliseconds. */
+  handoverMs: number;
 }
 
-type Kind = 'integer' | 'bytes' | 'string' | 'level';
+/** `file`: a path (or a URL), unset when empty. `list`: comma-separated, and the flag may be repeated. */
+type Kind = 'integer' | 'bytes' | 'string' | 'level' | 'file' | 'list';
 
 export interface Setting {
   key: keyof ServerConfig;
@@ -84,6 +101,14 @@ export function defaultConfig(): ServerConfig {
     sendTimeoutMs: 60_000,
     keepaliveTimeoutMs: 60_000,
     logLevel: 'info',
+    authTokens: undefined,
+    maxStreamsPerClient: 256,
+    allowOrigins: [],
+    allowedHosts: [],
+    redis: undefined,
+    instanceId: `${hostname()}-${process.pid}`,
+    leaseMs: 5_000,
+    handoverMs: 2_000,
   };
 }
 
@@ -108,6 +133,14 @@ export const settings: Setting[] = [
   { key: 'sendTimeoutMs', flag: '--send-timeout-ms', env: 'ZACCEL_SEND_TIMEOUT_MS', kind: 'integer', min: 1, description: 'longest time a client may take no byte of its answer' },
   { key: 'keepaliveTimeoutMs', flag: '--keepalive-timeout-ms', env: 'ZACCEL_KEEPALIVE_TIMEOUT_MS', kind: 'integer', min: 1, description: 'idle time after which a keep-alive connection is closed' },
   { key: 'logLevel', flag: '--log-level', env: 'ZACCEL_LOG_LEVEL', kind: 'level', description: 'pino log level' },
+  { key: 'authTokens', flag: '--auth-tokens', env: 'ZACCEL_AUTH_TOKENS', kind: 'file', description: 'JSON file of bearer tokens; every route but /healthz and /readyz then needs one' },
+  { key: 'maxStreamsPerClient', flag: '--max-streams-per-client', env: 'ZACCEL_MAX_STREAMS_PER_CLIENT', kind: 'integer', min: 1, description: 'streams one client address may hold open (without tokens)' },
+  { key: 'allowOrigins', flag: '--allow-origin', env: 'ZACCEL_ALLOW_ORIGINS', kind: 'list', description: 'a browser origin allowed to call the service (repeatable)' },
+  { key: 'redis', flag: '--redis', env: 'ZACCEL_REDIS', kind: 'file', description: 'cluster mode: the Redis URL (redis://HOST:PORT) holding streams, leases and checkpoints' },
+  { key: 'instanceId', flag: '--instance-id', env: 'ZACCEL_INSTANCE_ID', kind: 'string', description: "this instance's name in the cluster (default: host-pid)" },
+  { key: 'leaseMs', flag: '--lease-ms', env: 'ZACCEL_LEASE_MS', kind: 'integer', min: 100, description: 'stream lease time to live in cluster mode (takeover after a crash)' },
+  { key: 'handoverMs', flag: '--handover-ms', env: 'ZACCEL_HANDOVER_MS', kind: 'integer', min: 0, description: 'longest wait for a peer to hand a stream over (then 503)' },
+  { key: 'allowedHosts', flag: '--allowed-hosts', env: 'ZACCEL_ALLOWED_HOSTS', kind: 'list', description: 'Host header values accepted (default on loopback: loopback names and the bind address)' },
 ];
 
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -121,7 +154,12 @@ export function parseBytes(text: string): number {
   return Math.round(Number(match[1]) * unit);
 }
 
-function parseValue(setting: Setting, text: string, source: string): string | number {
+/** Items of a list setting: comma-separated, blanks dropped; a repeated flag gives one text per use. */
+function listItems(texts: string | string[]): string[] {
+  return (Array.isArray(texts) ? texts : [texts]).flatMap((text) => text.split(',')).map((item) => item.trim()).filter((item) => item !== '');
+}
+
+function parseValue(setting: Setting, text: string, source: string): string | number | string[] | undefined {
   const bad = (expected: string) =>
     new ZaccelError('ZACCEL_BAD_OPTION', `invalid ${source} ${JSON.stringify(text)}: expected ${expected}`);
   switch (setting.kind) {
@@ -131,6 +169,10 @@ function parseValue(setting: Setting, text: string, source: string): string | nu
     case 'level':
       if (!logLevels.includes(text)) throw bad(logLevels.join(', '));
       return text;
+    case 'file':
+      return text.trim() === '' ? undefined : text;
+    case 'list':
+      return listItems(text);
     case 'integer':
     case 'bytes': {
       const value = setting.kind === 'bytes' ? parseBytes(text) : /^\s*\d+\s*$/.test(text) ? Number(text) : Number.NaN;
@@ -159,6 +201,12 @@ export function validateConfig(config: ServerConfig): ServerConfig {
     throw new ZaccelError('ZACCEL_BAD_OPTION', 'maxOutputBytes must not be above maxOutputLimitBytes');
   }
   if (!logLevels.includes(config.logLevel)) throw new ZaccelError('ZACCEL_BAD_OPTION', `invalid logLevel: ${config.logLevel}`);
+  // The values themselves (origins, hosts, the tokens file) are checked by server/security when the server is built.
+  for (const key of ['allowOrigins', 'allowedHosts'] as const) {
+    if (!Array.isArray(config[key]) || !config[key].every((item) => typeof item === 'string')) {
+      throw new ZaccelError('ZACCEL_BAD_OPTION', `invalid ${key}: expected a list of strings`);
+    }
+  }
   return config;
 }
 
@@ -167,16 +215,19 @@ export function validateConfig(config: ServerConfig): ServerConfig {
  * keyed by setting key), the environment, and the defaults.
  */
 export function resolveConfig(
-  flags: Partial<Record<keyof ServerConfig, string>> = {},
+  flags: Partial<Record<keyof ServerConfig, string | string[]>> = {},
   env: NodeJS.ProcessEnv = process.env,
   overrides: Partial<ServerConfig> = {},
 ): ServerConfig {
-  const config = defaultConfig() as unknown as Record<string, string | number>;
+  const config = defaultConfig() as unknown as Record<string, string | number | string[] | undefined>;
   for (const setting of settings) {
     const fromEnv = env[setting.env];
     if (fromEnv !== undefined && fromEnv !== '') config[setting.key] = parseValue(setting, fromEnv, setting.env);
+    // A flag replaces the environment's value, lists included. Only list flags may be repeated; for others the last wins.
     const fromFlag = flags[setting.key];
-    if (fromFlag !== undefined) config[setting.key] = parseValue(setting, fromFlag, setting.flag);
+    if (fromFlag === undefined) continue;
+    if (setting.kind === 'list') config[setting.key] = listItems(fromFlag);
+    else config[setting.key] = parseValue(setting, Array.isArray(fromFlag) ? fromFlag[fromFlag.length - 1] : fromFlag, setting.flag);
   }
   return validateConfig({ ...(config as unknown as ServerConfig), ...overrides });
 }

@@ -2,6 +2,7 @@
  * What every route shares: configuration, the worker pool, the stream
  * registry, metrics and the service's state.
  */
+import type { Cluster } from './cluster/cluster.js';
 import type { ServerConfig } from './config.js';
 import type { ServiceMetrics } from './metrics.js';
 import type { WorkerPool } from './pool.js';
@@ -13,6 +14,8 @@ export interface ServiceContext {
   streams: StreamRegistry;
   metrics: ServiceMetrics;
   state: { shuttingDown: boolean; inflight: number };
+  /** Cluster mode (--redis) only. */
+  cluster: Cluster | undefined;
 }
 
 declare module 'fastify' {

@@ -17,6 +17,16 @@ export const ServiceErrorCodes = {
   ZACCEL_AT_CAPACITY: 'server at capacity',
   /** The server is shutting down and takes no new requests. */
   ZACCEL_SHUTTING_DOWN: 'server is shutting down',
+  /** A stream write's `seq` is neither the next number nor a retry of the last acknowledged one, or a retry that does not repeat its write. */
+  ZACCEL_SEQUENCE: 'write out of sequence',
+  /** Tokens are configured and the request has no valid `Authorization: Bearer` token. */
+  ZACCEL_UNAUTHORIZED: 'a valid bearer token is required',
+  /** The request carries an Origin that is not allowed (--allow-origin): a browser page of another site. */
+  ZACCEL_FORBIDDEN_ORIGIN: 'requests from this origin are not allowed',
+  /** The Host header names a host this server does not answer for (--allowed-hosts): DNS rebinding, or a wrong name. */
+  ZACCEL_HOST_NOT_ALLOWED: 'this server does not answer for that host',
+  /** The client (token, or address without tokens) holds all the streams its quota allows. */
+  ZACCEL_QUOTA: 'quota exceeded',
   /** The route exists, but not with this method; the answer's Allow header lists the methods it has. */
   ZACCEL_METHOD_NOT_ALLOWED: 'method not allowed',
   /** A JSON route was sent a body of another media type. */
@@ -45,12 +55,18 @@ export const statusByCode = {
   ZACCEL_STREAM_STATE: 409,
   ZACCEL_ENGINE_UNAVAILABLE: 501,
   ZACCEL_NOT_BUILT: 500,
+  ZACCEL_BAD_SNAPSHOT: 400,
   ZACCEL_INTERNAL: 500,
   ZACCEL_BAD_REQUEST: 400,
   ZACCEL_NOT_FOUND: 404,
   ZACCEL_BODY_TOO_LARGE: 413,
   ZACCEL_AT_CAPACITY: 503,
   ZACCEL_SHUTTING_DOWN: 503,
+  ZACCEL_SEQUENCE: 409,
+  ZACCEL_UNAUTHORIZED: 401,
+  ZACCEL_FORBIDDEN_ORIGIN: 403,
+  ZACCEL_HOST_NOT_ALLOWED: 421,
+  ZACCEL_QUOTA: 429,
   ZACCEL_METHOD_NOT_ALLOWED: 405,
   ZACCEL_UNSUPPORTED_MEDIA_TYPE: 415,
   ZACCEL_TIMEOUT: 408,
@@ -66,6 +82,8 @@ export class ServiceError extends Error {
   constructor(
     readonly code: AnyErrorCode,
     message?: string,
+    /** Headers the answer needs (WWW-Authenticate, a computed Retry-After); they win over the defaults. */
+    readonly headers: Record<string, string> = {},
   ) {
     super(message ?? (ServiceErrorCodes as Record<string, string>)[code] ?? (ErrorCodes as Record<string, string>)[code]);
   }
@@ -112,7 +130,9 @@ export function toHttpError(error: unknown): HttpError {
     message = `internal error: ${message}`;
   }
   const status = statusByCode[code];
-  return { status, code, message, headers: retryable.has(status) ? { 'retry-after': '1' } : {} };
+  const headers: Record<string, string> = retryable.has(status) ? { 'retry-after': '1' } : {};
+  if (value instanceof ServiceError) Object.assign(headers, value.headers);
+  return { status, code, message, headers };
 }
 
 export const errorBody = (code: string, message: string) => ({ error: { code, message } });

@@ -25,6 +25,11 @@ export class ServiceMetrics {
   readonly endings: Counter<'route' | 'ending'>;
   readonly disconnects: Counter<'route' | 'phase'>;
   readonly timeouts: Counter<'kind'>;
+  /** Cluster mode: streams taken over from Redis, let go to peers, and the checkpoints stored. */
+  readonly takeovers: Counter;
+  readonly letGo: Counter<'reason'>;
+  readonly checkpointBytes: Counter;
+  readonly checkpointSeconds: Histogram;
 
   constructor(pool: () => WorkerPool | undefined) {
     const registers = [this.registry];
@@ -75,6 +80,15 @@ export class ServiceMetrics {
       name: 'zaccel_client_disconnects_total',
       help: 'clients that closed the connection before their answer was complete, by phase: waiting, queued, reading, answering',
       labelNames: ['route', 'phase'],
+      registers,
+    });
+    this.takeovers = new Counter({ name: 'zaccel_cluster_takeovers_total', help: 'streams restored here from their Redis checkpoint', registers });
+    this.letGo = new Counter({ name: 'zaccel_cluster_let_go_total', help: 'streams this instance let go: handover, lost lease, shutdown', labelNames: ['reason'], registers });
+    this.checkpointBytes = new Counter({ name: 'zaccel_cluster_checkpoint_bytes_total', help: 'snapshot bytes stored in Redis after writes', registers });
+    this.checkpointSeconds = new Histogram({
+      name: 'zaccel_cluster_checkpoint_seconds',
+      help: 'time from a write completing to its checkpoint stored (snapshot and Redis)',
+      buckets: [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1],
       registers,
     });
     this.timeouts = new Counter({

@@ -24,6 +24,7 @@ import type {
   Mode,
   SessionOptions,
   SessionReport,
+  StreamCheckpoint,
   ToWorker,
   WorkerInit,
   WorkerMemoryStats,
@@ -169,6 +170,15 @@ export class WorkerHandle {
         this.sessions.delete(message.sid);
         session.closed(message.report);
         return;
+      case 'rolledBack':
+        session.rolledBack(message.report);
+        return;
+      case 'checkpoint':
+        session.checkpointTaken(message.checkpoint);
+        return;
+      case 'refused':
+        session.refused(new ServiceError(message.code, message.message));
+        return;
     }
   }
 }
@@ -184,11 +194,13 @@ export class WriteCall {
   constructor(
     readonly session: Session,
     commitBytes: number,
+    /** A numbered write: if its client goes away before it completes, it is undone rather than failing the stream. */
+    readonly numbered = false,
   ) {
     this.output = new OutputStream(
       (bytes) => session.ack(bytes),
       commitBytes,
-      (error) => session.abort(error),
+      (error) => (this.numbered ? session.rollback(error, this) : session.abort(error)),
     );
     this.completed = new Promise<SessionReport>((resolve, reject) => {
       this.completion = { resolve, reject };
@@ -238,17 +250,22 @@ export class Session {
   private flushScheduled = false;
   private inputWaiter: { resolve: () => void; reject: (error: Error) => void } | undefined;
   private closing: Promise<SessionReport | null> | undefined;
+  /** A rollback was asked for: what the worker says about the undone write, until it confirms, is dropped. */
+  private discarding = false;
   private closeResolve: ((report: SessionReport | null) => void) | undefined;
   /** Settles when the worker made the core: rejects with the option or engine error if it could not. */
   readonly opened: Promise<void>;
   private openSettle: { resolve: () => void; reject: (error: Error) => void } | undefined;
 
   readonly mode: Mode;
+  /** Checkpoints asked for and not yet answered, in order (the worker answers in order). */
+  private checkpointWaiters: Array<{ resolve: (checkpoint: StreamCheckpoint) => void; reject: (error: Error) => void }> = [];
 
   constructor(
     readonly id: number,
     readonly handle: WorkerHandle,
     options: SessionOptions,
+    restoring?: StreamCheckpoint,
   ) {
     this.mode = options.mode;
     this.engine = options.engine;
@@ -257,7 +274,25 @@ export class Session {
     });
     this.opened.catch(() => {});
     const transfer = options.dictionary === undefined ? undefined : [options.dictionary.buffer as ArrayBuffer];
-    handle.post({ t: 'open', sid: id, options }, transfer);
+    if (restoring === undefined) handle.post({ t: 'open', sid: id, options }, transfer);
+    else handle.post({ t: 'restore', sid: id, options, checkpoint: restoring });
+  }
+
+  /** The core's checkpoint (cluster mode), taken between writes. */
+  checkpoint(): Promise<StreamCheckpoint> {
+    if (this.state !== 'open') return Promise.reject(this.error ?? new ServiceError('ZACCEL_STREAM_CLOSED'));
+    return new Promise((resolve, reject) => {
+      this.checkpointWaiters.push({ resolve, reject });
+      this.handle.post({ t: 'checkpoint', sid: this.id });
+    });
+  }
+
+  checkpointTaken(checkpoint: StreamCheckpoint): void {
+    this.checkpointWaiters.shift()?.resolve(checkpoint);
+  }
+
+  private rejectCheckpoints(error: Error): void {
+    for (const waiter of this.checkpointWaiters.splice(0)) waiter.reject(error);
   }
 
   markOpened(engine: EngineName): void {
@@ -266,13 +301,50 @@ export class Session {
     this.openSettle = undefined;
   }
 
-  /** Start the next write. The caller runs one write at a time per session. */
-  beginWrite(commitBytes: number): WriteCall {
+  /**
+   * Start the next write. The caller runs one write at a time per session. A numbered write (`numbered`)
+   * keeps the stream's state from before it in the worker; `retry` runs it again from that state,
+   * without advancing the stream (see routes/streams.ts).
+   */
+  beginWrite(commitBytes: number, numbered?: { retry: boolean }): WriteCall {
     if (this.state !== 'open') {
       throw this.error ?? new ServiceError('ZACCEL_STREAM_CLOSED', 'the stream is closed');
     }
-    this.write = new WriteCall(this, commitBytes);
+    if (numbered !== undefined) this.handle.post({ t: 'begin', sid: this.id, retry: numbered.retry });
+    this.write = new WriteCall(this, commitBytes, numbered !== undefined);
     return this.write;
+  }
+
+  /**
+   * Undo the numbered write in progress: its client went away before it completed. The write's answer
+   * fails, the worker drops its input and returns the core to the state from before it, and the stream
+   * stays open: the client sends the same number again.
+   */
+  rollback(error: Error, call: WriteCall): void {
+    if (this.state !== 'open' || this.write !== call) return; // not this write's turn any more: nothing to undo
+    this.discarding = true;
+    this.pendingInput = [];
+    this.pendingInputBytes = 0;
+    this.inflight = 0;
+    this.inputWaiter?.reject(error);
+    this.inputWaiter = undefined;
+    const write = this.write;
+    this.write = undefined;
+    write?.reject(error);
+    this.handle.post({ t: 'rollback', sid: this.id });
+  }
+
+  /** The worker refused the write (a retry that does not repeat its write); the stream is as it was. */
+  refused(error: Error): void {
+    if (this.discarding) return;
+    const write = this.write;
+    this.write = undefined;
+    write?.reject(error);
+  }
+
+  rolledBack(report: SessionReport | null): void {
+    this.discarding = false;
+    if (report !== null) this.noteReport(report);
   }
 
   /**
@@ -325,11 +397,12 @@ export class Session {
   }
 
   output(chunk: Buffer): void {
-    if (this.write !== undefined) this.write.output.deliver(chunk);
+    if (this.write !== undefined && !this.discarding) this.write.output.deliver(chunk);
     else this.ack(chunk.length);
   }
 
   consumed(bytes: number): void {
+    if (this.discarding) return; // input of the undone write: rollback() stopped counting it
     this.inflight -= bytes;
     if (this.inflight < INPUT_WINDOW[this.mode] && this.inputWaiter !== undefined) {
       const { resolve } = this.inputWaiter;
@@ -339,6 +412,7 @@ export class Session {
   }
 
   done(report: SessionReport): void {
+    if (this.discarding) return; // the undone write completed before the worker saw the rollback
     this.noteReport(report);
     const write = this.write;
     this.write = undefined;
@@ -347,6 +421,8 @@ export class Session {
 
   /** The worker reported a failure (its core is closed), or the worker died. */
   failed(error: Error, report: SessionReport | null): void {
+    // The undone write failed before the worker saw the rollback: the rollback undoes the failure too.
+    if (this.discarding && this.handle.alive) return;
     if (report !== null) this.noteReport(report);
     if (this.state === 'open') {
       this.state = 'failed';
@@ -356,14 +432,19 @@ export class Session {
     this.openSettle = undefined;
     this.inputWaiter?.reject(error);
     this.inputWaiter = undefined;
+    this.rejectCheckpoints(error);
     const write = this.write;
     this.write = undefined;
     write?.reject(error);
     if (!this.handle.alive) this.closed(report);
   }
 
-  /** Give up on the session from this side: the client went away or its body was refused. */
+  /** Give up on the session from this side: the client went away or its body was refused. A numbered write is undone instead. */
   abort(error: Error): void {
+    if (this.write?.numbered === true && this.state === 'open') {
+      this.rollback(error, this.write);
+      return;
+    }
     this.failed(error, null);
     void this.close();
   }
@@ -384,6 +465,7 @@ export class Session {
     this.inputWaiter = undefined;
     this.write?.reject(this.error!);
     this.write = undefined;
+    this.rejectCheckpoints(this.error!);
     if (this.handle.alive) this.handle.post({ t: 'close', sid: this.id });
     else this.closed(null);
     return this.closing;
@@ -457,7 +539,7 @@ export class WorkerPool {
   }
 
   /** Open a session on the least loaded worker. */
-  open(options: SessionOptions): Session {
+  open(options: SessionOptions, restoring?: StreamCheckpoint): Session {
     const engine = this.engines().find((info) => info.name === options.engine);
     if (engine === undefined || !engine.available) {
       throw new ServiceError('ZACCEL_ENGINE_UNAVAILABLE', `engine '${options.engine}' is not available on this server`);
@@ -466,7 +548,7 @@ export class WorkerPool {
     const live = this.handles.filter((handle) => handle.alive && handle.isReady);
     if (live.length === 0) throw new ServiceError('ZACCEL_AT_CAPACITY', 'no worker is ready: a replacement is starting');
     const handle = live.reduce((best, next) => (next.sessions.size < best.sessions.size ? next : best));
-    const session = new Session(this.nextId(), handle, options);
+    const session = new Session(this.nextId(), handle, options, restoring);
     handle.sessions.set(session.id, session);
     this.openSessions++;
     return session;

@@ -105,8 +105,31 @@ export interface WorkerInit {
   adopt: number[];
 }
 
+/**
+ * What another instance needs to go on with a stream (cluster mode): the core's snapshot after the last
+ * acknowledged write, and the snapshot from before that write with the SHA-256 of its body and flush, so a
+ * retry of the last `seq` is answered again, and checked, wherever it lands.
+ */
+export interface StreamCheckpoint {
+  snapshot: Uint8Array;
+  previous: Uint8Array | null;
+  previousWrite: string | null;
+}
+
 export type ToWorker =
   | { t: 'open'; sid: number; options: SessionOptions }
+  /** Open a session whose core is restored from a checkpoint (options: the stream's, for the output cap). */
+  | { t: 'restore'; sid: number; options: SessionOptions; checkpoint: StreamCheckpoint }
+  /** Take the session's checkpoint, between writes. */
+  | { t: 'checkpoint'; sid: number }
+  /**
+   * A numbered (exactly-once) write starts: the worker keeps a snapshot of the core from before it
+   * (`retry: false`), or runs it on a core restored from that snapshot, leaving the stream where it is
+   * (`retry: true`: the client lost the answer to the last write and sends it again).
+   */
+  | { t: 'begin'; sid: number; retry: boolean }
+  /** Undo the numbered write begun last (its client went away before it completed): back to its snapshot. */
+  | { t: 'rollback'; sid: number }
   /** Body chunks, several per message when they arrive together (their buffers are transferred). */
   | { t: 'input'; sid: number; chunks: Uint8Array[] }
   | { t: 'end'; sid: number; flush: FlushName }
@@ -126,4 +149,12 @@ export type FromWorker =
   | { t: 'done'; sid: number; report: SessionReport; consumed: number; chunk: Uint8Array | null }
   | { t: 'error'; sid: number; code: ErrorCode; message: string; report: SessionReport | null }
   | { t: 'closed'; sid: number; report: SessionReport | null }
+  /**
+   * A retry's body or flush differs from the first run's (their SHA-256 differ): the retry is refused and
+   * the stream stays where it was. Its output so far was for the wrong bytes.
+   */
+  | { t: 'refused'; sid: number; code: 'ZACCEL_SEQUENCE'; message: string }
+  /** The rollback is done: every message about the undone write came before this one. */
+  | { t: 'rolledBack'; sid: number; report: SessionReport | null }
+  | { t: 'checkpoint'; sid: number; checkpoint: StreamCheckpoint }
   | { t: 'stats'; rid: number; stats: WorkerMemoryStats };

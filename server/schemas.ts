@@ -121,6 +121,12 @@ export const writeQuery = {
       default: 'none',
       description: 'after this write: none, sync or full flush (deflate), or finish the stream (inflate: the stream must be complete)',
     },
+    seq: {
+      type: 'integer',
+      minimum: 1,
+      description:
+        "the write's number, 1, 2, ...: the next number runs; the last acknowledged number again answers that write's bytes again without advancing the stream; any other is 409 ZACCEL_SEQUENCE",
+    },
   },
 } as const;
 
@@ -140,6 +146,7 @@ export const streamInfo = {
     bytesIn: { type: 'integer' },
     bytesOut: { type: 'integer' },
     writes: { type: 'integer' },
+    seq: { type: 'integer', description: 'the last acknowledged numbered write (0: none)' },
     pendingWrites: { type: 'integer' },
     fallbacks: { type: 'integer' },
     copies: copyCounters,

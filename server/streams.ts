@@ -11,22 +11,43 @@ import { ServiceError } from './errors.js';
 import type { ServiceMetrics } from './metrics.js';
 import type { Session, WorkerPool } from './pool.js';
 import type { InflateFormat } from '../src/index.js';
-import type { Mode, SessionOptions } from './protocol.js';
+import type { Mode, SessionOptions, StreamCheckpoint } from './protocol.js';
+import { canSee, type Principal } from './security/principal.js';
+import { StreamQuota } from './security/quota.js';
 
 export type StreamState = 'open' | 'busy' | 'ended' | 'failed' | 'closed';
 
 export interface StreamEntry {
   id: string;
+  /** The principal that opened it (security/principal.ts): with tokens, the only one that sees it. */
+  owner: string;
   mode: Mode;
   format: InflateFormat;
   session: Session;
   createdAt: number;
   lastActive: number;
   writes: number;
+  /** The last acknowledged numbered write (`seq`); 0 before the first. */
+  seq: number;
   /** Requests holding or waiting for the stream's turn. */
   pending: number;
   tail: Promise<void>;
   closed: boolean;
+  /** Cluster mode: this process let the stream go (handover, lost lease, shutdown); a peer goes on with it. */
+  movedAway: boolean;
+}
+
+/**
+ * Where streams live besides this process (cluster mode, server/cluster): the registry asks it for a stream it
+ * does not hold, and tells it when a stream is deleted or reaped, or when the process lets its streams go.
+ */
+export interface StreamHome {
+  /** Take over a stream another instance held (or that outlived its instance); undefined when there is none. */
+  adopt(id: string, principal: Principal): Promise<StreamEntry | undefined>;
+  /** The stream was deleted or reaped: it is gone everywhere. */
+  removed(entry: StreamEntry): Promise<void>;
+  /** This process lets the stream go (shutdown, handover): a peer may take it. */
+  released(entry: StreamEntry): Promise<void>;
 }
 
 /** One request's place in a stream's queue. */
@@ -39,7 +60,10 @@ export interface StreamTurn {
 
 export class StreamRegistry {
   private readonly entries = new Map<string, StreamEntry>();
+  private readonly quota = new StreamQuota();
   private readonly reaper: NodeJS.Timeout;
+  /** Set in cluster mode. */
+  home: StreamHome | undefined;
 
   constructor(
     private readonly config: ServerConfig,
@@ -55,26 +79,49 @@ export class StreamRegistry {
     return this.entries.size;
   }
 
-  /** Open a stream; resolves once the worker has made its core, so option errors answer the POST. */
-  async create(options: SessionOptions): Promise<StreamEntry> {
+  /**
+   * Open a stream for `owner`; resolves once the worker has made its core, so option errors answer the POST.
+   * The owner's quota is checked before the server's limit: a client at its quota is told so (429), whether
+   * or not the server is full.
+   */
+  async create(options: SessionOptions, owner: Principal): Promise<StreamEntry> {
+    this.quota.checkRoom(owner, () => this.secondsUntilFree(owner.id));
+    return this.start(randomUUID(), options, owner.id);
+  }
+
+  /**
+   * Go on with a stream another instance held, from its checkpoint (cluster mode). Its owner's quota is not
+   * checked again here: the stream exists already, and the cluster counts it once (server/cluster).
+   */
+  async restore(id: string, options: SessionOptions, owner: string, checkpoint: StreamCheckpoint, seq: number): Promise<StreamEntry> {
+    const entry = await this.start(id, options, owner, checkpoint);
+    entry.seq = seq;
+    return entry;
+  }
+
+  private async start(id: string, options: SessionOptions, owner: string, checkpoint?: StreamCheckpoint): Promise<StreamEntry> {
     if (this.entries.size >= this.config.maxStreams) {
       throw new ServiceError('ZACCEL_AT_CAPACITY', `the server has ${this.config.maxStreams} streams open, its limit`);
     }
-    const session = this.pool.open(options);
+    const session = this.pool.open(options, checkpoint);
     const now = Date.now();
     const entry: StreamEntry = {
-      id: randomUUID(),
+      id,
+      owner,
       mode: options.mode,
       format: options.format,
       session,
       createdAt: now,
       lastActive: now,
       writes: 0,
+      seq: 0,
       pending: 0,
       tail: Promise.resolve(),
       closed: false,
+      movedAway: false,
     };
     this.entries.set(entry.id, entry);
+    this.quota.add(entry.owner);
     this.metrics.openStreams.set(this.entries.size);
     try {
       await session.opened;
@@ -86,9 +133,24 @@ export class StreamRegistry {
     return entry;
   }
 
-  get(id: string): StreamEntry {
+  /** The stream here, or (cluster mode) taken over from the instance that held it; see get(). */
+  async locate(id: string, principal: Principal): Promise<StreamEntry> {
+    if (this.entries.has(id) || this.home === undefined) return this.get(id, principal);
+    const adopted = await this.home.adopt(id, principal);
+    return adopted ?? this.get(id, principal);
+  }
+
+  /** The stream held here, if any, whoever owns it (cluster mode's handover). */
+  held(id: string): StreamEntry | undefined {
+    return this.entries.get(id);
+  }
+
+  /** The stream, if `principal` may see it. One that exists but is not its own is "not found", word for word. */
+  get(id: string, principal: Principal): StreamEntry {
     const entry = this.entries.get(id);
-    if (entry === undefined) throw new ServiceError('ZACCEL_NOT_FOUND', `no stream ${id}: never opened, deleted, or closed after idling`);
+    if (entry === undefined || !canSee(principal, entry.owner)) {
+      throw new ServiceError('ZACCEL_NOT_FOUND', `no stream ${id}: never opened, deleted, or closed after idling`);
+    }
     return entry;
   }
 
@@ -140,6 +202,7 @@ export class StreamRegistry {
       bytesIn: report?.bytesIn ?? 0,
       bytesOut: report?.bytesOut ?? 0,
       writes: entry.writes,
+      seq: entry.seq,
       pendingWrites: entry.pending,
       fallbacks: report?.fallbacks ?? 0,
       copies: report?.copies ?? emptyCounters(),
@@ -155,18 +218,43 @@ export class StreamRegistry {
     entry.closed = true;
     this.remove(entry);
     await entry.session.close();
+    await this.home?.removed(entry);
     return this.describe(entry);
   }
 
-  /** Close every stream (shutdown). */
+  /**
+   * Let the stream go from this process only (cluster mode): its checkpoint stays in Redis and a peer goes on
+   * with it. Requests that find it after this ask the cluster again.
+   */
+  async letGo(entry: StreamEntry): Promise<void> {
+    entry.movedAway = true;
+    this.remove(entry);
+    await entry.session.close();
+    await this.home?.released(entry);
+  }
+
+  /** Close every stream (shutdown); in cluster mode, let every stream go to the peers instead. */
   async closeAll(): Promise<void> {
     clearInterval(this.reaper);
-    await Promise.all([...this.entries.values()].map((entry) => this.close(entry)));
+    const home = this.home;
+    await Promise.all([...this.entries.values()].map((entry) => (home === undefined ? this.close(entry) : this.letGo(entry))));
   }
 
   private remove(entry: StreamEntry): void {
-    this.entries.delete(entry.id);
+    if (!this.entries.delete(entry.id)) return;
+    this.quota.remove(entry.owner);
     this.metrics.openStreams.set(this.entries.size);
+  }
+
+  /** Seconds until the first of the owner's streams could be reaped (a busy one: a whole idle period). */
+  private secondsUntilFree(owner: string): number {
+    const now = Date.now();
+    let soonest = this.config.streamIdleMs;
+    for (const entry of this.entries.values()) {
+      if (entry.owner !== owner || entry.pending > 0) continue;
+      soonest = Math.min(soonest, Math.max(0, this.config.streamIdleMs - (now - entry.lastActive)));
+    }
+    return soonest / 1000;
   }
 
   /** Close streams that had no write (nor a request waiting for one) for streamIdleMs. GET does not count as activity. */

@@ -9,6 +9,7 @@
  * closes) are handled between turns and no session starves another. A session is runnable while it has queued input
  * and less than its output window (`outputWindow`, or what the main thread set) unacknowledged.
  */
+import { createHash, type Hash } from 'node:crypto';
 import { getHeapStatistics } from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { FlushMode } from '../src/constants.js';
@@ -22,6 +23,7 @@ import {
   engineNames,
   isZaccelError,
   Machine,
+  restoreStream,
   setDefaultMachine,
   ZaccelError,
   type DeflateCore,
@@ -39,6 +41,7 @@ import {
   type FromWorker,
   type SessionOptions,
   type SessionReport,
+  type StreamCheckpoint,
   type ToWorker,
   type WorkerInit,
   type WorkerMemoryStats,
@@ -81,12 +84,24 @@ interface Session {
   stream: Stream | undefined;
   engine: EngineName;
   queue: Array<Input | FlushName>;
+  /** Input bytes and write ends in the queue: a deflate step waits for a whole piece unless the write ends. */
+  queuedBytes: number;
+  queuedEnds: number;
   unacked: number;
   /** Unacknowledged output at which the session stops: init.outputWindow, or what a `window` message set. */
   window: number;
   failed: boolean;
   pending: Buffer[];
   pendingBytes: number;
+  /** Deflate: the cap on the compressed output (maxOutput), checked as output comes. */
+  cap: number | undefined;
+  /** Numbered writes: the core's snapshot from before the write begun last. */
+  checkpoint: Uint8Array | undefined;
+  /** While a retry runs on a core restored from the checkpoint: the stream's own core, set aside. */
+  parked: Stream | undefined;
+  /** SHA-256 of the numbered write in progress (its bytes, then its flush), and of the first run of the last one. */
+  writeHash: Hash | undefined;
+  checkpointWrite: string | undefined;
 }
 
 const sessions = new Map<number, Session>();
@@ -153,23 +168,53 @@ function createStream(options: SessionOptions): Stream {
   return { mode: 'inflate', core: createInflateCore(options.format, { ...common, maxOutputLength: options.maxOutput }) };
 }
 
-function open(sid: number, options: SessionOptions): void {
-  const session: Session = { sid, stream: undefined, engine: options.engine, queue: [], unacked: 0, window: init.outputWindow, failed: false, pending: [], pendingBytes: 0 };
+/** A core restored from a snapshot, told apart by the kind the snapshot recorded. */
+function restoredStream(snapshot: Uint8Array): Stream {
+  const core = restoreStream(snapshot, { machine });
+  return core.kind === 'deflate' ? { mode: 'deflate', core } : { mode: 'inflate', core };
+}
+
+/** Make `stream` the session's: its output goes to the session's pending output. */
+function attach(session: Session, stream: Stream): void {
+  const cap = session.cap;
+  const core = stream.core;
+  core.ondata = (chunk) => {
+    // Inflate enforces its cap in the core; a deflate cap is ours. Throwing here fails the push, which closes the core.
+    if (cap !== undefined && core.bytesOut > cap) {
+      throw new ZaccelError('ZACCEL_OUTPUT_LIMIT', `compressed output exceeds maxOutput of ${cap} bytes`);
+    }
+    session.pending.push(chunk);
+    session.pendingBytes += chunk.length;
+    if (session.pendingBytes >= OUTPUT_BATCH) postStep(session, 0);
+  };
+  session.stream = stream;
+}
+
+function open(sid: number, options: SessionOptions, restoring?: StreamCheckpoint): void {
+  const session: Session = {
+    sid,
+    stream: undefined,
+    engine: options.engine,
+    queue: [],
+    queuedBytes: 0,
+    queuedEnds: 0,
+    unacked: 0,
+    window: init.outputWindow,
+    failed: false,
+    pending: [],
+    pendingBytes: 0,
+    cap: options.mode === 'deflate' ? options.maxOutput : undefined,
+    checkpoint: restoring?.previous ?? undefined,
+    parked: undefined,
+    writeHash: undefined,
+    checkpointWrite: restoring?.previousWrite ?? undefined,
+  };
   sessions.set(sid, session);
   try {
-    const stream = createStream(options);
+    const stream = restoring === undefined ? createStream(options) : restoredStream(restoring.snapshot);
+    if (stream.mode !== options.mode) throw new ZaccelError('ZACCEL_BAD_SNAPSHOT', `the checkpoint holds a ${stream.mode} stream, not ${options.mode}`);
     const core = stream.core;
-    const cap = options.mode === 'deflate' ? options.maxOutput : undefined;
-    core.ondata = (chunk) => {
-      // Inflate enforces its cap in the core; a deflate cap is ours. Throwing here fails the push, which closes the core.
-      if (cap !== undefined && core.bytesOut > cap) {
-        throw new ZaccelError('ZACCEL_OUTPUT_LIMIT', `compressed output exceeds maxOutput of ${cap} bytes`);
-      }
-      session.pending.push(chunk);
-      session.pendingBytes += chunk.length;
-      if (session.pendingBytes >= OUTPUT_BATCH) postStep(session, 0);
-    };
-    session.stream = stream;
+    attach(session, stream);
     session.engine = core.engine.name;
     post({ t: 'opened', sid, engine: core.engine.name });
   } catch (error) {
@@ -181,6 +226,7 @@ function fail(session: Session, error: unknown): void {
   postStep(session, 0);
   session.failed = true;
   session.queue = [];
+  session.queuedBytes = session.queuedEnds = 0;
   session.stream?.core.close();
   post({ t: 'error', sid: session.sid, ...errorOf(error), report: report(session) });
 }
@@ -206,23 +252,36 @@ function runTurn(session: Session): void {
       const head = session.queue[0];
       if (typeof head === 'string') {
         session.queue.shift();
+        session.queuedEnds--;
         if (stream.mode === 'deflate') {
           if (head !== 'none') stream.core.push(Buffer.alloc(0), flushModes[head]);
         } else if (head === 'finish') {
           stream.core.push(Buffer.alloc(0), true);
         }
         const chunk = takeOutput(session);
-        post({ t: 'done', sid: session.sid, report: report(session)!, consumed, chunk }, chunk === null ? undefined : [chunk.buffer as ArrayBuffer]);
+        const written = session.writeHash?.update(head).digest('hex');
+        session.writeHash = undefined;
+        if (session.parked !== undefined && written !== session.checkpointWrite) {
+          if (chunk !== null) session.unacked -= chunk.byteLength; // never posted
+          post({ t: 'step', sid: session.sid, consumed, chunk: null });
+          post({ t: 'refused', sid: session.sid, code: 'ZACCEL_SEQUENCE', message: 'a retry must repeat its write: its body or flush differs from the first time' });
+        } else {
+          if (session.parked === undefined && written !== undefined) session.checkpointWrite = written;
+          post({ t: 'done', sid: session.sid, report: report(session)!, consumed, chunk }, chunk === null ? undefined : [chunk.buffer as ArrayBuffer]);
+        }
+        if (session.parked !== undefined) {
+          // A retry is over: back to the stream's own core, which is already past this write.
+          stream.core.close();
+          session.stream = session.parked;
+          session.parked = undefined;
+        }
         return;
       }
-      const piece = stream.mode === 'deflate' ? DEFLATE_PIECE : inflatePiece(stream.core, session.window);
-      const length = Math.min(piece, head.chunk.length - head.offset);
-      const bytes = head.chunk.subarray(head.offset, head.offset + length);
-      head.offset += length;
-      if (head.offset === head.chunk.length) session.queue.shift();
+      const bytes = stream.mode === 'deflate' ? deflatePiece(session) : inflateInput(session, inflatePiece(stream.core, session.window));
+      session.writeHash?.update(bytes);
       if (stream.mode === 'deflate') stream.core.push(bytes, 0);
       else stream.core.push(bytes, false);
-      consumed += length;
+      consumed += bytes.length;
       if (consumed >= TURN_BYTES || performance.now() - started >= TURN_MILLISECONDS) break;
     }
     postStep(session, consumed);
@@ -231,12 +290,95 @@ function runTurn(session: Session): void {
   }
 }
 
-/** Runnable: input or a flush queued, and the output window (posted and pending) not full. */
+/**
+ * The next deflate input: exactly DEFLATE_PIECE bytes (gathered across body chunks), or what is left of
+ * the write before its end. So the calls a write makes depend on its bytes, not on how the network cut
+ * them: a retried write, restored from its snapshot, makes the same calls and answers the same bytes
+ * (the dfltcc engine's block decisions look at each call's input length).
+ */
+function deflatePiece(session: Session): Uint8Array {
+  const parts: Uint8Array[] = [];
+  let length = 0;
+  while (length < DEFLATE_PIECE) {
+    const head = session.queue[0];
+    if (head === undefined || typeof head === 'string') break;
+    const take = Math.min(DEFLATE_PIECE - length, head.chunk.length - head.offset);
+    parts.push(head.chunk.subarray(head.offset, head.offset + take));
+    head.offset += take;
+    length += take;
+    if (head.offset === head.chunk.length) session.queue.shift();
+  }
+  session.queuedBytes -= length;
+  return parts.length === 1 ? parts[0] : Buffer.concat(parts, length);
+}
+
+/** The next inflate input: up to `piece` bytes of the head chunk (inflate's output does not depend on the cut). */
+function inflateInput(session: Session, piece: number): Uint8Array {
+  const head = session.queue[0] as Input;
+  const length = Math.min(piece, head.chunk.length - head.offset);
+  const bytes = head.chunk.subarray(head.offset, head.offset + length);
+  head.offset += length;
+  if (head.offset === head.chunk.length) session.queue.shift();
+  session.queuedBytes -= length;
+  return bytes;
+}
+
+/**
+ * Runnable: the output window (posted and pending) not full, and something to do: a write end queued,
+ * or input (deflate: a whole piece of it, unless the write's end is queued too).
+ */
 const runnable = (session: Session) =>
   !session.failed &&
   session.stream !== undefined &&
   session.queue.length > 0 &&
+  (session.queuedEnds > 0 || session.queuedBytes >= (session.stream.mode === 'deflate' ? DEFLATE_PIECE : 1)) &&
   session.unacked + session.pendingBytes < session.window;
+
+/**
+ * A numbered write begins. The first time: remember the core's state from before it. A retry: run it on
+ * a core restored from that state, and leave the stream's own core (already past the write) aside.
+ */
+function begin(session: Session, retry: boolean): void {
+  session.writeHash = createHash('sha256');
+  try {
+    if (!retry) {
+      session.checkpoint = session.stream!.core.snapshot();
+      return;
+    }
+    if (session.checkpoint === undefined) throw new ZaccelError('ZACCEL_INTERNAL', 'a retry without a checkpoint');
+    const restored = restoredStream(session.checkpoint);
+    session.parked = session.stream;
+    attach(session, restored);
+  } catch (error) {
+    fail(session, error);
+  }
+}
+
+/** Undo the numbered write begun last: its input is dropped and the core goes back to the checkpoint. */
+function rollback(session: Session): void {
+  session.writeHash = undefined;
+  session.queue = [];
+  session.queuedBytes = session.queuedEnds = 0;
+  session.pending = [];
+  session.pendingBytes = 0;
+  try {
+    if (session.parked !== undefined) {
+      session.stream?.core.close();
+      session.stream = session.parked;
+      session.parked = undefined;
+    } else if (session.checkpoint !== undefined) {
+      session.stream?.core.close();
+      session.stream = undefined;
+      attach(session, restoredStream(session.checkpoint));
+    }
+    // A failure the write met before it was undone is undone with it.
+    session.failed = false;
+  } catch (error) {
+    fail(session, error);
+    return;
+  }
+  post({ t: 'rolledBack', sid: session.sid, report: report(session) });
+}
 
 let scheduled = false;
 
@@ -272,13 +414,48 @@ port.on('message', (message: ToWorker) => {
     case 'open':
       open(message.sid, message.options);
       return;
+    case 'restore':
+      open(message.sid, message.options, message.checkpoint);
+      return;
+    case 'checkpoint': {
+      const session = sessions.get(message.sid);
+      if (session === undefined || session.stream === undefined || session.failed) return; // the main thread knows
+      try {
+        const checkpoint: StreamCheckpoint = {
+          snapshot: session.stream.core.snapshot(),
+          previous: session.checkpoint ?? null,
+          previousWrite: session.checkpointWrite ?? null,
+        };
+        post({ t: 'checkpoint', sid: session.sid, checkpoint });
+      } catch (error) {
+        fail(session, error);
+      }
+      return;
+    }
     case 'input':
     case 'end': {
       const session = sessions.get(message.sid);
       if (session === undefined || session.failed) return; // the main thread already knows it failed
-      if (message.t === 'input') for (const chunk of message.chunks) session.queue.push({ chunk, offset: 0 });
-      else session.queue.push(message.flush);
+      if (message.t === 'input') {
+        for (const chunk of message.chunks) {
+          session.queue.push({ chunk, offset: 0 });
+          session.queuedBytes += chunk.length;
+        }
+      } else {
+        session.queue.push(message.flush);
+        session.queuedEnds++;
+      }
       schedule();
+      return;
+    }
+    case 'begin': {
+      const session = sessions.get(message.sid);
+      if (session !== undefined && !session.failed) begin(session, message.retry);
+      return;
+    }
+    case 'rollback': {
+      const session = sessions.get(message.sid);
+      if (session !== undefined) rollback(session);
       return;
     }
     case 'ack': {
@@ -300,6 +477,7 @@ port.on('message', (message: ToWorker) => {
       sessions.delete(message.sid);
       const last = session === undefined ? null : report(session);
       session?.stream?.core.close();
+      session?.parked?.core.close();
       post({ t: 'closed', sid: message.sid, report: last });
       return;
     }

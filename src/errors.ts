@@ -29,6 +29,8 @@ export const ErrorCodes = {
   ZACCEL_ENGINE_UNAVAILABLE: 'engine is not available',
   /** A WebAssembly module is missing: run npm run build. */
   ZACCEL_NOT_BUILT: 'WebAssembly module not built',
+  /** A stream snapshot is truncated, corrupted, of another format version, or made by different wasm modules. */
+  ZACCEL_BAD_SNAPSHOT: 'invalid stream snapshot',
   /** An invariant of zaccel itself broke. This is a bug: please report it. */
   ZACCEL_INTERNAL: 'internal error',
 } as const;
@@ -54,6 +56,7 @@ const nodeShapes: Record<ErrorCode, { code: string; errno?: number }> = {
   ZACCEL_STREAM_STATE: { code: 'Z_STREAM_ERROR', errno: -2 },
   ZACCEL_ENGINE_UNAVAILABLE: { code: 'ZACCEL_ENGINE_UNAVAILABLE' },
   ZACCEL_NOT_BUILT: { code: 'ZACCEL_NOT_BUILT' },
+  ZACCEL_BAD_SNAPSHOT: { code: 'ZACCEL_BAD_SNAPSHOT' },
   ZACCEL_INTERNAL: { code: 'ZACCEL_INTERNAL' },
 };
 

@@ -21,6 +21,7 @@ export { copyStats, resetCopyStats, type CopyCounters, type CopyPolicy } from '.
 export { DeflateCore, type MachineInput } from './core/deflate-core.js';
 export { InflateCore } from './core/inflate-core.js';
 export { createDeflateCore, createInflateCore } from './core/factories.js';
+export { restoreStream, snapshotKind, type RestoreOptions } from './snapshot/restore.js';
 export { Machine, type MachineDescriptor, type MachineOptions, type MachineStats, type Region } from './machine/machine.js';
 export { defaultMachine, setDefaultMachine } from './machine/default-machine.js';
 export {

@@ -23,6 +23,8 @@ export async function operationRoutes(app: FastifyInstance): Promise<void> {
       schema: {
         tags,
         summary: 'liveness: the process answers',
+        // Answered without a token, also when --auth-tokens is set.
+        security: [],
         response: { 200: { type: 'object', properties: { status: { type: 'string' } } } },
       },
     },
@@ -35,6 +37,7 @@ export async function operationRoutes(app: FastifyInstance): Promise<void> {
       schema: {
         tags,
         summary: "readiness: every worker has instantiated its WebAssembly modules, and the server isn't shutting down",
+        security: [],
         response: {
           200: { type: 'object', properties: { status: { type: 'string' }, workers: { type: 'integer' } } },
           503: { type: 'object', properties: { status: { type: 'string' }, workers: { type: 'integer' } } },
@@ -45,6 +48,7 @@ export async function operationRoutes(app: FastifyInstance): Promise<void> {
       const workers = context.pool.handles.length;
       if (context.state.shuttingDown) return reply.code(503).send({ status: 'shutting down', workers });
       if (!context.pool.ready) return reply.code(503).send({ status: 'starting', workers });
+      if (context.cluster !== undefined && !context.cluster.ready) return reply.code(503).send({ status: 'redis unavailable', workers });
       return { status: 'ready', workers };
     },
   );

@@ -75,14 +75,23 @@ export async function streamRoutes(app: FastifyInstance): Promise<void> {
         body: streamCreateBody(config),
         response: {
           201: { type: 'object', properties: { id: { type: 'string' } } },
-          ...errors({ 400: 'bad options', 501: 'the engine is not available', 503: 'too many streams open, or shutting down' }),
+          ...errors({ 400: 'bad options', 429: "the client's stream quota is used up", 501: 'the engine is not available', 503: 'too many streams open, or shutting down' }),
         },
       },
     },
     async (request: FastifyRequest<{ Body: CreateBody }>, reply: FastifyReply) => {
       await context.pool.whenReady();
-      const entry = await streams.create(sessionOptions(request.body, config.maxOutputBytes));
-      request.log.info({ stream: entry.id, mode: entry.mode, engine: entry.session.engine }, 'stream opened');
+      const options = sessionOptions(request.body, config.maxOutputBytes);
+      const entry = await streams.create(options, request.principal);
+      if (context.cluster !== undefined) {
+        try {
+          await context.cluster.register(entry, options, request.principal);
+        } catch (error) {
+          await streams.close(entry);
+          throw error;
+        }
+      }
+      request.log.info({ stream: entry.id, mode: entry.mode, engine: entry.session.engine, client: request.principal.name }, 'stream opened');
       return reply.code(201).header('location', `/v1/streams/${entry.id}`).send({ id: entry.id });
     },
   );
@@ -103,26 +112,28 @@ export async function streamWriteRoute(app: FastifyInstance): Promise<void> {
         querystring: writeQuery,
         response: errors({
           400: 'bad flush, or malformed compressed data (the stream fails)',
-          404: 'no such stream',
-          409: 'the stream has failed or finished',
+          404: "no such stream (or not this token's)",
+          409: 'the stream has failed or finished, or seq is out of sequence (ZACCEL_SEQUENCE)',
           413: 'the write body, or the stream output, is over its limit',
           503: 'too many writes queued on the stream, or at capacity',
         }),
       },
       config: { swaggerTransform: binaryRoute('the bytes to push') },
     },
-    async (request: FastifyRequest<{ Params: { id: string }; Querystring: { flush: FlushName } }>, reply: FastifyReply) => {
-      const entry = streams.get(request.params.id);
+    async (request: FastifyRequest<{ Params: { id: string }; Querystring: { flush: FlushName; seq?: number } }>, reply: FastifyReply) => {
+      const entry = await streams.locate(request.params.id, request.principal);
       const length = declaredLength(request.headers);
       if (length !== undefined && length > config.maxWriteBytes) {
         // Refused before a byte is read: the stream is untouched.
         if (!(await discardRest(request.raw, length))) reply.header('connection', 'close');
         throw new ServiceError('ZACCEL_BODY_TOO_LARGE', `the write of ${length} bytes is larger than the limit of ${config.maxWriteBytes}`);
       }
+      const seq = request.query.seq;
       // The turn lasts until the request ends (its answer delivered, or cut off): the lifecycle gives it back.
       const lifecycle = request.lifecycle;
       await lifecycle.waitTurn(streams.turn(entry));
       if (entry.closed) throw new ServiceError('ZACCEL_NOT_FOUND', `stream ${entry.id} was deleted`);
+      if (entry.movedAway) throw movedAway(entry.id);
       const session = entry.session;
       if (session.state !== 'open') {
         const cause = session.error as { code?: string; message?: string } | undefined;
@@ -131,18 +142,40 @@ export async function streamWriteRoute(app: FastifyInstance): Promise<void> {
           `stream ${entry.id} is ${session.state === 'failed' ? 'failed' : 'closed'}${cause?.code ? ` (${cause.code}: ${cause.message})` : ''}`,
         );
       }
-      if (entry.mode === 'deflate' && session.report?.ended === true) {
+      if (seq === undefined && entry.seq > 0) {
+        // After a numbered write, an unnumbered one would move the stream past the state a retry restores.
+        reply.header('x-zaccel-expected-seq', String(entry.seq + 1));
+        throw new ServiceError('ZACCEL_SEQUENCE', `stream ${entry.id} has numbered writes: this write needs seq ${entry.seq + 1}`);
+      }
+      const retry = seq !== undefined && checkSequence(entry.id, seq, entry.seq, reply);
+      if (entry.mode === 'deflate' && session.report?.ended === true && !retry) {
         // A finished deflate stream takes no more input. The write is refused and the stream stays as it was.
         // (An inflate stream may go on: after a gzip member, another member may follow.)
         throw new ServiceError('ZACCEL_STREAM_CLOSED', `stream ${entry.id} has finished: its compressed stream is complete`);
       }
       lifecycle.admit();
       entry.writes++;
-      const write = session.beginWrite(config.commitBytes);
+      const write = session.beginWrite(config.commitBytes, seq === undefined ? undefined : { retry });
+      // A numbered write is undone if it does not complete; once complete it is acknowledged, even if its
+      // answer never reached the client (a retry answers it again).
+      let completed = false;
+      if (seq !== undefined) {
+        reply.header('x-zaccel-seq', String(seq));
+        write.completed.then(
+          () => {
+            completed = true;
+            entry.seq = seq;
+          },
+          () => {},
+        );
+      }
       lifecycle.onEnd(() => {
-        if (!lifecycle.delivered && session.state === 'open') {
-          // The client missed part of this write's output: the stream cannot go on correctly.
-          session.abort(new ServiceError('ZACCEL_STREAM_CLOSED', `the client went away during write ${entry.writes}`));
+        if (!lifecycle.delivered && !completed && session.state === 'open') {
+          // The client missed part of this write's output: the stream cannot go on correctly, unless the
+          // write is numbered, which is then undone for the client to send again.
+          const error = new ServiceError('ZACCEL_STREAM_CLOSED', `the client went away during write ${entry.writes}`);
+          if (write.numbered) session.rollback(error, write);
+          else session.abort(error);
         }
       });
       const headers = (report: SessionReport | undefined) => ({
@@ -156,9 +189,33 @@ export async function streamWriteRoute(app: FastifyInstance): Promise<void> {
         contentType: 'application/octet-stream',
         headers,
         trailers: (report) => streamHeaders(report),
+        // Cluster mode: the checkpoint is stored before the answer ends, so an answer the client has whole
+        // is one the cluster remembers (a crash before that point leaves the client to retry the same seq).
+        beforeEnd: context.cluster === undefined ? undefined : () => context.cluster!.commit(entry, seq ?? 0),
       });
     },
   );
+}
+
+/**
+ * Exactly-once writes: `seq` must be the next number (last acknowledged + 1), or the last acknowledged
+ * number again, a retry. Returns whether it is a retry; anything else is 409 ZACCEL_SEQUENCE, with the
+ * expected number in the message and in x-zaccel-expected-seq.
+ */
+function checkSequence(id: string, seq: number, acknowledged: number, reply: FastifyReply): boolean {
+  if (seq === acknowledged + 1) return false;
+  if (seq === acknowledged && acknowledged > 0) return true;
+  reply.header('x-zaccel-expected-seq', String(acknowledged + 1));
+  throw new ServiceError(
+    'ZACCEL_SEQUENCE',
+    `write ${seq} is out of sequence on stream ${id}: expected seq ${acknowledged + 1}` +
+      (acknowledged > 0 ? ` (or ${acknowledged} to have the last acknowledged write answered again)` : ''),
+  );
+}
+
+/** A request that waited for a stream this instance let go meanwhile (cluster mode): the client sends it again. */
+function movedAway(id: string): ServiceError {
+  return new ServiceError('ZACCEL_AT_CAPACITY', `stream ${id} moved to another instance: send the request again`, { 'retry-after': '1' });
 }
 
 /** After a write: the stream's totals so far. */
@@ -174,7 +231,7 @@ export async function streamInfoRoutes(app: FastifyInstance): Promise<void> {
     {
       schema: { tags, summary: "a stream's totals and state", params: streamIdParams, response: { 200: streamInfo, ...errors({ 404: 'no such stream' }) } },
     },
-    async (request: FastifyRequest<{ Params: { id: string } }>) => streams.describe(streams.get(request.params.id)),
+    async (request: FastifyRequest<{ Params: { id: string } }>) => streams.describe(await streams.locate(request.params.id, request.principal)),
   );
   app.delete(
     '/v1/streams/:id',
@@ -187,9 +244,10 @@ export async function streamInfoRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request: FastifyRequest<{ Params: { id: string } }>) => {
-      const entry = streams.get(request.params.id);
+      const entry = await streams.locate(request.params.id, request.principal);
       await request.lifecycle.waitTurn(streams.turn(entry));
       if (entry.closed) throw new ServiceError('ZACCEL_NOT_FOUND', `stream ${entry.id} was deleted`);
+      if (entry.movedAway) throw movedAway(entry.id);
       const info = await streams.close(entry);
       request.log.info({ stream: entry.id, bytesIn: info.bytesIn, bytesOut: info.bytesOut }, 'stream closed');
       return info;

@@ -10,6 +10,8 @@ import { resolveEngine } from '../engines/registry.js';
 import { ZaccelError } from '../errors.js';
 import type { Machine, Region } from '../machine/machine.js';
 import type { ResolvedDeflateOptions } from '../options.js';
+import { deflateDocument, type DeflateCoreState } from '../snapshot/document.js';
+import { encodeSnapshot, modulesOf } from '../snapshot/format.js';
 import { CopyLedger, mustCopy } from './copy-policy.js';
 import { StreamResources } from './stream-resources.js';
 
@@ -22,6 +24,8 @@ export interface MachineInput {
 }
 
 export class DeflateCore {
+  /** What this core does: tells a restored stream's core apart without instanceof. */
+  readonly kind = 'deflate' as const;
   /** Receives each piece of output, a copy the receiver may keep. */
   ondata: (chunk: Buffer) => void = () => {};
   readonly engine: Engine;
@@ -39,19 +43,58 @@ export class DeflateCore {
   private level: Level;
   private strategy: Strategy;
 
+  /** With `resume`, the core continues a stream from its snapshot (see restoreStream) instead of starting one. */
   constructor(
     readonly options: ResolvedDeflateOptions,
     readonly machine: Machine,
+    resume?: DeflateCoreState,
   ) {
     this.engine = resolveEngine(options.engine, machine);
-    this.level = options.level;
-    this.strategy = options.strategy;
+    this.level = resume?.level ?? options.level;
+    this.strategy = resume?.strategy ?? options.strategy;
     this.resources = new StreamResources(machine, this);
-    this.codec = this.resources.own(this.engine.createDeflate(machine, options));
+    try {
+      this.codec = this.resources.own(
+        resume === undefined
+          ? this.engine.createDeflate(machine, options)
+          : this.engine.restoreDeflate(machine, { ...options, level: this.level, strategy: this.strategy }, resume.codec),
+      );
+    } catch (error) {
+      this.resources.close();
+      throw error;
+    }
     this.stage = this.resources.region(stageBytes(options.chunkSize));
     this.output = this.resources.region(options.chunkSize);
     this.copies = new CopyLedger(this.engine.name);
-    this.applyDictionary();
+    if (resume === undefined) {
+      this.applyDictionary();
+    } else {
+      // The dictionary is already in the restored history; the counters go on from where they were.
+      this.bytesIn = resume.bytesIn;
+      this.bytesOut = resume.bytesOut;
+      this.finished = resume.finished;
+      Object.assign(this.copies.counters, resume.copies);
+    }
+  }
+
+  /**
+   * The stream's whole continuation state as one byte string: options,
+   * counters, check values and the engine's state (see src/snapshot/format.ts).
+   * Taken between calls; restoreStream() continues it in any Machine, thread
+   * or process that has the same wasm modules, with byte-identical output.
+   */
+  snapshot(): Buffer {
+    this.resources.assertOpen();
+    const state: DeflateCoreState = {
+      bytesIn: this.bytesIn,
+      bytesOut: this.bytesOut,
+      finished: this.finished,
+      level: this.level,
+      strategy: this.strategy,
+      copies: { ...this.copies.counters },
+      codec: this.codec.snapshot(),
+    };
+    return encodeSnapshot(deflateDocument(this.engine.name, this.options, state), modulesOf(this.engine.name));
   }
 
   get closed(): boolean {

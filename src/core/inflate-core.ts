@@ -10,12 +10,16 @@ import { resolveEngine } from '../engines/registry.js';
 import { outputTooLarge, ZaccelError } from '../errors.js';
 import type { Machine, Region } from '../machine/machine.js';
 import type { ResolvedInflateOptions } from '../options.js';
+import { inflateDocument, type InflateCoreState } from '../snapshot/document.js';
+import { encodeSnapshot, modulesOf } from '../snapshot/format.js';
 import { stageBytes } from './deflate-core.js';
 import { StreamResources } from './stream-resources.js';
 
 const GZIP_MAGIC_FIRST = 0x1f;
 
 export class InflateCore {
+  /** What this core does: tells a restored stream's core apart without instanceof. */
+  readonly kind = 'inflate' as const;
   /** Receives each piece of output, a copy the receiver may keep. */
   ondata: (chunk: Buffer) => void = () => {};
   readonly engine: Engine;
@@ -34,16 +38,51 @@ export class InflateCore {
   /** The first byte of the stream, to know whether 'auto' found gzip. */
   private firstByte = -1;
 
+  /** With `resume`, the core continues a stream from its snapshot (see restoreStream) instead of starting one. */
   constructor(
     readonly options: ResolvedInflateOptions,
     readonly machine: Machine,
+    resume?: InflateCoreState,
   ) {
     this.engine = resolveEngine(options.engine, machine);
     this.resources = new StreamResources(machine, this);
-    this.codec = this.resources.own(this.engine.createInflate(machine, options));
+    try {
+      this.codec = this.resources.own(
+        resume === undefined ? this.engine.createInflate(machine, options) : this.engine.restoreInflate(machine, options, resume.codec),
+      );
+    } catch (error) {
+      this.resources.close();
+      throw error;
+    }
     this.stage = this.resources.region(stageBytes(options.chunkSize));
     this.output = this.resources.region(options.chunkSize);
-    this.presetRawDictionary();
+    if (resume === undefined) {
+      this.presetRawDictionary();
+    } else {
+      this.bytesIn = resume.bytesIn;
+      this.bytesOut = resume.bytesOut;
+      this.memberEnded = resume.memberEnded;
+      this.ignoringRest = resume.ignoringRest;
+      this.firstByte = resume.firstByte;
+    }
+  }
+
+  /**
+   * The stream's whole continuation state as one byte string (see
+   * src/snapshot/format.ts). Taken between calls; restoreStream() continues it
+   * in any Machine, thread or process that has the same wasm modules.
+   */
+  snapshot(): Buffer {
+    this.resources.assertOpen();
+    const state: InflateCoreState = {
+      bytesIn: this.bytesIn,
+      bytesOut: this.bytesOut,
+      memberEnded: this.memberEnded,
+      ignoringRest: this.ignoringRest,
+      firstByte: this.firstByte,
+      codec: this.codec.snapshot(),
+    };
+    return encodeSnapshot(inflateDocument(this.engine.name, this.options, state), modulesOf(this.engine.name));
   }
 
   /** Raw streams have no header to ask for a dictionary: it is set up front (zlib and gzip ask with Z_NEED_DICT). */

@@ -35,6 +35,16 @@ export interface ResolvedInflateParameters {
   dfltcc: DfltccSettings & DfltccModel;
 }
 
+/**
+ * A value in a codec's continuation state: JSON-like, plus byte strings (a
+ * z_stream blob, a parameter block, a history buffer). src/core/snapshot-format.ts
+ * lays it out as one flat, checksummed byte string.
+ */
+export type SnapshotValue = number | string | boolean | null | Uint8Array | SnapshotValue[] | { [key: string]: SnapshotValue };
+
+/** Everything a codec needs to continue where it was: its own fields and the engine state in machine memory. */
+export type CodecState = { [key: string]: SnapshotValue };
+
 /** One call into an engine: what it consumed and produced, and zlib's status. */
 export interface CodecStep {
   status: number;
@@ -48,6 +58,8 @@ interface Codec {
   message(): string | undefined;
   /** Free the codec's machine memory. Idempotent. */
   end(): void;
+  /** The codec's whole continuation state, between calls; restored by the engine's restore* into any Machine. */
+  snapshot(): CodecState;
 }
 
 export interface DeflateCodec extends Codec {
@@ -91,6 +103,10 @@ export interface Engine {
   deflateAccess(parameters: ResolvedDeflateParameters): AccessModel;
   createDeflate(machine: Machine, parameters: ResolvedDeflateParameters): DeflateCodec;
   createInflate(machine: Machine, parameters: ResolvedInflateParameters): InflateCodec;
+  /** A deflate codec that continues from a snapshot() of one made with the same parameters. */
+  restoreDeflate(machine: Machine, parameters: ResolvedDeflateParameters, state: CodecState): DeflateCodec;
+  /** An inflate codec that continues from a snapshot() of one made with the same parameters. */
+  restoreInflate(machine: Machine, parameters: ResolvedInflateParameters, state: CodecState): InflateCodec;
 }
 
 /** zlib's windowBits argument for a format: negative for raw, +16 for gzip, +32 for auto-detect. */

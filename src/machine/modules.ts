@@ -3,6 +3,7 @@
  * once per thread; workers receive the compiled modules with a Machine's
  * descriptor instead of compiling again.
  */
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -52,9 +53,29 @@ export function compileModule(name: ModuleName): WebAssembly.Module {
   if (!existsSync(path)) {
     throw new ZaccelError('ZACCEL_NOT_BUILT', `${path} is missing: run npm run build`);
   }
-  const module = new WebAssembly.Module(readFileSync(path));
+  const bytes = readFileSync(path);
+  const module = new WebAssembly.Module(bytes);
   compiled.set(name, module);
+  hashes.set(name, createHash('sha256').update(bytes).digest());
   return module;
+}
+
+const hashes = new Map<ModuleName, Buffer>();
+
+/**
+ * The SHA-256 of a module's binary, as compiled in this thread (or, for a
+ * module that arrived from another thread, as built on disk). Snapshots carry
+ * these: a stream's state is only meaningful to the very same code.
+ */
+export function moduleHash(name: ModuleName): Buffer {
+  let hash = hashes.get(name);
+  if (hash === undefined) {
+    const path = modulePath(name);
+    if (!existsSync(path)) throw new ZaccelError('ZACCEL_NOT_BUILT', `${path} is missing: run npm run build`);
+    hash = createHash('sha256').update(readFileSync(path)).digest();
+    hashes.set(name, hash);
+  }
+  return hash;
 }
 
 /** Remember modules that arrived from another thread. */

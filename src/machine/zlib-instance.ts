@@ -37,6 +37,12 @@ export interface ZlibExports {
   zaccel_deflate_init(arena: number, size: number, level: number, windowBits: number, memLevel: number, strategy: number): number;
   zaccel_inflate_init(arena: number, size: number, windowBits: number): number;
   zaccel_arena_peak(arena: number): number;
+  zaccel_deflate_snapshot_size(strm: number): number;
+  zaccel_deflate_snapshot(strm: number, out: number): number;
+  zaccel_deflate_restore(arena: number, size: number, blob: number, length: number): number;
+  zaccel_inflate_snapshot_size(strm: number): number;
+  zaccel_inflate_snapshot(strm: number, out: number): number;
+  zaccel_inflate_restore(arena: number, size: number, blob: number, length: number): number;
   stackSave(): number;
   stackRestore(address: number): void;
 }

@@ -92,7 +92,7 @@ describe('HTTP/1.0', () => {
     expect(error.code).toBe('ZACCEL_HTTP_VERSION');
     expect(error.message).toMatch(/HTTP\/1\.1/);
     // The same request over HTTP/1.1 streams.
-    const streamed = await sendThenRead(`POST /v1/deflate HTTP/1.1\r\nhost: x\r\nconnection: close\r\ncontent-length: ${body.length}\r\n\r\n`, body);
+    const streamed = await sendThenRead(`POST /v1/deflate HTTP/1.1\r\nhost: 127.0.0.1\r\nconnection: close\r\ncontent-length: ${body.length}\r\n\r\n`, body);
     expect(statusOf(streamed.text)).toBe(200);
     expect(streamed.text.toLowerCase()).toContain('transfer-encoding: chunked');
   });

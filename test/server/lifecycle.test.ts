@@ -188,12 +188,12 @@ describe('server draining', () => {
     const raw: Buffer[] = [];
     socket.on('data', (chunk: Buffer) => raw.push(chunk));
     const small = textBytes(2048, 9);
-    socket.write(`POST /v1/deflate HTTP/1.1\r\nhost: x\r\ncontent-length: ${small.length}\r\n\r\n`);
+    socket.write(`POST /v1/deflate HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-length: ${small.length}\r\n\r\n`);
     socket.write(small.subarray(0, 100));
     await eventually(() => server.zaccel.state.inflight === 2, 10_000, 'the one-shot to run');
     const closing = server.close();
     await eventually(() => server.zaccel.state.shuttingDown, 10_000, 'shutdown to start');
-    socket.write(Buffer.concat([small.subarray(100), Buffer.from('POST /v1/deflate HTTP/1.1\r\nhost: x\r\ncontent-length: 1\r\n\r\nx')]));
+    socket.write(Buffer.concat([small.subarray(100), Buffer.from('POST /v1/deflate HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-length: 1\r\n\r\nx')]));
     running.end(body.subarray(1024));
     expect(await runningStatus).toBe(200);
     expect((await queued).status).toBe(200);

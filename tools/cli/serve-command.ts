@@ -13,6 +13,8 @@ const spec: CommandSpec = {
     name: setting.flag.replace(/^--/, ''),
     value: 'VALUE',
     description: `${setting.description} (env ${setting.env})`,
+    // A list flag may be repeated (--allow-origin A --allow-origin B): every use is kept.
+    repeatable: setting.kind === 'list',
   })),
 };
 
@@ -22,7 +24,7 @@ export const serveCommand: Command = {
     const byKey = Object.fromEntries(
       settings.flatMap((setting) => {
         const value = args.values[setting.flag.replace(/^--/, '')];
-        return typeof value === 'string' ? [[setting.key, value]] : [];
+        return typeof value === 'string' || Array.isArray(value) ? [[setting.key, value]] : [];
       }),
     );
     const config = resolveConfig(byKey);

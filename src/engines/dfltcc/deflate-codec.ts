@@ -12,9 +12,10 @@ import { constants, type FlushMode, type Level, type Strategy } from '../../cons
 import { ZaccelError } from '../../errors.js';
 import { ConditionCode, DfltccInstance, FunctionCode, type HazardHook } from '../../machine/dfltcc-instance.js';
 import type { Machine, Region } from '../../machine/machine.js';
-import type { ParameterBlock } from '../../machine/parameter-block.js';
+import { HISTORY_BYTES, PARAMETER_BLOCK_BYTES, type ParameterBlock } from '../../machine/parameter-block.js';
 import { ZlibInstance } from '../../machine/zlib-instance.js';
-import type { AccessModel, CodecStep, DeflateCodec, ResolvedDeflateParameters } from '../engine.js';
+import { badSnapshot, SnapshotFields } from '../../snapshot/fields.js';
+import type { AccessModel, CodecState, CodecStep, DeflateCodec, ResolvedDeflateParameters } from '../engine.js';
 import { ZlibDeflateCodec } from '../zlib/codecs.js';
 import type { DfltccModel, DfltccSettings } from './settings.js';
 import { initialCheck, PendingOutput, streamHeader, streamTrailer } from './wrapper.js';
@@ -281,6 +282,83 @@ export class DfltccDeflateCodec implements DeflateCodec {
     this.software?.end();
     this.software = undefined;
     for (const region of this.regions.splice(0)) this.machine.free(region);
+  }
+
+  // --- snapshots -----------------------------------------------------------
+
+  /**
+   * The codec's whole continuation state: its own fields, the parameter
+   * block (the accelerator's state, CSB included) and the circular history,
+   * and the software fallback's zlib state when one is running.
+   */
+  snapshot(): CodecState {
+    this.assertOpen();
+    const pending = this.pending.snapshot();
+    return {
+      fallbacks: this.fallbacks,
+      level: this.level,
+      strategy: this.strategy,
+      usingAccelerator: this.usingAccelerator,
+      check: this.check,
+      totalIn: this.totalIn,
+      blockThreshold: this.blockThreshold,
+      headerQueued: this.headerQueued,
+      trailerQueued: this.trailerQueued,
+      dictionaryId: this.dictionaryId ?? null,
+      lastFlush: this.lastFlush,
+      writtenFlush: this.writtenFlush,
+      pending: pending.bytes,
+      pendingBits: pending.bits,
+      pendingBitCount: pending.bitCount,
+      parameterBlock: this.block === undefined ? null : this.machine.read(this.block.address, PARAMETER_BLOCK_BYTES),
+      history: this.block === undefined ? null : this.machine.read(this.history, HISTORY_BYTES),
+      software: this.software?.snapshot() ?? null,
+    };
+  }
+
+  /** A codec that continues from `state`, a snapshot() of one made with the same parameters, in any Machine. */
+  static restore(machine: Machine, parameters: ResolvedDeflateParameters, state: CodecState): DfltccDeflateCodec {
+    const codec = new DfltccDeflateCodec(machine, parameters);
+    try {
+      codec.adopt(state);
+    } catch (error) {
+      codec.end();
+      throw error;
+    }
+    return codec;
+  }
+
+  private adopt(state: CodecState): void {
+    const fields = new SnapshotFields(state, 'dfltcc deflate codec');
+    const largestWord = 2 ** 32 - 1;
+    this.fallbacks = fields.integer('fallbacks', 0, Number.MAX_SAFE_INTEGER);
+    this.level = fields.integer('level', -1, 9) as Level;
+    this.strategy = fields.integer('strategy', 0, 4) as Strategy;
+    this.check = fields.integer('check', 0, largestWord);
+    this.totalIn = fields.integer('totalIn', 0, Number.MAX_SAFE_INTEGER);
+    this.blockThreshold = fields.integer('blockThreshold', 0, Number.MAX_SAFE_INTEGER);
+    this.headerQueued = fields.boolean('headerQueued');
+    this.trailerQueued = fields.boolean('trailerQueued');
+    this.dictionaryId = fields.optionalInteger('dictionaryId', 0, largestWord);
+    this.lastFlush = fields.integer('lastFlush', -2, 6);
+    this.writtenFlush = fields.integer('writtenFlush', -1, 6);
+    this.pending.restore(fields.bytes('pending'), fields.integer('pendingBits', 0, 255), fields.integer('pendingBitCount', 0, 7));
+    const usingAccelerator = fields.boolean('usingAccelerator');
+    const software = fields.optionalState('software');
+    if (usingAccelerator === (software !== undefined)) throw badSnapshot('dfltcc deflate codec: accelerator and software state disagree');
+    if (this.block === undefined) {
+      if (state.parameterBlock !== null || usingAccelerator) throw badSnapshot('dfltcc deflate codec: accelerator state for a stream without one');
+    } else {
+      this.machine.write(this.block.address, fields.bytes('parameterBlock', PARAMETER_BLOCK_BYTES));
+      this.machine.write(this.history, fields.bytes('history', HISTORY_BYTES));
+    }
+    this.usingAccelerator = usingAccelerator;
+    this.software?.end();
+    this.software = undefined;
+    if (software !== undefined) {
+      this.software = this.createSoftware();
+      this.software.restoreState(software);
+    }
   }
 
   // --- the accelerator path ----------------------------------------------

@@ -19,4 +19,6 @@ export const dfltccEngine: Engine = {
     acceleratorCanDeflate(parameters.dfltcc, parameters.level, parameters.windowBits, parameters.strategy) ? parameters.dfltcc.model : 'single',
   createDeflate: (machine, parameters) => new DfltccDeflateCodec(machine, parameters),
   createInflate: (machine, parameters) => new DfltccInflateCodec(machine, parameters),
+  restoreDeflate: (machine, parameters, state) => DfltccDeflateCodec.restore(machine, parameters, state),
+  restoreInflate: (machine, parameters, state) => DfltccInflateCodec.restore(machine, parameters, state),
 };

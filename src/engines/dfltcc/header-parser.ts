@@ -105,6 +105,31 @@ export class HeaderParser {
 
   private hcrcStart = -1;
 
+  /** The parser's progress, for a stream snapshot (the crc32 function is the new owner's). */
+  snapshot(): { [key: string]: number | string | null | number[] } {
+    return {
+      bytes: [...this.bytes],
+      format: this.format ?? null,
+      flags: this.flags,
+      extraLength: this.extraLength,
+      stage: this.stage,
+      dictionaryId: this.dictionaryId ?? null,
+      hcrcStart: this.hcrcStart,
+    };
+  }
+
+  /** Continue from a snapshot() of a parser made with the same wanted format and windowBits. */
+  restore(state: ReturnType<HeaderParser['snapshot']>): void {
+    this.bytes.length = 0;
+    this.bytes.push(...(state.bytes as number[]));
+    this.format = (state.format ?? undefined) as Format | undefined;
+    this.flags = state.flags as number;
+    this.extraLength = state.extraLength as number;
+    this.stage = state.stage as HeaderParser['stage'];
+    this.dictionaryId = (state.dictionaryId ?? undefined) as number | undefined;
+    this.hcrcStart = state.hcrcStart as number;
+  }
+
   /** Move to the next optional gzip field, skipping those the flags do not announce. */
   private next(stage: 'extra' | 'name' | 'comment' | 'hcrc'): HeaderResult {
     const order = ['extra', 'name', 'comment', 'hcrc'] as const;

@@ -9,9 +9,10 @@ import { constants, type FlushMode } from '../../constants.js';
 import { ZaccelError } from '../../errors.js';
 import { ConditionCode, DfltccInstance, FunctionCode } from '../../machine/dfltcc-instance.js';
 import type { Machine, Region } from '../../machine/machine.js';
-import type { ParameterBlock } from '../../machine/parameter-block.js';
+import { HISTORY_BYTES, PARAMETER_BLOCK_BYTES, type ParameterBlock } from '../../machine/parameter-block.js';
 import { ZlibInstance } from '../../machine/zlib-instance.js';
-import type { CodecStep, Format, InflateCodec, ResolvedInflateParameters } from '../engine.js';
+import { badSnapshot, SnapshotFields } from '../../snapshot/fields.js';
+import type { CodecState, CodecStep, Format, InflateCodec, ResolvedInflateParameters } from '../engine.js';
 import { ZlibInflateCodec } from '../zlib/codecs.js';
 import { HeaderParser } from './header-parser.js';
 import type { DfltccSettings } from './settings.js';
@@ -174,6 +175,68 @@ export class DfltccInflateCodec implements InflateCodec {
     for (const region of this.regions.splice(0)) this.machine.free(region);
   }
 
+  /** The codec's whole continuation state: its fields, the header parser's, the parameter block and the history (or software zlib's state). */
+  snapshot(): CodecState {
+    if (this.ended) throw new ZaccelError('ZACCEL_STREAM_CLOSED');
+    return {
+      fallbacks: this.fallbacks,
+      stage: this.stage,
+      header: this.header.snapshot(),
+      format: this.format,
+      dictionaryId: this.dictionaryId ?? null,
+      trailer: [...this.trailer],
+      totalOut: this.totalOut,
+      lastMessage: this.lastMessage ?? null,
+      parameterBlock: this.block === undefined ? null : this.machine.read(this.block.address, PARAMETER_BLOCK_BYTES),
+      history: this.block === undefined ? null : this.machine.read(this.history, HISTORY_BYTES),
+      software: this.software?.snapshot() ?? null,
+    };
+  }
+
+  /** A codec that continues from `state`, a snapshot() of one made with the same parameters, in any Machine. */
+  static restore(machine: Machine, parameters: ResolvedInflateParameters, state: CodecState): DfltccInflateCodec {
+    const codec = new DfltccInflateCodec(machine, parameters);
+    try {
+      codec.adopt(state);
+    } catch (error) {
+      codec.end();
+      throw error;
+    }
+    return codec;
+  }
+
+  private adopt(state: CodecState): void {
+    const fields = new SnapshotFields(state, 'dfltcc inflate codec');
+    this.fallbacks = fields.integer('fallbacks', 0, Number.MAX_SAFE_INTEGER);
+    this.stage = fields.oneOf('stage', ['header', 'dictionary', 'body', 'trailer', 'done'] as const);
+    const header = new SnapshotFields(fields.nested('header'), 'dfltcc inflate header');
+    this.header.restore({
+      bytes: header.integers('bytes', 0, 255),
+      format: header.optionalString('format') === undefined ? null : header.oneOf('format', ['raw', 'zlib', 'gzip'] as const),
+      flags: header.integer('flags', 0, 255),
+      extraLength: header.integer('extraLength', -1, 65535),
+      stage: header.oneOf('stage', ['fixed', 'extra', 'name', 'comment', 'hcrc', 'dictionary'] as const),
+      dictionaryId: header.optionalInteger('dictionaryId', 0, 2 ** 32 - 1) ?? null,
+      hcrcStart: header.integer('hcrcStart', -1, Number.MAX_SAFE_INTEGER),
+    });
+    this.format = fields.oneOf('format', ['raw', 'zlib', 'gzip'] as const);
+    this.dictionaryId = fields.optionalInteger('dictionaryId', 0, 2 ** 32 - 1);
+    this.trailer.length = 0;
+    this.trailer.push(...fields.integers('trailer', 0, 255));
+    if (this.trailer.length > 8) throw badSnapshot('dfltcc inflate codec: a trailer longer than 8 bytes');
+    this.totalOut = fields.integer('totalOut', 0, Number.MAX_SAFE_INTEGER);
+    this.lastMessage = fields.optionalString('lastMessage');
+    const software = fields.optionalState('software');
+    if ((software !== undefined) !== (this.software !== undefined)) throw badSnapshot('dfltcc inflate codec: software state where none runs, or none where it does');
+    if (this.block !== undefined) {
+      this.machine.write(this.block.address, fields.bytes('parameterBlock', PARAMETER_BLOCK_BYTES));
+      this.machine.write(this.history, fields.bytes('history', HISTORY_BYTES));
+    } else if (state.parameterBlock !== null) {
+      throw badSnapshot('dfltcc inflate codec: accelerator state for a stream without one');
+    }
+    if (software !== undefined) this.software!.restoreState(software);
+  }
+
   private start(): void {
     const zlib = ZlibInstance.of(this.machine).exports;
     const scratch = this.machine;
@@ -200,11 +263,13 @@ export class DfltccInflateCodec implements InflateCodec {
   }
 
   private startBody(): void {
-    const block = this.block!;
+    this.stage = 'body';
+    // With DFLTCC=0 there is no parameter block: software zlib does everything (a raw stream starts here).
+    const block = this.block;
+    if (block === undefined) return;
     block.cvt = this.format !== 'gzip';
     // NT=1: the first XPND ignores history and initialises the check value.
     block.nt = true;
-    this.stage = 'body';
   }
 
   private checkTrailer(): string | undefined {

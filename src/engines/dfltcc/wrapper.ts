@@ -68,6 +68,21 @@ export class PendingOutput {
     this.pushBytes([0x00, 0x00, 0xff, 0xff]);
   }
 
+  /** What is pending, for a stream snapshot: the whole bytes and the bits of the incomplete one. */
+  snapshot(): { bytes: Uint8Array; bits: number; bitCount: number } {
+    return { bytes: this.bytes.slice(this.start, this.end), bits: this.bits, bitCount: this.bitCount };
+  }
+
+  /** Replace what is pending with a snapshot()'s. */
+  restore(bytes: Uint8Array, bits: number, bitCount: number): void {
+    this.bytes = new Uint8Array(Math.max(64, bytes.length));
+    this.bytes.set(bytes);
+    this.start = 0;
+    this.end = bytes.length;
+    this.bits = bits & 0xff;
+    this.bitCount = bitCount & 7;
+  }
+
   /** An empty fixed-Huffman block: 3 header bits and the 7-bit end-of-block code (zlib's _tr_align). */
   emptyFixedBlock(final: boolean): void {
     this.putBits(final ? 0b011 : 0b010, 3);

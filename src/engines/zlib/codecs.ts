@@ -9,6 +9,7 @@ import { ZlibInstance } from '../../machine/zlib-instance.js';
 import {
   formatWindowBits,
   type AccessModel,
+  type CodecState,
   type CodecStep,
   type DeflateCodec,
   type InflateCodec,
@@ -24,13 +25,55 @@ abstract class ZlibStream {
   protected strm = 0;
   private arena: Region | undefined;
 
-  protected constructor(protected readonly machine: Machine, arenaSize: number, init: (arena: Region) => number) {
+  protected constructor(protected readonly machine: Machine, private readonly arenaSize: number, init: (arena: Region) => number) {
     this.zlib = ZlibInstance.of(machine);
     const arena = machine.alloc(arenaSize, 16);
     const result = init(arena);
     if (result <= 0) {
       machine.free(arena);
       throw initError(result);
+    }
+    this.arena = arena;
+    this.strm = result;
+  }
+
+  /** The z_stream and everything zlib allocated for it, as one blob (the glue's layout, wasm/zaccel_glue.c). */
+  snapshot(): CodecState {
+    const strm = this.live();
+    const { size, write } = this.snapshotCalls();
+    const length = size(strm);
+    if (length === 0) throw new ZaccelError('ZACCEL_STREAM_STATE', 'the zlib stream cannot be snapshot in its state');
+    const region = this.machine.alloc(length, 16);
+    try {
+      const status = write(strm, region.address);
+      if (status !== constants.Z_OK) throw new ZaccelError('ZACCEL_STREAM_STATE', 'the zlib stream cannot be snapshot in its state', { zlibStatus: status });
+      return { zlib: this.machine.read(region.address, length) };
+    } finally {
+      this.machine.free(region);
+    }
+  }
+
+  /**
+   * Replace this codec's stream with the one a snapshot() holds, in a fresh
+   * arena: the glue copies the state and fixes its pointers as
+   * deflateCopy/inflateCopy do. A blob the glue refuses is ZACCEL_BAD_SNAPSHOT.
+   */
+  restoreState(state: CodecState): void {
+    const blob = state.zlib;
+    if (!(blob instanceof Uint8Array) || blob.length === 0) throw new ZaccelError('ZACCEL_BAD_SNAPSHOT', 'the snapshot has no zlib state');
+    this.end();
+    const arena = this.machine.alloc(this.arenaSize, 16);
+    const staging = this.machine.alloc(blob.length, 16);
+    let result: number;
+    try {
+      this.machine.write(staging.address, blob);
+      result = this.restoreCall()(arena.address, arena.size, staging.address, blob.length);
+    } finally {
+      this.machine.free(staging);
+    }
+    if (result <= 0) {
+      this.machine.free(arena);
+      throw new ZaccelError('ZACCEL_BAD_SNAPSHOT', `the snapshot's zlib state does not fit its options (status ${result})`, { zlibStatus: result });
     }
     this.arena = arena;
     this.strm = result;
@@ -78,6 +121,8 @@ abstract class ZlibStream {
   }
 
   protected abstract release(strm: number): void;
+  protected abstract snapshotCalls(): { size: (strm: number) => number; write: (strm: number, out: number) => number };
+  protected abstract restoreCall(): (arena: number, size: number, blob: number, length: number) => number;
 }
 
 export class ZlibDeflateCodec extends ZlibStream implements DeflateCodec {
@@ -120,8 +165,28 @@ export class ZlibDeflateCodec extends ZlibStream implements DeflateCodec {
     return this.zlib.exports.deflateBound(this.live(), sourceLength) >>> 0;
   }
 
+  /** A codec that continues from `state`, a snapshot() of one made with the same parameters. */
+  static restore(machine: Machine, parameters: ResolvedDeflateParameters, state: CodecState): ZlibDeflateCodec {
+    const codec = new ZlibDeflateCodec(machine, parameters);
+    try {
+      codec.restoreState(state);
+    } catch (error) {
+      codec.end();
+      throw error;
+    }
+    return codec;
+  }
+
   protected release(strm: number): void {
     this.zlib.exports.deflateEnd(strm);
+  }
+
+  protected snapshotCalls() {
+    return { size: this.zlib.exports.zaccel_deflate_snapshot_size, write: this.zlib.exports.zaccel_deflate_snapshot };
+  }
+
+  protected restoreCall() {
+    return this.zlib.exports.zaccel_deflate_restore;
   }
 }
 
@@ -145,8 +210,27 @@ export class ZlibInflateCodec extends ZlibStream implements InflateCodec {
     return this.zlib.exports.inflateReset(this.live());
   }
 
+  static restore(machine: Machine, parameters: ResolvedInflateParameters, state: CodecState): ZlibInflateCodec {
+    const codec = new ZlibInflateCodec(machine, parameters);
+    try {
+      codec.restoreState(state);
+    } catch (error) {
+      codec.end();
+      throw error;
+    }
+    return codec;
+  }
+
   protected release(strm: number): void {
     this.zlib.exports.inflateEnd(strm);
+  }
+
+  protected snapshotCalls() {
+    return { size: this.zlib.exports.zaccel_inflate_snapshot_size, write: this.zlib.exports.zaccel_inflate_snapshot };
+  }
+
+  protected restoreCall() {
+    return this.zlib.exports.zaccel_inflate_restore;
   }
 }
 

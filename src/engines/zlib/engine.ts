@@ -15,4 +15,6 @@ export const zlibEngine: Engine = {
   deflateAccess: () => 'single',
   createDeflate: (machine, parameters) => new ZlibDeflateCodec(machine, parameters),
   createInflate: (machine, parameters) => new ZlibInflateCodec(machine, parameters),
+  restoreDeflate: (machine, parameters, state) => ZlibDeflateCodec.restore(machine, parameters, state),
+  restoreInflate: (machine, parameters, state) => ZlibInflateCodec.restore(machine, parameters, state),
 };

@@ -1,0 +1,140 @@
+/**
+ * Cluster mode's Redis store against a real redis-server (Debian's, started here on a free loopback port):
+ * leases, fencing of checkpoint writes, compare-and-delete release, the cluster-wide quota, handover messages.
+ * The whole cluster (instances, HAProxy, restarts, kills) is `npm run test:cluster`.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import net from 'node:net';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { ClusterStore, type StoredOptions } from '../../server/cluster/store.js';
+import { resolveConfig } from '../../server/config.js';
+
+const REDIS = '/usr/bin/redis-server';
+const logger = pino({ level: 'silent' });
+const options: StoredOptions = { mode: 'deflate', engine: 'zlib', format: 'zlib', level: 6 };
+const bytes = (text: string) => new Uint8Array(Buffer.from(text));
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const port = (server.address() as net.AddressInfo).port;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+test('the cluster settings: flags and environment', () => {
+  const config = resolveConfig({ redis: 'redis://127.0.0.1:7000', instanceId: 'a', leaseMs: '2500' }, { ZACCEL_HANDOVER_MS: '100' });
+  expect(config).toMatchObject({ redis: 'redis://127.0.0.1:7000', instanceId: 'a', leaseMs: 2500, handoverMs: 100 });
+  expect(resolveConfig({}, {}).redis).toBeUndefined();
+  expect(() => resolveConfig({ leaseMs: '10' }, {})).toThrow(/--lease-ms/);
+});
+
+describe.skipIf(!existsSync(REDIS))('the Redis store', () => {
+  let redis: ChildProcess;
+  let url: string;
+  const stores: ClusterStore[] = [];
+  const connect = async (instanceId: string, leaseMs = 60_000, recordMs = 60_000) => {
+    const store = await ClusterStore.connect({ url, instanceId, leaseMs, recordMs, logger });
+    stores.push(store);
+    return store;
+  };
+
+  beforeAll(async () => {
+    const port = await freePort();
+    url = `redis://127.0.0.1:${port}`;
+    redis = spawn(REDIS, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    for (let i = 0; i < 100; i++) {
+      const up = await new Promise<boolean>((resolve) => {
+        const socket = net.connect(port, '127.0.0.1');
+        socket.once('connect', () => (socket.destroy(), resolve(true)));
+        socket.once('error', () => resolve(false));
+      });
+      if (up) return;
+      await sleep(50);
+    }
+    throw new Error('redis-server did not start');
+  });
+
+  afterAll(async () => {
+    await Promise.all(stores.map((store) => store.close()));
+    redis?.kill('SIGKILL');
+  });
+
+  test('a stream is stored with its owner, options and checkpoint; a retry needs the previous snapshot', async () => {
+    const a = await connect('a');
+    await a.create('s1', 'token:alice', 10, options, bytes('first'));
+    const checkpoint = { snapshot: bytes('second'), previous: bytes('first'), previousWrite: 'abc' };
+    expect(await a.commit('s1', 1, checkpoint)).toBe(true);
+    const stored = await a.load('s1');
+    expect(stored).toMatchObject({ owner: 'token:alice', options, seq: 1 });
+    expect(Buffer.from(stored!.checkpoint.snapshot).toString()).toBe('second');
+    expect(Buffer.from(stored!.checkpoint.previous!).toString()).toBe('first');
+    expect(stored!.checkpoint.previousWrite).toBe('abc');
+    expect(await a.load('nope')).toBeUndefined();
+  });
+
+  test('fencing: a writer whose lease expired and was taken cannot overwrite the new holder', async () => {
+    const a = await connect('a', 150);
+    const b = await connect('b', 60_000);
+    await a.create('s2', 'token:alice', 10, options, bytes('a0'));
+    expect(await b.acquire('s2')).toBe(false); // a holds it
+    await sleep(400); // a stalls: no renewal, the lease expires
+    expect(await b.acquire('s2')).toBe(true);
+    expect(await a.commit('s2', 1, { snapshot: bytes('stale'), previous: null, previousWrite: null })).toBe(false);
+    expect(await b.commit('s2', 1, { snapshot: bytes('b1'), previous: bytes('a0'), previousWrite: null })).toBe(true);
+    expect(Buffer.from((await b.load('s2'))!.checkpoint.snapshot).toString()).toBe('b1');
+    // a's next renewal finds the lease is not its own any more.
+    expect(await a.renewAll()).toEqual(['s2']);
+    expect(await b.renewAll()).toEqual([]);
+  });
+
+  test('release is compare-and-delete: a stale holder does not free the new holder\'s lease', async () => {
+    const a = await connect('a', 150);
+    const b = await connect('b');
+    const c = await connect('c');
+    await a.create('s3', 'token:alice', 10, options, bytes('x'));
+    await sleep(400);
+    expect(await b.acquire('s3')).toBe(true);
+    await a.release('s3'); // a still thinks it holds it; the lease is b's, and b keeps it
+    expect(await c.acquire('s3')).toBe(false);
+    await b.release('s3');
+    expect(await c.acquire('s3')).toBe(true);
+  });
+
+  test("the owner's quota counts streams across instances, and a deleted stream gives its place back", async () => {
+    const a = await connect('a');
+    const b = await connect('b');
+    await a.create('q1', 'token:bob', 2, options, bytes('x'));
+    await b.create('q2', 'token:bob', 2, options, bytes('x'));
+    await expect(a.create('q3', 'token:bob', 2, options, bytes('x'))).rejects.toMatchObject({ code: 'ZACCEL_QUOTA' });
+    await b.remove('q2', 'token:bob');
+    expect(await b.load('q2')).toBeUndefined();
+    await a.create('q3', 'token:bob', 2, options, bytes('x'));
+  });
+
+  test('a record left without writes expires, and gives its quota place back', async () => {
+    const a = await connect('a', 60_000, 150);
+    await a.create('e1', 'token:carol', 1, options, bytes('x'));
+    await expect(a.create('e2', 'token:carol', 1, options, bytes('x'))).rejects.toMatchObject({ code: 'ZACCEL_QUOTA' });
+    await sleep(400);
+    expect(await a.load('e1')).toBeUndefined();
+    await a.create('e2', 'token:carol', 1, options, bytes('x'));
+  });
+
+  test('handover requests reach every instance', async () => {
+    const a = await connect('a');
+    const b = await connect('b');
+    const heard: string[] = [];
+    await a.onHandover((id) => heard.push(id));
+    await b.askHandover('s9');
+    for (let i = 0; i < 100 && heard.length === 0; i++) await sleep(20);
+    expect(heard).toEqual(['s9']);
+  });
+});

@@ -1,0 +1,171 @@
+/**
+ * What cluster mode costs, measured (not asserted):
+ *   1. checkpoint bytes and time per write: a deflate stream written in 256 KiB sync-flushed writes, snapshotted
+ *      after each (zlib levels 1, 6, 9 and dfltcc);
+ *   2. throughput of a durable stream (cluster mode: seq numbers, a checkpoint stored in Redis per write) against a
+ *      plain one (no Redis), through one service instance each;
+ *   3. takeover latency after SIGKILL: a stream's instance is killed, the next write goes to another instance,
+ *      which can take the stream once the lease expires (--lease-ms).
+ *
+ *   node dist/tools/cluster/bench.js [--mib N] [--lease-ms MS]
+ * Needs /usr/bin/redis-server; starts its own on a free loopback port and stops everything it started.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import http from 'node:http';
+import net from 'node:net';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { createDeflateCore, type EngineName, type Level } from '../../src/index.js';
+import { packageRoot } from '../../src/machine/modules.js';
+
+const WRITE_BYTES = 256 * 1024;
+const args = process.argv.slice(2);
+const flag = (name: string, fallback: number) => {
+  const index = args.indexOf(name);
+  return index === -1 ? fallback : Number(args[index + 1]);
+};
+const mib = flag('--mib', 32);
+const leaseMs = flag('--lease-ms', 5_000);
+const children = new Set<ChildProcess>();
+
+/** Text-like input: words with some noise, so every level has work to do. */
+function sample(bytes: number, seed: number): Buffer {
+  const words = Buffer.from(`checkpoint ${seed} lorem ipsum dolor sit amet consectetur adipiscing elit `.repeat(Math.ceil(bytes / 70)));
+  const noise = randomBytes(bytes / 8);
+  return Buffer.concat([words.subarray(0, bytes - noise.length), noise]);
+}
+
+function checkpointCosts(): void {
+  console.log('checkpoint per write (256 KiB writes, sync flush, 32 writes):');
+  console.log('engine  level  snapshot bytes (mean)  snapshot ms (mean)');
+  const cases: Array<[EngineName, Level]> = [['zlib', 1], ['zlib', 6], ['zlib', 9], ['dfltcc', 6]];
+  for (const [engine, level] of cases) {
+    const core = createDeflateCore('zlib', { engine, level });
+    let bytes = 0;
+    let ms = 0;
+    const writes = 32;
+    for (let i = 0; i < writes; i++) {
+      core.push(sample(WRITE_BYTES, i), 2);
+      const started = performance.now();
+      const snapshot = core.snapshot();
+      ms += performance.now() - started;
+      bytes += snapshot.length;
+    }
+    core.close();
+    console.log(`${engine.padEnd(7)} ${String(level).padEnd(6)} ${String(Math.round(bytes / writes)).padEnd(22)} ${(ms / writes).toFixed(3)}`);
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const port = (server.address() as net.AddressInfo).port;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function start(command: string, commandArgs: string[]): ChildProcess {
+  const child = spawn(command, commandArgs, { stdio: 'ignore' });
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  return child;
+}
+
+interface Answer {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: Buffer;
+}
+
+function request(port: number, method: string, path: string, body?: Buffer, headers: Record<string, string> = {}): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, method, path, agent: false, headers: { ...headers, ...(body ? { 'content-length': String(body.length) } : {}) } });
+    req.on('error', reject);
+    req.on('response', (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('error', reject);
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+    });
+    req.end(body);
+  });
+}
+
+async function waitReady(port: number): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    try {
+      if ((await request(port, 'GET', '/readyz')).status === 200) return;
+    } catch {
+      // not yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`the instance on ${port} did not become ready`);
+}
+
+function serve(port: number, extra: string[]): ChildProcess {
+  return start(process.execPath, [join(packageRoot(), 'dist/tools/cli/main.js'), 'serve', '--port', String(port), '--workers', '1', '--log-level', 'warn', ...extra]);
+}
+
+async function openStream(port: number, level: number): Promise<string> {
+  const body = Buffer.from(JSON.stringify({ mode: 'deflate', engine: 'zlib', level }));
+  const answer = await request(port, 'POST', '/v1/streams', body, { 'content-type': 'application/json' });
+  if (answer.status !== 201) throw new Error(`open: ${answer.status} ${answer.body.toString()}`);
+  return (JSON.parse(answer.body.toString()) as { id: string }).id;
+}
+
+async function throughput(port: number, numbered: boolean): Promise<number> {
+  const id = await openStream(port, 6);
+  const data = sample(WRITE_BYTES, 7);
+  const writes = (mib * 1024 * 1024) / WRITE_BYTES;
+  const started = performance.now();
+  for (let seq = 1; seq <= writes; seq++) {
+    const answer = await request(port, 'POST', `/v1/streams/${id}/write?flush=sync${numbered ? `&seq=${seq}` : ''}`, data);
+    if (answer.status !== 200) throw new Error(`write ${seq}: ${answer.status}`);
+  }
+  return mib / ((performance.now() - started) / 1000);
+}
+
+async function main(): Promise<void> {
+  checkpointCosts();
+  const redisPort = await freePort();
+  start('/usr/bin/redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no']);
+  const redis = `redis://127.0.0.1:${redisPort}`;
+  const [plainPort, durablePort, peerPort] = [await freePort(), await freePort(), await freePort()];
+  const plain = serve(plainPort, []);
+  const durable = serve(durablePort, ['--redis', redis, '--instance-id', 'one', '--lease-ms', String(leaseMs)]);
+  serve(peerPort, ['--redis', redis, '--instance-id', 'two', '--lease-ms', String(leaseMs)]);
+  await Promise.all([waitReady(plainPort), waitReady(durablePort), waitReady(peerPort)]);
+
+  console.log(`\nthroughput, one stream, ${mib} MiB in 256 KiB sync-flushed writes (zlib level 6):`);
+  const plainRate = await throughput(plainPort, false);
+  const durableRate = await throughput(durablePort, true);
+  console.log(`plain (no Redis)           ${plainRate.toFixed(1)} MiB/s`);
+  console.log(`durable (Redis checkpoint) ${durableRate.toFixed(1)} MiB/s (${((durableRate / plainRate) * 100).toFixed(0)}% of plain)`);
+  plain.kill('SIGTERM');
+
+  // Takeover: write once on "one", kill it, write the next seq on "two" until it is served.
+  const id = await openStream(durablePort, 6);
+  const data = sample(WRITE_BYTES, 9);
+  if ((await request(durablePort, 'POST', `/v1/streams/${id}/write?flush=sync&seq=1`, data)).status !== 200) throw new Error('first write');
+  durable.kill('SIGKILL');
+  const killed = performance.now();
+  let attempts = 0;
+  for (;;) {
+    attempts++;
+    const answer = await request(peerPort, 'POST', `/v1/streams/${id}/write?flush=sync&seq=2`, data);
+    if (answer.status === 200) break;
+    if (answer.status !== 503) throw new Error(`takeover write: ${answer.status} ${answer.body.toString()}`);
+  }
+  console.log(`\ntakeover after SIGKILL (lease ${leaseMs} ms): the next write was served ${(performance.now() - killed).toFixed(0)} ms after the kill (${attempts} attempts, each waiting up to --handover-ms)`);
+}
+
+try {
+  await main();
+} finally {
+  for (const child of children) child.kill('SIGKILL');
+}
