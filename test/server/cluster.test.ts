@@ -41,7 +41,7 @@ test('without --redis an instance has no cluster and names no instance', async (
 test('a Redis that cannot be reached stops the server at startup with ZACCEL_BAD_OPTION', async () => {
   const port = await freePort(); // nothing listens there
   await expect(testServer({ redis: `redis://127.0.0.1:${port}` })).rejects.toMatchObject({
-    code: 'ZACCEL_BAD_OPTION',
+    zaccelCode: 'ZACCEL_BAD_OPTION',
     message: expect.stringContaining(`redis://127.0.0.1:${port}`),
   });
 });

@@ -141,7 +141,7 @@ describe('--allowed-hosts', () => {
 
   test('an entry that is not a host stops the server with ZACCEL_BAD_OPTION', async () => {
     for (const entry of ['http://a.example', 'a.example/path', 'a b', 'a.example:99999']) {
-      await expect(testServer({ allowedHosts: [entry] })).rejects.toMatchObject({ code: 'ZACCEL_BAD_OPTION', message: expect.stringContaining('--allowed-hosts') });
+      await expect(testServer({ allowedHosts: [entry] })).rejects.toMatchObject({ zaccelCode: 'ZACCEL_BAD_OPTION', message: expect.stringContaining('--allowed-hosts') });
     }
   });
 

@@ -210,7 +210,7 @@ describe('configuration', () => {
     'an invalid --allow-origin %j stops the server with ZACCEL_BAD_OPTION',
     async (origin) => {
       expect(normalizeOrigin(origin)).toBeUndefined();
-      await expect(testServer({ allowOrigins: [origin] })).rejects.toMatchObject({ code: 'ZACCEL_BAD_OPTION', message: expect.stringContaining('--allow-origin') });
+      await expect(testServer({ allowOrigins: [origin] })).rejects.toMatchObject({ zaccelCode: 'ZACCEL_BAD_OPTION', message: expect.stringContaining('--allow-origin') });
     },
   );
 });

@@ -256,7 +256,7 @@ describe('the tokens file is checked at startup', () => {
   test.each(bad)('%s: ZACCEL_BAD_OPTION naming the file and the entry, never the token', async (_what, content, message) => {
     const path = tokensFile(content);
     const failure = buildFails({ authTokens: path });
-    await expect(failure).rejects.toMatchObject({ code: 'ZACCEL_BAD_OPTION', message: expect.stringMatching(message) });
+    await expect(failure).rejects.toMatchObject({ zaccelCode: 'ZACCEL_BAD_OPTION', message: expect.stringMatching(message) });
     await expect(failure).rejects.toMatchObject({ message: expect.stringContaining(path) });
     const text = ((await failure.catch((error: Error) => error)) as Error).message;
     expect(text).not.toContain(alice);
@@ -264,7 +264,7 @@ describe('the tokens file is checked at startup', () => {
 
   test('a file that cannot be read', async () => {
     await expect(buildFails({ authTokens: join(directory, 'missing.json') })).rejects.toMatchObject({
-      code: 'ZACCEL_BAD_OPTION',
+      zaccelCode: 'ZACCEL_BAD_OPTION',
       message: expect.stringMatching(/cannot read the tokens file .*missing\.json/),
     });
   });

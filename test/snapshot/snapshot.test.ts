@@ -156,7 +156,7 @@ describe('snapshot and restore', () => {
   test('a closed stream has no snapshot', () => {
     const core = createDeflateCore('zlib', { machine: machineA });
     core.close();
-    expect(() => core.snapshot()).toThrow(expect.objectContaining({ code: 'ZACCEL_STREAM_CLOSED' }));
+    expect(() => core.snapshot()).toThrow(expect.objectContaining({ zaccelCode: 'ZACCEL_STREAM_CLOSED' }));
   });
 });
 
