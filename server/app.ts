@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
-import { packageRoot } from '../src/machine/modules.js';
+import { packageRoot } from '../src/internal.js';
 import { defaultConfig, validateConfig, type ServerConfig } from './config.js';
 import type { Cluster } from './cluster/cluster.js';
 import type { ServiceContext } from './context.js';

@@ -4,7 +4,7 @@
  * environment, which wins over the defaults.
  */
 import { availableParallelism, hostname } from 'node:os';
-import { ZaccelError } from '../src/errors.js';
+import { ZaccelError } from '../src/index.js';
 
 export interface ServerConfig {
   /** Interface to listen on. */

@@ -3,7 +3,7 @@
  * the library's and the service's own, to an HTTP status. Every error answer
  * is `{"error":{"code","message"}}`.
  */
-import { ErrorCodes, type ErrorCode } from '../src/errors.js';
+import { type ErrorCode, ErrorCodes } from '../src/index.js';
 
 /** Conditions of the service itself, each with its default message. Codes are stable. */
 export const ServiceErrorCodes = {

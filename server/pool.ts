@@ -12,9 +12,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
-import { Machine } from '../src/machine/machine.js';
-import { packageRoot } from '../src/machine/modules.js';
-import type { EngineName } from '../src/index.js';
+import { type EngineName, Machine } from '../src/index.js';
+import { packageRoot } from '../src/internal.js';
 import { ServiceError } from './errors.js';
 import { OutputStream } from './output-stream.js';
 import type {

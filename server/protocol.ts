@@ -11,12 +11,12 @@
  * acknowledges output with `ack` as the HTTP response takes it, so the
  * worker stops between input pieces while too much output is unacknowledged.
  */
-import type { ErrorCode } from '../src/errors.js';
 import type {
   AccessModel,
   CopyCounters,
   CopyPolicy,
   EngineName,
+  ErrorCode,
   Format,
   InflateFormat,
   Level,

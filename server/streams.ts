@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
-import { emptyCounters } from '../src/core/copy-policy.js';
+import { emptyCounters } from '../src/internal.js';
 import type { ServerConfig } from './config.js';
 import { ServiceError } from './errors.js';
 import type { ServiceMetrics } from './metrics.js';

@@ -12,25 +12,23 @@
 import { createHash, type Hash } from 'node:crypto';
 import { getHeapStatistics } from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
-import type { FlushMode } from '../src/constants.js';
-import { emptyCounters } from '../src/core/copy-policy.js';
-import { resolveEngine } from '../src/engines/registry.js';
-import type { ErrorCode } from '../src/errors.js';
 import {
   copyStats,
   createDeflateCore,
   createInflateCore,
+  type DeflateCore,
+  type EngineName,
   engineNames,
+  type ErrorCode,
+  type FlushMode,
+  type InflateCore,
   isZaccelError,
   Machine,
   restoreStream,
   setDefaultMachine,
   ZaccelError,
-  type DeflateCore,
-  type EngineName,
-  type InflateCore,
 } from '../src/index.js';
-import { resolveDeflateOptions } from '../src/options.js';
+import { emptyCounters, resolveDeflateOptions, resolveEngine } from '../src/internal.js';
 import {
   defaultLevel,
   deflateFormats,

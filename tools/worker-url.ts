@@ -6,8 +6,8 @@
 import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ZaccelError } from '../src/errors.js';
-import { packageRoot } from '../src/machine/modules.js';
+import { ZaccelError } from '../src/index.js';
+import { packageRoot } from '../src/internal.js';
 
 /** The URL of the compiled `tools/<path>.js` under dist/. */
 export function workerUrl(path: string): URL {

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
-import { ZaccelError } from '../../src/errors.js';
+import { ZaccelError } from '../../src/index.js';
 import { ServiceError } from '../errors.js';
 import type { SessionOptions, StreamCheckpoint } from '../protocol.js';
 import { commitScript, createScript, deleteScript, releaseScript, renewScript } from './scripts.js';

@@ -11,7 +11,7 @@
  * send any Host anyway, and tokens are the defence.
  */
 import { isIP } from 'node:net';
-import { ZaccelError } from '../../src/errors.js';
+import { ZaccelError } from '../../src/index.js';
 
 /** A name (lowercase; IPv6 without brackets) and the port it must come with, if any. */
 export interface HostPattern {

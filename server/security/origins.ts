@@ -10,7 +10,7 @@
  * answers readable by that origin. No cookies are used, so credentials are
  * never allowed: a page sends the bearer token itself, in `Authorization`.
  */
-import { ZaccelError } from '../../src/errors.js';
+import { ZaccelError } from '../../src/index.js';
 
 /** Methods the API uses: what a preflight may allow. */
 const allowedMethods = 'GET, POST, DELETE';

@@ -14,7 +14,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
-import { ZaccelError } from '../../src/errors.js';
+import { ZaccelError } from '../../src/index.js';
 
 /** One entry of the tokens file. */
 export interface TokenEntry {

@@ -12,10 +12,15 @@
 import * as nodeZlib from 'node:zlib';
 import * as fflate from 'fflate';
 import pako from 'pako';
-import { constants, type Level } from '../../src/constants.js';
-import { createDeflateCore, createInflateCore } from '../../src/core/factories.js';
-import type { AccessModel, EngineName } from '../../src/engines/engine.js';
-import type { Machine } from '../../src/machine/machine.js';
+import {
+  type AccessModel,
+  constants,
+  createDeflateCore,
+  createInflateCore,
+  type EngineName,
+  type Level,
+  type Machine,
+} from '../../src/index.js';
 import { nativeReferenceAvailable } from './native-reference.js';
 import { ALL_CONTENDERS, type ContenderName } from './contender-names.js';
 

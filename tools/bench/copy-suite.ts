@@ -9,11 +9,14 @@
  * compressed at the accelerator's speed while the copy cost what it costs
  * here, what share of the time would the copy take?
  */
-import { constants } from '../../src/constants.js';
-import type { CopyPolicy } from '../../src/core/copy-policy.js';
-import { createDeflateCore } from '../../src/core/factories.js';
-import type { AccessModel, EngineName } from '../../src/engines/engine.js';
-import type { Machine } from '../../src/machine/machine.js';
+import {
+  type AccessModel,
+  constants,
+  type CopyPolicy,
+  createDeflateCore,
+  type EngineName,
+  type Machine,
+} from '../../src/index.js';
 import { timeInProcess } from './grid-suite.js';
 import { spread, type Spread } from './statistics.js';
 

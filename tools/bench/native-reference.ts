@@ -6,8 +6,8 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { ZaccelError } from '../../src/errors.js';
-import { packageRoot } from '../../src/machine/modules.js';
+import { ZaccelError } from '../../src/index.js';
+import { packageRoot } from '../../src/internal.js';
 
 const run = promisify(execFile);
 

@@ -2,7 +2,7 @@
  * Benchmark reports: Markdown for people, JSON for tools. Every ratio is
  * computed from medians measured in the same run.
  */
-import type { Level } from '../../src/constants.js';
+import type { Level } from '../../src/index.js';
 import type { ContenderName } from './contenders.js';
 import type { HttpSuiteResult } from '../http-bench/http-bench.js';
 import type { CopyResult } from './copy-suite.js';

@@ -3,7 +3,7 @@
  * out to measure is there, and every figure is a finite, ordered number.
  * Timings are never compared with targets here; that is the report's job.
  */
-import { ZaccelError } from '../../src/errors.js';
+import { ZaccelError } from '../../src/index.js';
 import type { ContenderName } from './contenders.js';
 import type { GridResult } from './grid-suite.js';
 import type { BenchReport } from './report.js';

@@ -6,8 +6,8 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import type { Level } from '../../src/constants.js';
-import { badOption } from '../../src/errors.js';
+import type { Level } from '../../src/index.js';
+import { badOption } from '../../src/internal.js';
 import { ALL_CONTENDERS, type ContenderName } from '../bench/contender-names.js';
 import type { BenchReport } from '../bench/report.js';
 import type { CorpusName } from '../corpus/corpus.js';
@@ -97,7 +97,7 @@ async function loadBench(suites: Suite[], charts: boolean) {
     import('../bench/validate.js'),
     import('../bench/system-info.js'),
     import('../corpus/corpus.js'),
-    import('../../src/machine/machine.js'),
+    import('../../src/index.js'),
   ]);
   const http = suites.includes('http') ? await load('the http suite', () => import('../http-bench/http-bench.js')) : undefined;
   const chartModule = charts ? await load('the charts of --out', () => import('../bench/charts.js')) : undefined;

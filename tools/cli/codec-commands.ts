@@ -15,12 +15,20 @@ import { createReadStream, lstatSync, statSync, unlinkSync, type Stats } from 'n
 import { basename } from 'node:path';
 import type { Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { DeflateStream, InflateStream } from '../../src/api/node-streams.js';
-import type { Level, Strategy } from '../../src/constants.js';
-import type { CopyPolicy } from '../../src/core/copy-policy.js';
-import type { AccessModel, EngineName, Format, InflateFormat } from '../../src/engines/engine.js';
-import { engineNames } from '../../src/engines/registry.js';
-import { badOption, ZaccelError } from '../../src/errors.js';
+import {
+  type AccessModel,
+  type CopyPolicy,
+  DeflateStream,
+  type EngineName,
+  engineNames,
+  type Format,
+  type InflateFormat,
+  InflateStream,
+  type Level,
+  type Strategy,
+  ZaccelError,
+} from '../../src/index.js';
+import { badOption } from '../../src/internal.js';
 import { flag, text, type Command, type CommandSpec, type OptionSpec, type ParsedArgs } from './command.js';
 import { atomicOutput, removeTemporaryFilesOnSignals } from './files.js';
 import { choice, integerFlag, integerInRange } from './options.js';

@@ -5,7 +5,7 @@
  * Every parsing failure becomes ZACCEL_BAD_OPTION, which exits 2.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { ZaccelError } from '../../src/errors.js';
+import { ZaccelError } from '../../src/index.js';
 
 export interface OptionSpec {
   /** The long name, without dashes: `window-bits`. */

@@ -17,7 +17,7 @@ import { randomBytes } from 'node:crypto';
 import { constants, createWriteStream, lstatSync, openSync, unlinkSync, type Stats, type WriteStream } from 'node:fs';
 import { chmod, link, rename, rm, unlink, utimes } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { ZaccelError } from '../../src/errors.js';
+import { ZaccelError } from '../../src/index.js';
 
 export interface AtomicOutput {
   stream: WriteStream;

@@ -1,8 +1,7 @@
 /**
  * `zaccel hazard`: zlib-ng's concurrency test on zaccel's engines.
  */
-import type { CopyPolicy } from '../../src/core/copy-policy.js';
-import type { AccessModel, EngineName } from '../../src/engines/engine.js';
+import type { AccessModel, CopyPolicy, EngineName } from '../../src/index.js';
 import { runHazard } from '../hazard/hazard.js';
 import type { HazardResult, MutationPattern } from '../hazard/scenario.js';
 import { camelFlags, type Command, type CommandSpec } from './command.js';

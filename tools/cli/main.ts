@@ -5,8 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ZaccelError } from '../../src/errors.js';
-import { packageRoot } from '../../src/machine/modules.js';
+import { ZaccelError } from '../../src/index.js';
+import { packageRoot } from '../../src/internal.js';
 import { commandHelp, flag, parseCommand } from './command.js';
 import { COMMANDS, GZIP_STYLE, type CommandEntry } from './commands.js';
 import { dieOfSignal } from './files.js';

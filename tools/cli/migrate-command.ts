@@ -1,9 +1,8 @@
 /**
  * `zaccel migrate`: the multifd live-migration simulator.
  */
-import type { CopyPolicy } from '../../src/core/copy-policy.js';
-import type { AccessModel, EngineName } from '../../src/engines/engine.js';
-import { badOption } from '../../src/errors.js';
+import type { AccessModel, CopyPolicy, EngineName } from '../../src/index.js';
+import { badOption } from '../../src/internal.js';
 import type { MigrateOptions, WritePattern } from '../migrate/protocol.js';
 import { runMigration, type MigrateResult } from '../migrate/simulator.js';
 import { camelFlags, type Command, type CommandSpec } from './command.js';

@@ -1,7 +1,7 @@
 /**
  * Parsing and checking command-line values into coded ZACCEL_BAD_OPTION errors.
  */
-import { badOption } from '../../src/errors.js';
+import { badOption } from '../../src/internal.js';
 
 /** A plain decimal integer: `+1`, `0x1`, `1e0` and ` 1` are not integers on a command line. */
 export function integerFlag(name: string, text: string): number {

@@ -8,7 +8,7 @@
  *   output that exists without -f), as gzip uses 2 for its warnings;
  * - 128 + n: killed by signal n, after removing partial files.
  */
-import { isZaccelError } from '../../src/errors.js';
+import { isZaccelError } from '../../src/index.js';
 
 export const EXIT_ERROR = 1;
 export const EXIT_USAGE = 2;

@@ -17,7 +17,7 @@ import net from 'node:net';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createDeflateCore, type EngineName, type Level } from '../../src/index.js';
-import { packageRoot } from '../../src/machine/modules.js';
+import { packageRoot } from '../../src/internal.js';
 
 const WRITE_BYTES = 256 * 1024;
 const args = process.argv.slice(2);

@@ -5,8 +5,7 @@
  * with the commands that reproduce it. Every figure and every conclusion in
  * the text is derived from the runs made by this function.
  */
-import type { CopyPolicy } from '../../src/core/copy-policy.js';
-import type { AccessModel, EngineName } from '../../src/engines/engine.js';
+import type { AccessModel, CopyPolicy, EngineName } from '../../src/index.js';
 import { runDeterministic, runThreaded } from '../hazard/hazard.js';
 import type { HazardResult } from '../hazard/scenario.js';
 import type { MigrateOptions, WritePattern } from '../migrate/protocol.js';

@@ -3,10 +3,8 @@
  * again on the shared buffer while the writer thread writes the first half.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { createDeflateCore } from '../../src/core/factories.js';
-import type { DfltccDeflateCodec } from '../../src/engines/dfltcc/deflate-codec.js';
-import { GuestMemory, type GuestLayout } from '../../src/machine/guest-memory.js';
-import { Machine, type MachineDescriptor } from '../../src/machine/machine.js';
+import { createDeflateCore, Machine, type MachineDescriptor } from '../../src/index.js';
+import { type DfltccDeflateCodec, type GuestLayout, GuestMemory } from '../../src/internal.js';
 import { compressInPlace, runOnce, runSeries, scenarioOptions, type HazardOptions } from './scenario.js';
 import { WriterControl, WriterState } from './writer-control.js';
 

@@ -3,13 +3,9 @@
  * deterministically, on either engine and any copy policy.
  */
 import { Worker } from 'node:worker_threads';
-import { constants } from '../../src/constants.js';
-import { createDeflateCore } from '../../src/core/factories.js';
+import { constants, createDeflateCore, Machine } from '../../src/index.js';
 import { corpus } from '../corpus/corpus.js';
-import type { DfltccDeflateCodec } from '../../src/engines/dfltcc/deflate-codec.js';
-import { badOption } from '../../src/errors.js';
-import { GuestMemory } from '../../src/machine/guest-memory.js';
-import { Machine } from '../../src/machine/machine.js';
+import { badOption, type DfltccDeflateCodec, GuestMemory } from '../../src/internal.js';
 import { workerUrl } from '../worker-url.js';
 import { HALF, HAZARD_BUFFER_BYTES, runOnce, runSeries, scenarioOptions, type HazardOptions, type HazardResult, type RunTally } from './scenario.js';
 import { WriterControl } from './writer-control.js';

@@ -4,8 +4,8 @@
  * rendezvous mode, once each time the compressor asks.
  */
 import { workerData } from 'node:worker_threads';
-import { GuestMemory, type GuestLayout } from '../../src/machine/guest-memory.js';
-import { Machine, type MachineDescriptor } from '../../src/machine/machine.js';
+import { type GuestLayout, GuestMemory } from '../../src/internal.js';
+import { Machine, type MachineDescriptor } from '../../src/index.js';
 import { WriterControl, WriterState } from './writer-control.js';
 
 interface MutatorData {

@@ -6,11 +6,8 @@
  * the stream, and the second half must come back exactly.
  */
 import * as nodeZlib from 'node:zlib';
-import { constants } from '../../src/constants.js';
-import type { CopyPolicy } from '../../src/core/copy-policy.js';
-import type { DeflateCore } from '../../src/core/deflate-core.js';
-import type { AccessModel, EngineName } from '../../src/engines/engine.js';
-import type { GuestMemory } from '../../src/machine/guest-memory.js';
+import { type AccessModel, constants, type CopyPolicy, type DeflateCore, type EngineName } from '../../src/index.js';
+import type { GuestMemory } from '../../src/internal.js';
 
 export const HAZARD_BUFFER_BYTES = 8 * 1024;
 export const HALF = HAZARD_BUFFER_BYTES / 2;

@@ -18,7 +18,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { corpus } from '../corpus/corpus.js';
-import { packageRoot } from '../../src/machine/modules.js';
+import { packageRoot } from '../../src/internal.js';
 import { buildServer } from '../../server/app.js';
 
 export interface HttpSuiteOptions {

@@ -9,7 +9,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { packageRoot } from '../../src/machine/modules.js';
+import { packageRoot } from '../../src/internal.js';
 
 export interface ServerProcess {
   port: number;

@@ -5,12 +5,9 @@
  * the packet as soon as it arrives.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { constants } from '../../src/constants.js';
-import { createDeflateCore } from '../../src/core/factories.js';
-import type { DfltccDeflateCodec } from '../../src/engines/dfltcc/deflate-codec.js';
+import { constants, createDeflateCore, Machine } from '../../src/index.js';
+import { type DfltccDeflateCodec, GuestMemory } from '../../src/internal.js';
 import { WriterControl } from '../hazard/writer-control.js';
-import { GuestMemory } from '../../src/machine/guest-memory.js';
-import { Machine } from '../../src/machine/machine.js';
 import type { ChannelTotals, ChannelWorkerData, PacketJob, PacketSent } from './protocol.js';
 
 const data = workerData as ChannelWorkerData;

@@ -6,8 +6,8 @@
 import { workerData } from 'node:worker_threads';
 import { Random } from '../corpus/corpus.js';
 import { WriterControl, WriterState } from '../hazard/writer-control.js';
-import { GuestMemory } from '../../src/machine/guest-memory.js';
-import { Machine } from '../../src/machine/machine.js';
+import { GuestMemory } from '../../src/internal.js';
+import { Machine } from '../../src/index.js';
 import type { GuestWorkerData } from './protocol.js';
 
 const data = workerData as GuestWorkerData;

@@ -1,10 +1,8 @@
 /**
  * What the migration thread, the guest and the channels tell each other.
  */
-import type { CopyPolicy } from '../../src/core/copy-policy.js';
-import type { AccessModel, EngineName } from '../../src/engines/engine.js';
-import type { GuestLayout } from '../../src/machine/guest-memory.js';
-import type { MachineDescriptor } from '../../src/machine/machine.js';
+import type { AccessModel, CopyPolicy, EngineName, MachineDescriptor } from '../../src/index.js';
+import type { GuestLayout } from '../../src/internal.js';
 
 export type WritePattern = 'counter' | 'copy' | 'increment' | 'patch';
 

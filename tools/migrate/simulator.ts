@@ -7,12 +7,10 @@
  * then the guest stops, the rest is sent, and every page is compared.
  */
 import { Worker } from 'node:worker_threads';
-import { createInflateCore } from '../../src/core/factories.js';
-import type { InflateCore } from '../../src/core/inflate-core.js';
+import { createInflateCore, type InflateCore, Machine } from '../../src/index.js';
 import { vmPages } from '../corpus/corpus.js';
 import { WriterControl, WriterState } from '../hazard/writer-control.js';
-import { GuestMemory } from '../../src/machine/guest-memory.js';
-import { Machine } from '../../src/machine/machine.js';
+import { GuestMemory } from '../../src/internal.js';
 import { workerUrl } from '../worker-url.js';
 import type { ChannelTotals, ChannelWorkerData, GuestWorkerData, MigrateOptions, PacketJob, PacketSent } from './protocol.js';
 
