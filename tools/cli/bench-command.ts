@@ -97,7 +97,7 @@ async function loadBench(suites: Suite[], charts: boolean) {
     import('../bench/validate.js'),
     import('../bench/system-info.js'),
     import('../corpus/corpus.js'),
-    import('../../src/index.js'),
+    import('../../src/index.js').then(({ Machine }) => ({ Machine })),
   ]);
   const http = suites.includes('http') ? await load('the http suite', () => import('../http-bench/http-bench.js')) : undefined;
   const chartModule = charts ? await load('the charts of --out', () => import('../bench/charts.js')) : undefined;
