@@ -274,6 +274,16 @@ function recordGap(start: u32, end: u32): void {
   return length;
 }
 
+/**
+ * matchLength for a candidate at address `there` in the same linear buffer as `here`: 0 unless the first
+ * four bytes agree (a shorter prefix of a 4-byte candidate is never used: the short-match search takes over).
+ */
+// @ts-ignore: decorator
+@inline function linearMatchLength(there: usize, here: usize, current: u32, maxLength: u32): u32 {
+  if (load<u32>(there) != current) return 0;
+  return 4 + commonPrefix(there + 4, here + 4, maxLength - 4);
+}
+
 /** Length of the common prefix, at most `maxLength`, of the bytes at stream position `candidate` and at `here`. */
 function prefixLength(candidate: u32, here: usize, maxLength: u32, input: usize, spanStart: u32, window: usize, base: u32): u32 {
   if (candidate >= spanStart) return commonPrefix(input + <usize>(candidate - spanStart), here, maxLength);
@@ -328,6 +338,9 @@ function encodeSpan(
   const undo = scratch() + CACHE_TAG_OFFSET + UNDO_RING_OFFSET;
   let undoCount: u32 = 0;
   const shortTable = scratch() + TABLE_WORK_OFFSET + SHORT_TABLE;
+  // In `single` the span was copied to the window's end, so every candidate lies at a fixed offset back
+  // from `here` in one linear buffer: the search needs no window/input split.
+  const contiguous = input == window + <usize>(spanStart - base);
   // The three positions before the span could not be indexed until its first bytes were known; they
   // enter now (remembered, like every push whose bytes reach past a symbol), so a run continues with the
   // nearest copy across the span boundary.
@@ -371,11 +384,15 @@ function encodeSpan(
         const low = p - MAX_DISTANCE > windowLow ? p - MAX_DISTANCE : windowLow;
         bestCandidate = <u32>previous;
         if (maxLength >= 4 && bestCandidate >= low && bestCandidate < p) {
-          bestLength = matchLength(bestCandidate, here, current, maxLength, input, spanStart, window, base);
+          bestLength = contiguous
+            ? linearMatchLength(here - <usize>(p - bestCandidate), here, current, maxLength)
+            : matchLength(bestCandidate, here, current, maxLength, input, spanStart, window, base);
           if (SEARCH_WAYS > 1 && bestLength < NICE_MATCH && bestLength < maxLength) {
             const older = <u32>(previous >> 32);
             if (older >= low && older < bestCandidate) {
-              const length = matchLength(older, here, current, maxLength, input, spanStart, window, base);
+              const length = contiguous
+                ? linearMatchLength(here - <usize>(p - older), here, current, maxLength)
+                : matchLength(older, here, current, maxLength, input, spanStart, window, base);
               if (length > bestLength) {
                 bestLength = length;
                 bestCandidate = older;
@@ -396,14 +413,22 @@ function encodeSpan(
         // One well-predicted branch: the candidate's bytes are read (from a safe place when it is out of
         // reach or in the window) whatever the distance, and only the combined test branches.
         const reach = p - near <= SHORT_MATCH_DISTANCE;
-        const inSpan = near >= spanStart;
-        const probe = select<u32>(near, p, reach & inSpan);
-        const same = ((load<u32>(input + <usize>(probe - spanStart)) ^ current) & 0xffffff) == 0;
-        if (reach & (same | !inSpan) & (maxLength >= 3)) {
-          const length = prefixLength(near, here, maxLength, input, spanStart, window, base);
-          if (length >= 3) {
-            bestLength = length;
+        if (contiguous) {
+          const there = here - <usize>(p - select<u32>(near, p, reach));
+          if (reach & (((load<u32>(there) ^ current) & 0xffffff) == 0) & (maxLength >= 3)) {
+            bestLength = 3 + commonPrefix(there + 3, here + 3, maxLength - 3);
             bestCandidate = near;
+          }
+        } else {
+          const inSpan = near >= spanStart;
+          const probe = select<u32>(near, p, reach & inSpan);
+          const same = ((load<u32>(input + <usize>(probe - spanStart)) ^ current) & 0xffffff) == 0;
+          if (reach & (same | !inSpan) & (maxLength >= 3)) {
+            const length = prefixLength(near, here, maxLength, input, spanStart, window, base);
+            if (length >= 3) {
+              bestLength = length;
+              bestCandidate = near;
+            }
           }
         }
       }
