@@ -303,6 +303,10 @@ function prefixLength(candidate: u32, here: usize, maxLength: u32, input: usize,
   store<u64>(bucket, (load<u64>(bucket) << 32) | <u64>position);
 }
 
+/** encodeSpan's layouts (only their sizes matter): the span copied to the window's end, or read where it lies. */
+type Linear = u8;
+type Split = u16;
+
 /**
  * Encode the span [spanStart, spanStart + spanLength) whose bytes are at `input`, using the window for
  * earlier positions. Returns the number of bytes consumed (all of them unless op1 filled up).
@@ -316,7 +320,7 @@ function prefixLength(candidate: u32, here: usize, maxLength: u32, input: usize,
  * call boundary each bucket holds the newest positions of its hash among all history positions: a
  * function of the history bytes alone, exactly what rebuildMatcher produces from a copied history.
  */
-function encodeSpan(
+function encodeSpan<Layout>(
   input: usize, spanStart: u32, spanLength: u32, windowLow: u32, codes: usize, indexAllFrom: u32, gridOrigin: u32,
 ): u32 {
   const head = scratch() + HASH_HEAD_OFFSET;
@@ -340,7 +344,10 @@ function encodeSpan(
   const shortTable = scratch() + TABLE_WORK_OFFSET + SHORT_TABLE;
   // In `single` the span was copied to the window's end, so every candidate lies at a fixed offset back
   // from `here` in one linear buffer: the search needs no window/input split.
-  const contiguous = input == window + <usize>(spanStart - base);
+  // Layout is a compile-time switch (each access model gets its own copy of the loop, with fewer live
+  // values): `Linear` when the span is at the window's end (`single`), `Split` when it is read in place.
+  const contiguous = sizeof<Layout>() == sizeof<Linear>();
+  assert(!contiguous || input == window + <usize>(spanStart - base));
   // The three positions before the span could not be indexed until its first bytes were known; they
   // enter now (remembered, like every push whose bytes reach past a symbol), so a run continues with the
   // nearest copy across the span boundary.
@@ -764,7 +771,9 @@ export function compress(gr0: u32, pb: usize, regs: usize): i32 {
         memory.copy(window + <usize>windowLength, input, spanLength);
         source = window + <usize>windowLength;
       }
-      const consumed = encodeSpan(source, spanStart, spanLength, windowLow, codes, indexAllFrom, callStart);
+      const consumed = multiple
+        ? encodeSpan<Split>(source, spanStart, spanLength, windowLow, codes, indexAllFrom, callStart)
+        : encodeSpan<Linear>(source, spanStart, spanLength, windowLow, codes, indexAllFrom, callStart);
       assert(consumed <= spanLength && (consumed == spanLength || spanStoppedForOutput));
       if (consumed > 0) {
         checkValue = adler ? adler32Fast(checkValue, source, consumed) : crc32Update(checkValue, source, consumed);
