@@ -266,6 +266,8 @@ function recordGap(start: u32, end: u32): void {
   }
   const there = window + <usize>(candidate - base);
   const inWindow = spanStart - candidate;
+  // A candidate whose first four bytes differ is of no use (see linearMatchLength).
+  if (inWindow >= 4 && load<u32>(there) != current) return 0;
   const firstLimit = inWindow < maxLength ? inWindow : maxLength;
   let length = commonPrefix(there, here, firstLimit);
   if (length == firstLimit && firstLimit < maxLength) {
