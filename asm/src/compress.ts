@@ -266,12 +266,24 @@ function recordGap(start: u32, end: u32): void {
   }
   const there = window + <usize>(candidate - base);
   const inWindow = spanStart - candidate;
+  // A candidate whose first four bytes differ is of no use (see linearMatchLength).
+  if (inWindow >= 4 && load<u32>(there) != current) return 0;
   const firstLimit = inWindow < maxLength ? inWindow : maxLength;
   let length = commonPrefix(there, here, firstLimit);
   if (length == firstLimit && firstLimit < maxLength) {
     length += commonPrefix(input, here + <usize>firstLimit, maxLength - firstLimit);
   }
   return length;
+}
+
+/**
+ * matchLength for a candidate at address `there` in the same linear buffer as `here`: 0 unless the first
+ * four bytes agree (a shorter prefix of a 4-byte candidate is never used: the short-match search takes over).
+ */
+// @ts-ignore: decorator
+@inline function linearMatchLength(there: usize, here: usize, current: u32, maxLength: u32): u32 {
+  if (load<u32>(there) != current) return 0;
+  return 4 + commonPrefix(there + 4, here + 4, maxLength - 4);
 }
 
 /** Length of the common prefix, at most `maxLength`, of the bytes at stream position `candidate` and at `here`. */
@@ -293,6 +305,10 @@ function prefixLength(candidate: u32, here: usize, maxLength: u32, input: usize,
   store<u64>(bucket, (load<u64>(bucket) << 32) | <u64>position);
 }
 
+/** encodeSpan's layouts (only their sizes matter): the span copied to the window's end, or read where it lies. */
+type Linear = u8;
+type Split = u16;
+
 /**
  * Encode the span [spanStart, spanStart + spanLength) whose bytes are at `input`, using the window for
  * earlier positions. Returns the number of bytes consumed (all of them unless op1 filled up).
@@ -306,7 +322,7 @@ function prefixLength(candidate: u32, here: usize, maxLength: u32, input: usize,
  * call boundary each bucket holds the newest positions of its hash among all history positions: a
  * function of the history bytes alone, exactly what rebuildMatcher produces from a copied history.
  */
-function encodeSpan(
+function encodeSpan<Layout>(
   input: usize, spanStart: u32, spanLength: u32, windowLow: u32, codes: usize, indexAllFrom: u32, gridOrigin: u32,
 ): u32 {
   const head = scratch() + HASH_HEAD_OFFSET;
@@ -328,6 +344,12 @@ function encodeSpan(
   const undo = scratch() + CACHE_TAG_OFFSET + UNDO_RING_OFFSET;
   let undoCount: u32 = 0;
   const shortTable = scratch() + TABLE_WORK_OFFSET + SHORT_TABLE;
+  // In `single` the span was copied to the window's end, so every candidate lies at a fixed offset back
+  // from `here` in one linear buffer: the search needs no window/input split.
+  // Layout is a compile-time switch (each access model gets its own copy of the loop, with fewer live
+  // values): `Linear` when the span is at the window's end (`single`), `Split` when it is read in place.
+  const contiguous = sizeof<Layout>() == sizeof<Linear>();
+  assert(!contiguous || input == window + <usize>(spanStart - base));
   // The three positions before the span could not be indexed until its first bytes were known; they
   // enter now (remembered, like every push whose bytes reach past a symbol), so a run continues with the
   // nearest copy across the span boundary.
@@ -371,11 +393,15 @@ function encodeSpan(
         const low = p - MAX_DISTANCE > windowLow ? p - MAX_DISTANCE : windowLow;
         bestCandidate = <u32>previous;
         if (maxLength >= 4 && bestCandidate >= low && bestCandidate < p) {
-          bestLength = matchLength(bestCandidate, here, current, maxLength, input, spanStart, window, base);
+          bestLength = contiguous
+            ? linearMatchLength(here - <usize>(p - bestCandidate), here, current, maxLength)
+            : matchLength(bestCandidate, here, current, maxLength, input, spanStart, window, base);
           if (SEARCH_WAYS > 1 && bestLength < NICE_MATCH && bestLength < maxLength) {
             const older = <u32>(previous >> 32);
             if (older >= low && older < bestCandidate) {
-              const length = matchLength(older, here, current, maxLength, input, spanStart, window, base);
+              const length = contiguous
+                ? linearMatchLength(here - <usize>(p - older), here, current, maxLength)
+                : matchLength(older, here, current, maxLength, input, spanStart, window, base);
               if (length > bestLength) {
                 bestLength = length;
                 bestCandidate = older;
@@ -396,14 +422,22 @@ function encodeSpan(
         // One well-predicted branch: the candidate's bytes are read (from a safe place when it is out of
         // reach or in the window) whatever the distance, and only the combined test branches.
         const reach = p - near <= SHORT_MATCH_DISTANCE;
-        const inSpan = near >= spanStart;
-        const probe = select<u32>(near, p, reach & inSpan);
-        const same = ((load<u32>(input + <usize>(probe - spanStart)) ^ current) & 0xffffff) == 0;
-        if (reach & (same | !inSpan) & (maxLength >= 3)) {
-          const length = prefixLength(near, here, maxLength, input, spanStart, window, base);
-          if (length >= 3) {
-            bestLength = length;
+        if (contiguous) {
+          const there = here - <usize>(p - select<u32>(near, p, reach));
+          if (reach & (((load<u32>(there) ^ current) & 0xffffff) == 0) & (maxLength >= 3)) {
+            bestLength = 3 + commonPrefix(there + 3, here + 3, maxLength - 3);
             bestCandidate = near;
+          }
+        } else {
+          const inSpan = near >= spanStart;
+          const probe = select<u32>(near, p, reach & inSpan);
+          const same = ((load<u32>(input + <usize>(probe - spanStart)) ^ current) & 0xffffff) == 0;
+          if (reach & (same | !inSpan) & (maxLength >= 3)) {
+            const length = prefixLength(near, here, maxLength, input, spanStart, window, base);
+            if (length >= 3) {
+              bestLength = length;
+              bestCandidate = near;
+            }
           }
         }
       }
@@ -739,7 +773,9 @@ export function compress(gr0: u32, pb: usize, regs: usize): i32 {
         memory.copy(window + <usize>windowLength, input, spanLength);
         source = window + <usize>windowLength;
       }
-      const consumed = encodeSpan(source, spanStart, spanLength, windowLow, codes, indexAllFrom, callStart);
+      const consumed = multiple
+        ? encodeSpan<Split>(source, spanStart, spanLength, windowLow, codes, indexAllFrom, callStart)
+        : encodeSpan<Linear>(source, spanStart, spanLength, windowLow, codes, indexAllFrom, callStart);
       assert(consumed <= spanLength && (consumed == spanLength || spanStoppedForOutput));
       if (consumed > 0) {
         checkValue = adler ? adler32Fast(checkValue, source, consumed) : crc32Update(checkValue, source, consumed);
