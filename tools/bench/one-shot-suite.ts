@@ -136,17 +136,27 @@ export interface OneShotResult {
   kinds: OneShotTable;
 }
 
-/** CPU seconds of one call: one warm-up call, then calls until `seconds` of CPU time (and at least two) are spent. */
+const cpuSince = (start: NodeJS.CpuUsage) => {
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / 1e6;
+};
+
+/**
+ * CPU seconds of one call: a warm-up of half the time (V8 first runs WebAssembly and JavaScript with its
+ * baseline compilers and tiers hot code up while it runs, so the first calls measure the wrong code), then
+ * calls until `seconds` of CPU time (and at least two) are spent.
+ */
 export function cpuSecondsPerCall(body: () => void, seconds: number): number {
-  body();
+  const warming = process.cpuUsage();
+  do body();
+  while (cpuSince(warming) < seconds / 2);
   const start = process.cpuUsage();
   let calls = 0;
   let spent = 0;
   do {
     body();
     calls++;
-    const used = process.cpuUsage(start);
-    spent = (used.user + used.system) / 1e6;
+    spent = cpuSince(start);
   } while (spent < seconds || calls < 2);
   return spent / calls;
 }
