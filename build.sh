@@ -32,7 +32,10 @@ readonly EMCC_CONTRACT_FLAGS=(
   "-sEXPORTED_FUNCTIONS=@wasm/exports.txt"
 )
 # Flags a packager may change.
-EMCC_OPT_FLAGS=(${ZACCEL_EMCC_OPT_FLAGS:--O3 -msimd128})
+# -DUNALIGNED_OK: zlib's own switch (deflate.c, longest_match) to compare match starts and ends two bytes at a time;
+# WebAssembly loads need no alignment. The output is the same (test/zlib/byte-identity); measured 5-10% faster
+# deflate at levels 6 and 9 on the mixed corpus, against native in the same run (tools/bench one-shot suite).
+EMCC_OPT_FLAGS=(${ZACCEL_EMCC_OPT_FLAGS:--O3 -msimd128 -DUNALIGNED_OK})
 NATIVE_OPT_FLAGS=(${ZACCEL_NATIVE_OPT_FLAGS:--O3})
 
 build_dir="$root/wasm/build"

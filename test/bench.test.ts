@@ -37,6 +37,22 @@ test('zaccel bench --quick --json produces a complete, well-formed report', asyn
         expect(cell!.ratio).toBeGreaterThan(0);
       }
   expect(report.corpora.corpora.map((c: { name: string }) => c.name)).toEqual(['text', 'binary', 'vm-pages']);
+  // One-shots: the sizes that fit a 0.5 MiB run (the smallest, 64 KiB), and each kind at 64 KiB (--quick).
+  expect(report.oneShot.sizes.inputs).toEqual([{ name: 'mixed 64 KiB', bytes: 65536 }]);
+  expect(report.oneShot.kinds.inputs).toEqual(['text', 'binary', 'vm-pages', 'mixed'].map((name) => ({ name, bytes: 65536 })));
+  const oneShotCells = report.oneShot.sizes.cells as typeof cells;
+  for (const contender of ALL_CONTENDERS)
+    for (const operation of ['deflate', 'inflate'])
+      for (const level of [1, 6, 9]) {
+        const cell = oneShotCells.find((c) => c.contender === contender && c.operation === operation && c.level === level);
+        if (contender.startsWith('zaccel dfltcc') && level !== 1) {
+          expect(cell).toBeUndefined();
+          continue;
+        }
+        expect(cell, `one-shot ${contender} ${operation} ${level}`).toBeDefined();
+        expect(cell!.throughput.median).toBeGreaterThan(0);
+        expect(cell!.ratio).toBeGreaterThan(0);
+      }
 }, BENCH_TIMEOUT_MS);
 
 test('--out writes the Markdown report, the JSON and the SVG charts; the copy suite is complete', async () => {
@@ -53,6 +69,8 @@ test('--out writes the Markdown report, the JSON and the SVG charts; the copy su
   expect(markdown).toMatch(/\| zlib engine ÷ native, compress, level 1 \| \d+\.\d{3} \| ≥ 0\.95 \| (yes|no) \|/);
   expect(markdown).toMatch(/\| copy share of deflate time, zaccel zlib \(wasm\), auto \| \d+\.\d{3} % \| ≤ 0\.5 % \| (yes|no) \|/);
   expect(markdown).toMatch(/## By corpus kind/);
+  expect(markdown).toMatch(/## One-shots: whole-buffer calls/);
+  expect(markdown).toMatch(/\| one-shot inflateSync ÷ native, level 1, 64 KiB \| \d+\.\d{3} \| ≥ 0\.95 \| (yes|no) \|/);
   expect(markdown).toMatch(/Modelled accelerator:.+280 GB\/s/);
   for (const chart of ['throughput-ratio.svg', 'copy-share.svg']) {
     expect(markdown).toContain(`(charts/${chart})`);
@@ -79,4 +97,15 @@ test('the report check refuses a missing cell and a bad figure', async () => {
   expect(() => validateReport(report, ['node:zlib', 'pako'])).toThrow(/pako deflate level 1 chunk 64 on c is missing/);
   grid.cells[0].throughput.median = Number.NaN;
   expect(() => validateReport(report, ['node:zlib'])).toThrow(/bad throughput/);
+});
+
+test('the report check refuses a one-shot table with a missing cell or a wrong size', async () => {
+  const { validateReport } = await import('../tools/bench/validate.js');
+  const cell = (operation: string, bytes = 10) => ({ contender: 'node:zlib', operation, corpus: 'c', bytes, level: 1, ratio: 0.5, throughput: { median: 2, min: 1, max: 3, samples: 1 } });
+  const table = { inputs: [{ name: 'c', bytes: 10 }], levels: [1], cells: [cell('deflate'), cell('inflate')] };
+  const report = { system: {}, command: '', startedAt: '', oneShot: { repetitions: 1, sizes: table, kinds: table } } as never;
+  expect(() => validateReport(report, ['node:zlib'])).not.toThrow();
+  expect(() => validateReport(report, ['node:zlib', 'fflate'])).toThrow(/one-shot sizes: fflate deflate level 1 on c is missing/);
+  table.cells[1] = cell('inflate', 11);
+  expect(() => validateReport(report, ['node:zlib'])).toThrow(/bad ratio or size/);
 });

@@ -16,6 +16,24 @@ import { stageBytes } from './deflate-core.js';
 import { StreamResources } from './stream-resources.js';
 
 const GZIP_MAGIC_FIRST = 0x1f;
+const GZIP_MAGIC_SECOND = 0x8b;
+/** The smallest gzip member: a 10-byte header, an empty deflate block, and the 8-byte trailer. */
+const GZIP_MINIMUM_MEMBER = 18;
+/** deflate's densest coding: 258 bytes per 2-bit-ish match, about 1032:1; an ISIZE above that is a lie. */
+const DEFLATE_MAXIMUM_RATIO = 1032;
+/** A whole-output region starts at least this big, when no ISIZE says better. */
+const WHOLE_OUTPUT_MINIMUM = 64 * 1024;
+/** A whole-output region grows to at most this; past it, full regions are copied out and the region reused. */
+const WHOLE_OUTPUT_MAXIMUM = 256 * 1024 * 1024;
+
+/** The output of a whole-buffer inflate: one growing region of the Machine, filled from its start. */
+interface WholeOutput {
+  region: Region;
+  /** Bytes of the region holding output. */
+  used: number;
+  /** Output already copied out (only when the region reached WHOLE_OUTPUT_MAXIMUM). */
+  spilled: Buffer[];
+}
 
 export class InflateCore {
   /** What this core does: tells a restored stream's core apart without instanceof. */
@@ -37,6 +55,8 @@ export class InflateCore {
   private ignoringRest = false;
   /** The first byte of the stream, to know whether 'auto' found gzip. */
   private firstByte = -1;
+  /** During inflateWhole: where output goes instead of the window and ondata. */
+  private whole: WholeOutput | undefined;
 
   /** With `resume`, the core continues a stream from its snapshot (see restoreStream) instead of starting one. */
   constructor(
@@ -127,6 +147,72 @@ export class InflateCore {
     }
   }
 
+  /**
+   * Decompress a whole input as native one-shot callers do (uncompress()): the input in one region, the
+   * output straight into one region and copied out once. The region is sized from the gzip ISIZE trailer
+   * when that is plausible, otherwise from the input's size, and grows geometrically; it never holds
+   * more than maxOutputLength + 1 bytes, so the limit is enforced as push() enforces it. With `final`, a
+   * stream that has not ended is truncated; without it the output so far is returned (Z_SYNC_FLUSH).
+   * Returns the output; ondata is not called.
+   */
+  inflateWhole(input: Uint8Array, final: boolean): Buffer {
+    this.resources.assertOpen();
+    try {
+      const source = this.resources.region(Math.max(input.length, 1));
+      this.machine.write(source.address, input);
+      const whole: WholeOutput = { region: this.resources.region(this.wholeOutputBytes(input)), used: 0, spilled: [] };
+      this.whole = whole;
+      this.inflate(source.address, input.length, final);
+      if (final && !this.memberEnded) {
+        throw new ZaccelError('ZACCEL_TRUNCATED', 'unexpected end of file');
+      }
+      const last = this.machine.read(whole.region.address, whole.used);
+      this.resources.release(source);
+      this.resources.release(whole.region);
+      return whole.spilled.length === 0 ? last : Buffer.concat([...whole.spilled, last]);
+    } catch (error) {
+      this.close();
+      throw error;
+    } finally {
+      this.whole = undefined;
+    }
+  }
+
+  /**
+   * The first size of a whole-output region. A gzip trailer's ISIZE is the last member's size modulo
+   * 2^32: exact for the usual single member, and only trusted when deflate could have made that much
+   * from this input. Never more than maxOutputLength + 1.
+   */
+  private wholeOutputBytes(input: Uint8Array): number {
+    const ceiling = Math.min(this.options.maxOutputLength + 1, WHOLE_OUTPUT_MAXIMUM);
+    const gzip =
+      this.options.format === 'gzip' || (this.options.format === 'auto' && input[0] === GZIP_MAGIC_FIRST && input[1] === GZIP_MAGIC_SECOND);
+    if (gzip && input.length >= GZIP_MINIMUM_MEMBER) {
+      const end = input.length;
+      const isize = (input[end - 4] | (input[end - 3] << 8) | (input[end - 2] << 16) | (input[end - 1] << 24)) >>> 0;
+      // Exactly ISIZE: the call that ends the stream fills the region, which is not taken as "more pending".
+      if (isize > 0 && isize <= input.length * DEFLATE_MAXIMUM_RATIO) return Math.max(1, Math.min(isize, ceiling));
+    }
+    return Math.max(1, Math.min(Math.max(WHOLE_OUTPUT_MINIMUM, input.length * 4), ceiling));
+  }
+
+  /**
+   * Room for more whole output: the region doubles (one move inside the Machine) up to the limit + 1 and
+   * WHOLE_OUTPUT_MAXIMUM; a full region of the maximum size is copied out and reused.
+   */
+  private growWholeOutput(whole: WholeOutput): void {
+    const wanted = Math.min(whole.region.size * 2, this.options.maxOutputLength + 1 - this.bytesOut + whole.used, WHOLE_OUTPUT_MAXIMUM);
+    if (wanted <= whole.region.size) {
+      whole.spilled.push(this.machine.read(whole.region.address, whole.used));
+      whole.used = 0;
+      return;
+    }
+    const larger = this.resources.region(wanted);
+    this.machine.copy(larger.address, whole.region.address, whole.used);
+    this.resources.release(whole.region);
+    whole.region = larger;
+  }
+
   /** Start over on a new stream (inflateReset), keeping the options. */
   reset(): void {
     this.resources.assertOpen();
@@ -143,16 +229,26 @@ export class InflateCore {
     this.resources.close();
   }
 
-  private inflate(address: number, length: number): void {
+  /**
+   * Run the codec over one input range, into the window (each piece to ondata) or, during inflateWhole,
+   * straight into the whole-output region. `finishing` (the whole input, on the zlib engine) asks with
+   * Z_FINISH as uncompress-style callers do, which spares zlib its sliding-window copy at the end.
+   */
+  private inflate(address: number, length: number, finishing = false): void {
     if (this.firstByte < 0 && length > 0) this.firstByte = this.machine.u8(address);
+    const whole = this.whole;
+    const flush = finishing && this.engine.name === 'zlib' ? constants.Z_FINISH : constants.Z_NO_FLUSH;
     while (length > 0 || !this.memberEnded) {
       if (this.memberEnded) {
         if (!this.startNextMember(address, length)) return;
       }
       const limit = this.options.maxOutputLength - this.bytesOut;
+      if (whole !== undefined && whole.used === whole.region.size) this.growWholeOutput(whole);
+      const target = whole === undefined ? this.output.address : whole.region.address + whole.used;
+      const room = whole === undefined ? this.output.size : whole.region.size - whole.used;
       // Ask for at most one byte past the limit: enough to know it was passed.
-      const capacity = Math.min(this.output.size, limit + 1);
-      const step = this.codec.inflate(address, length, this.output.address, capacity, constants.Z_NO_FLUSH);
+      const capacity = Math.min(room, limit + 1);
+      const step = this.codec.inflate(address, length, target, capacity, flush);
       address += step.consumed;
       length -= step.consumed;
       this.bytesIn += step.consumed;
@@ -161,7 +257,8 @@ export class InflateCore {
         if (this.bytesOut > this.options.maxOutputLength) {
           throw outputTooLarge(this.options.maxOutputLength);
         }
-        this.ondata(this.machine.read(this.output.address, step.produced));
+        if (whole === undefined) this.ondata(this.machine.read(this.output.address, step.produced));
+        else whole.used += step.produced;
       }
       switch (step.status) {
         case constants.Z_STREAM_END:
@@ -172,6 +269,8 @@ export class InflateCore {
           if (length > 0 || step.produced === capacity) continue;
           return;
         case constants.Z_BUF_ERROR:
+          // With Z_FINISH, a full output is not the end: go round with more room.
+          if (flush === constants.Z_FINISH && step.produced === capacity) continue;
           // No progress possible: every input byte is consumed and nothing is pending. Wait for more.
           if (length === 0) return;
           throw new ZaccelError('ZACCEL_INTERNAL', 'inflate made no progress with input and output available');

@@ -29,7 +29,8 @@ export function runOneShot(core: DeflateCore | InflateCore, input: Uint8Array): 
       if (core.wholeOneShot && input.length <= WHOLE_INPUT_LIMIT && finishing) return core.compressWhole(input);
       core.push(input, core.options.finishFlush);
     } else {
-      core.push(input, finishing);
+      // Straight into one output region, copied out once (see InflateCore.inflateWhole).
+      return core.inflateWhole(input, finishing);
     }
     return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
   } finally {

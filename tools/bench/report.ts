@@ -7,6 +7,7 @@ import type { ContenderName } from './contenders.js';
 import type { HttpSuiteResult } from '../http-bench/http-bench.js';
 import type { CopyResult } from './copy-suite.js';
 import { findCell, speedRatio, type GridResult, type Operation } from './grid-suite.js';
+import { oneShotRatio, sizeLabel, type OneShotResult, type OneShotTable } from './one-shot-suite.js';
 import { systemLine, type SystemInfo } from './system-info.js';
 
 export interface BenchReport {
@@ -17,6 +18,8 @@ export interface BenchReport {
   engines?: GridResult;
   /** Every contender per corpus kind, at one chunk size. */
   corpora?: GridResult;
+  /** Whole-buffer calls: every contender on the mixed corpus per size, and per corpus kind. */
+  oneShot?: OneShotResult;
   /** The copy decision's cost per engine, chunk size and policy. */
   copy?: CopyResult;
   /** The service under load (autocannon) against the in-process library on the same data and cores. */
@@ -86,6 +89,68 @@ function gridTable(grid: GridResult, lines: string[]): void {
       }
     }
   }
+}
+
+/**
+ * The one-shot figures the issue holds the engines to: the zlib engine against native compress2()/uncompress()
+ * at each level and size (≥ 0.95), and the emulator against node:zlib's one-shots at level 1 on the largest size.
+ */
+export function oneShotHeadlines(oneShot: OneShotResult): Headline[] {
+  const table = oneShot.sizes;
+  const rows: Headline[] = [];
+  for (const level of table.levels) {
+    for (const input of table.inputs) {
+      for (const operation of ['deflate', 'inflate'] as Operation[]) {
+        const value = oneShotRatio(table, 'zaccel zlib (wasm)', 'native zlib (gcc)', operation, level, input.name);
+        const verb = operation === 'deflate' ? 'deflateSync' : 'inflateSync';
+        rows.push({ figure: `one-shot ${verb} ÷ native, level ${level}, ${sizeLabel(input.bytes)}`, value, target: '≥ 0.95', met: value >= 0.95 });
+      }
+    }
+  }
+  const largest = table.inputs.at(-1);
+  if (largest !== undefined && table.levels.includes(1)) {
+    for (const model of ['single', 'multiple'] as const) {
+      const compress = oneShotRatio(table, `zaccel dfltcc ${model}`, 'node:zlib', 'deflate', 1, largest.name);
+      const inflate = oneShotRatio(table, `zaccel dfltcc ${model}`, 'node:zlib', 'inflate', 1, largest.name);
+      rows.push({ figure: `one-shot dfltcc (${model}) ÷ node:zlib level 1, compress, ${sizeLabel(largest.bytes)}`, value: compress, target: '≥ 1.5', met: compress >= 1.5 });
+      rows.push({ figure: `one-shot dfltcc (${model}) ÷ node:zlib, inflate, ${sizeLabel(largest.bytes)}`, value: inflate, target: '≥ 1.1', met: inflate >= 1.1 });
+    }
+  }
+  return rows.filter((row) => Number.isFinite(row.value));
+}
+
+function oneShotTable(table: OneShotTable, lines: string[]): void {
+  lines.push(
+    '| input | bytes | operation | level | contender | MB/s median | min–max | × native | × node:zlib | compressed |',
+    '|---|---:|---|---:|---|---:|---:|---:|---:|---:|',
+  );
+  for (const input of table.inputs) {
+    for (const operation of ['deflate', 'inflate'] as Operation[]) {
+      for (const level of table.levels) {
+        for (const cell of table.cells.filter((c) => c.corpus === input.name && c.operation === operation && c.level === level)) {
+          const ratio = (baseline: ContenderName) => format(oneShotRatio(table, cell.contender, baseline, operation, level, input.name));
+          lines.push(
+            `| ${input.name} | ${input.bytes} | ${operation} | ${level} | ${cell.contender} | ${format(cell.throughput.median, 1)} | ${format(cell.throughput.min, 1)}–${format(cell.throughput.max, 1)} | ${ratio('native zlib (gcc)')} | ${ratio('node:zlib')} | ${operation === 'deflate' ? `${format(100 * cell.ratio, 1)}%` : ''} |`,
+          );
+        }
+      }
+    }
+  }
+}
+
+function oneShotSection(oneShot: OneShotResult, lines: string[]): void {
+  lines.push(
+    '',
+    '## One-shots: whole-buffer calls',
+    '',
+    `Each contender compresses and inflates the whole input in one call, as users call it: zaccel's \`deflateSync\`/\`inflateSync\`, node:zlib's, \`pako.deflate\`/\`pako.inflate\`, fflate's \`zlibSync\`/\`unzlibSync\` (given the output size), and the native reference's \`compress2()\`/\`uncompress()\`-style calls (one \`deflate(Z_FINISH)\` into a \`deflateBound()\` buffer, one \`inflate(Z_FINISH)\` into a buffer of the known size), timed in C. Throughput here is per CPU second (user + system of the process, zref's too), which a busy shared machine disturbs far less than wall time. ${oneShot.repetitions} interleaved repetitions; medians with min–max.`,
+    '',
+    '### By size (mixed corpus)',
+    '',
+  );
+  oneShotTable(oneShot.sizes, lines);
+  lines.push('', '### By corpus kind', '');
+  oneShotTable(oneShot.kinds, lines);
 }
 
 /** Why a dfltcc one-shot is one fixed-Huffman block (also in the README's dfltcc section). */
@@ -190,6 +255,7 @@ export function markdownReport(report: BenchReport): string {
   }
   const rows = [
     ...(grid ? headlines(grid).map((row) => headlineRow(row)) : []),
+    ...(report.oneShot ? oneShotHeadlines(report.oneShot).map((row) => headlineRow(row)) : []),
     ...(report.copy ? copyHeadlines(report.copy).map((row) => headlineRow(row, ' %')) : []),
     ...(report.http ? httpHeadlines(report.http).map((row) => headlineRow(row)) : []),
   ];
@@ -199,6 +265,7 @@ export function markdownReport(report: BenchReport): string {
     lines.push('## Every contender, level and chunk size', '');
     gridTable(grid, lines);
   }
+  if (report.oneShot !== undefined) oneShotSection(report.oneShot, lines);
   if (report.copy !== undefined) copySection(report.copy, lines);
   if (report.http !== undefined) httpSection(report.http, lines);
   if (report.corpora !== undefined) {

@@ -6,6 +6,7 @@
 import { ZaccelError } from '../../src/index.js';
 import type { ContenderName } from './contenders.js';
 import type { GridResult } from './grid-suite.js';
+import type { OneShotTable } from './one-shot-suite.js';
 import type { BenchReport } from './report.js';
 
 function checkGrid(name: string, grid: GridResult, contenders: ContenderName[], problems: string[]): void {
@@ -28,10 +29,33 @@ function checkGrid(name: string, grid: GridResult, contenders: ContenderName[], 
           }
 }
 
+function checkOneShot(name: string, table: OneShotTable, repetitions: number, contenders: ContenderName[], problems: string[]): void {
+  if (table.inputs.length === 0) problems.push(`${name}: no inputs`);
+  for (const input of table.inputs)
+    for (const level of table.levels)
+      for (const operation of ['deflate', 'inflate'] as const)
+        for (const contender of contenders) {
+          if (contender.startsWith('zaccel dfltcc') && level !== 1) continue;
+          const cell = table.cells.find((c) => c.contender === contender && c.corpus === input.name && c.level === level && c.operation === operation);
+          const where = `${name}: ${contender} ${operation} level ${level} on ${input.name}`;
+          if (cell === undefined) {
+            problems.push(`${where} is missing`);
+            continue;
+          }
+          const { median, min, max, samples } = cell.throughput;
+          if (!(Number.isFinite(median) && median > 0 && min <= median && median <= max && samples === repetitions)) problems.push(`${where}: bad throughput`);
+          if (!(Number.isFinite(cell.ratio) && cell.ratio > 0) || cell.bytes !== input.bytes) problems.push(`${where}: bad ratio or size`);
+        }
+}
+
 export function validateReport(report: BenchReport, contenders: ContenderName[]): void {
   const problems: string[] = [];
   if (report.engines) checkGrid('engines', report.engines, contenders, problems);
   if (report.corpora) checkGrid('corpora', report.corpora, contenders, problems);
+  if (report.oneShot) {
+    checkOneShot('one-shot sizes', report.oneShot.sizes, report.oneShot.repetitions, contenders, problems);
+    checkOneShot('one-shot kinds', report.oneShot.kinds, report.oneShot.repetitions, contenders, problems);
+  }
   if (report.copy) {
     const expected = 3 * report.copy.chunks.length * 3;
     if (report.copy.cells.length !== expected) problems.push(`copy: ${report.copy.cells.length} cells, expected ${expected}`);

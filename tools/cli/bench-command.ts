@@ -16,7 +16,9 @@ import { importWithPackages, requirePackages, type PackageNeed } from './optiona
 import { positiveFlag as positive } from './options.js';
 import { progressLine } from './progress.js';
 
-const SUITES = ['engines', 'corpora', 'copy', 'http'] as const;
+const SUITES = ['engines', 'oneshot', 'corpora', 'copy', 'http'] as const;
+/** The one-shot suite's sizes of the mixed corpus (those up to the run's corpus size). */
+const ONE_SHOT_SIZES = [64 * 1024, 1024 * 1024, 16 * 1024 * 1024];
 type Suite = (typeof SUITES)[number];
 
 interface BenchFlags {
@@ -89,9 +91,10 @@ function packageNeeds(suites: Suite[], charts: boolean): PackageNeed[] {
 async function loadBench(suites: Suite[], charts: boolean) {
   requirePackages('bench', packageNeeds(suites, charts));
   const load = <T>(purpose: string, loader: () => Promise<T>) => importWithPackages('bench', purpose, loader);
-  const [contenders, grid, copy, report, validate, system, corpus, machine] = await Promise.all([
+  const [contenders, grid, oneShot, copy, report, validate, system, corpus, machine] = await Promise.all([
     load('the benchmark itself', () => import('../bench/contenders.js')),
     load('the benchmark itself', () => import('../bench/grid-suite.js')),
+    load('the benchmark itself', () => import('../bench/one-shot-suite.js')),
     load('the benchmark itself', () => import('../bench/copy-suite.js')),
     load('the benchmark itself', () => import('../bench/report.js')),
     import('../bench/validate.js'),
@@ -101,7 +104,7 @@ async function loadBench(suites: Suite[], charts: boolean) {
   ]);
   const http = suites.includes('http') ? await load('the http suite', () => import('../http-bench/http-bench.js')) : undefined;
   const chartModule = charts ? await load('the charts of --out', () => import('../bench/charts.js')) : undefined;
-  return { ...contenders, ...grid, ...copy, ...report, ...validate, ...system, ...corpus, ...machine, http, charts: chartModule };
+  return { ...contenders, ...grid, ...oneShot, ...copy, ...report, ...validate, ...system, ...corpus, ...machine, http, charts: chartModule };
 }
 
 export const benchCommand: Command = {
@@ -112,7 +115,7 @@ export const benchCommand: Command = {
     const suites = list<Suite>('suites', flags.suites, [...SUITES], (item) => (SUITES.includes(item as Suite) ? (item as Suite) : undefined));
     const names = list('contenders', flags.contenders, ALL_CONTENDERS, (item) => (ALL_CONTENDERS.includes(item as ContenderName) ? (item as ContenderName) : undefined));
     const bench = await loadBench(suites, flags.out !== undefined);
-    const { Machine, corpus, runGrid, runCopySuite, markdownReport, systemInfo, validateReport } = bench;
+    const { Machine, corpus, runGrid, runOneShotSuite, runCopySuite, markdownReport, systemInfo, validateReport } = bench;
     const progress = progressLine();
     const machine = Machine.create();
     const chosen = bench.contenders(machine, names);
@@ -127,12 +130,32 @@ export const benchCommand: Command = {
       startedAt: new Date().toISOString(),
     };
     const main = mixedCorpus(corpus, mainBytes);
+    const files = (flags.file ?? []).map((path) => ({ name: basename(path), data: new Uint8Array(readFileSync(path)) }));
     if (suites.includes('engines')) {
       report.engines = await runGrid({
         contenders: chosen,
-        corpora: [{ name: 'mixed', data: main }, ...(flags.file ?? []).map((path) => ({ name: basename(path), data: new Uint8Array(readFileSync(path)) }))],
+        corpora: [{ name: 'mixed', data: main }, ...files],
         levels,
         chunks,
+        repetitions,
+        seconds,
+        progress: progress.update,
+      });
+    }
+    if (suites.includes('oneshot')) {
+      // The issue's mix: text, binary, VM pages and random per quarter (tools/corpus's 'mixed'), at each size that
+      // fits the run's corpus size (at least the smallest); each kind at 1 MiB (64 KiB with --quick).
+      const sizes = ONE_SHOT_SIZES.filter((size, index) => index === 0 || size <= mainBytes);
+      const kindBytes = quick ? ONE_SHOT_SIZES[0] : Math.min(ONE_SHOT_SIZES[1], Math.max(mainBytes, ONE_SHOT_SIZES[0]));
+      report.oneShot = await runOneShotSuite({
+        machine,
+        contenders: chosen.map((contender) => contender.name),
+        sized: sizes.map((size) => ({ name: `mixed ${bench.sizeLabel(size)}`, data: corpus('mixed', size, 61) })),
+        kinds: [
+          ...(['text', 'binary', 'vm-pages', 'mixed'] as const).map((name) => ({ name, data: corpus(name, kindBytes, 62) })),
+          ...files,
+        ],
+        levels,
         repetitions,
         seconds,
         progress: progress.update,

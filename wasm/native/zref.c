@@ -15,6 +15,14 @@
  *                         CHUNK-byte pieces through one stream, repeatedly for
  *                         at least SECONDS, and print JSON with the bytes and
  *                         the time taken.
+ *   zref oneshot deflate LEVEL SECONDS FILE
+ *   zref oneshot inflate LEVEL SECONDS FILE
+ *                         the whole-buffer calls C programs make: deflate is
+ *                         compress2() (one deflate(Z_FINISH) into a
+ *                         deflateBound() buffer); inflate is uncompress() (one
+ *                         inflate(Z_FINISH) into a buffer of the known
+ *                         uncompressed size), repeatedly for at least SECONDS,
+ *                         with the same JSON (chunk 0).
  */
 #include <errno.h>
 #include <stdint.h>
@@ -188,13 +196,101 @@ static int bench(const char *mode, int level, size_t chunk, double seconds, cons
   return 0;
 }
 
+/*
+ * compress2() and uncompress(), as zlib's compress.c and uncompr.c do them for
+ * buffers under 4 GiB: one init, one call, one end. (Those two files are not
+ * in the build's source list, which the WebAssembly module shares.)
+ */
+static int whole_deflate(unsigned char *dest, uLongf *dest_length, const unsigned char *source, uLong length,
+                         int level) {
+  z_stream strm;
+  memset(&strm, 0, sizeof strm);
+  int status = deflateInit(&strm, level);
+  if (status != Z_OK) return status;
+  strm.next_in = (unsigned char *)source;
+  strm.avail_in = (uInt)length;
+  strm.next_out = dest;
+  strm.avail_out = (uInt)*dest_length;
+  status = deflate(&strm, Z_FINISH);
+  *dest_length = strm.total_out;
+  deflateEnd(&strm);
+  return status == Z_STREAM_END ? Z_OK : Z_BUF_ERROR;
+}
+
+static int whole_inflate(unsigned char *dest, uLongf *dest_length, const unsigned char *source, uLong length) {
+  z_stream strm;
+  memset(&strm, 0, sizeof strm);
+  int status = inflateInit(&strm);
+  if (status != Z_OK) return status;
+  strm.next_in = (unsigned char *)source;
+  strm.avail_in = (uInt)length;
+  strm.next_out = dest;
+  strm.avail_out = (uInt)*dest_length;
+  status = inflate(&strm, Z_FINISH);
+  *dest_length = strm.total_out;
+  inflateEnd(&strm);
+  return status == Z_STREAM_END ? Z_OK : Z_DATA_ERROR;
+}
+
+static double cpu_seconds(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Whole-buffer calls, as C programs make them. Also reports the CPU time, steadier than wall time on a busy machine. */
+static int oneshot(const char *mode, int level, double seconds, const char *path) {
+  size_t length = 0;
+  unsigned char *input = read_file(path, &length);
+  if (input == NULL) return 2;
+  uLong bound = (uLong)length + (uLong)length / 1000 + 4096; /* above compressBound() */
+  unsigned char *compressed = malloc(bound);
+  uLongf compressed_length = bound;
+  if (whole_deflate(compressed, &compressed_length, input, (uLong)length, level) != Z_OK) {
+    fprintf(stderr, "zref: compression failed\n");
+    return 1;
+  }
+  int inflating = strcmp(mode, "inflate") == 0;
+  unsigned char *scratch = malloc(inflating ? (length > 0 ? length : 1) : bound);
+  size_t rounds = 0;
+  double start = now_seconds(), cpu_start = cpu_seconds(), elapsed;
+  do {
+    int status;
+    if (inflating) {
+      uLongf produced = (uLongf)length;
+      status = whole_inflate(scratch, &produced, compressed, compressed_length);
+      if (status == Z_OK && produced != length) status = Z_DATA_ERROR;
+    } else {
+      uLongf produced = bound;
+      status = whole_deflate(scratch, &produced, input, (uLong)length, level);
+    }
+    if (status != Z_OK) {
+      fprintf(stderr, "zref: oneshot %s round failed: %d\n", mode, status);
+      return 1;
+    }
+    rounds++;
+    elapsed = now_seconds() - start;
+  } while (elapsed < seconds);
+  printf("{\"mode\":\"%s\",\"level\":%d,\"chunk\":0,\"bytes\":%zu,\"compressedBytes\":%lu,"
+         "\"rounds\":%zu,\"seconds\":%.9f,\"cpuSeconds\":%.9f}\n",
+         mode, level, length, (unsigned long)compressed_length, rounds, elapsed, cpu_seconds() - cpu_start);
+  free(scratch);
+  free(compressed);
+  free(input);
+  return 0;
+}
+
 int main(int argc, char **argv) {
   if (argc == 2 && strcmp(argv[1], "batch") == 0) return batch();
   if (argc == 7 && strcmp(argv[1], "bench") == 0 &&
       (strcmp(argv[2], "deflate") == 0 || strcmp(argv[2], "inflate") == 0))
     return bench(argv[2], atoi(argv[3]), (size_t)strtoul(argv[4], NULL, 10), atof(argv[5]), argv[6]);
+  if (argc == 6 && strcmp(argv[1], "oneshot") == 0 &&
+      (strcmp(argv[2], "deflate") == 0 || strcmp(argv[2], "inflate") == 0))
+    return oneshot(argv[2], atoi(argv[3]), atof(argv[4]), argv[5]);
   fprintf(stderr,
           "usage: zref batch < jobs\n"
-          "       zref bench deflate|inflate LEVEL CHUNK SECONDS FILE\n");
+          "       zref bench deflate|inflate LEVEL CHUNK SECONDS FILE\n"
+          "       zref oneshot deflate|inflate LEVEL SECONDS FILE\n");
   return 2;
 }
