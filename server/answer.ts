@@ -81,7 +81,8 @@ export async function answerWrite(
     // budget) first, so that the client gets this answer.
     if (!bodyDone) {
       await pumping.catch(() => {});
-      if (!bodyDone && !(await discardRest(request.raw, declaredLength(request.headers)))) reply.header('connection', 'close');
+      if (!bodyDone && !(await discardRest(request.raw, declaredLength(request.headers))))
+        reply.header('connection', 'close');
     }
     throw error;
   }
@@ -113,12 +114,21 @@ export async function answerWrite(
     if (lifecycle.ending !== undefined) return; // the client had gone already: its leaving destroyed the output
     lifecycle.cutOff('server');
     context.metrics.aborted.inc({ route, phase: 'failed' });
-    context.metrics.errors.inc({ code: (error as { zaccelCode?: string }).zaccelCode ?? (error as { code?: string }).code ?? 'ZACCEL_INTERNAL' });
+    context.metrics.errors.inc({
+      code: (error as { zaccelCode?: string }).zaccelCode ?? (error as { code?: string }).code ?? 'ZACCEL_INTERNAL',
+    });
     request.log.warn({ err: error }, 'response aborted after it started');
   });
   return reply.send(write.output);
 }
 
 function emptyReport(session: Session): SessionReport {
-  return { engine: session.engine, bytesIn: 0, bytesOut: 0, ended: false, fallbacks: 0, copies: { decisions: 0, copies: 0, copyBytes: 0, copyNanoseconds: 0 } };
+  return {
+    engine: session.engine,
+    bytesIn: 0,
+    bytesOut: 0,
+    ended: false,
+    fallbacks: 0,
+    copies: { decisions: 0, copies: 0, copyBytes: 0, copyNanoseconds: 0 },
+  };
 }

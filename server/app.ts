@@ -40,7 +40,10 @@ function packageVersion(): string {
   }
 }
 
-export async function buildServer(overrides: Partial<ServerConfig> = {}, options: BuildOptions = {}): Promise<FastifyInstance> {
+export async function buildServer(
+  overrides: Partial<ServerConfig> = {},
+  options: BuildOptions = {},
+): Promise<FastifyInstance> {
   const config = validateConfig({ ...defaultConfig(), ...overrides });
   // Before anything starts: a bad tokens file, origin or host stops the server here, with ZACCEL_BAD_OPTION.
   const access = accessControl(config);
@@ -78,7 +81,13 @@ export async function buildServer(overrides: Partial<ServerConfig> = {}, options
   // Cluster mode loads the Redis client; without --redis it is never imported.
   let cluster: Cluster | undefined;
   if (config.redis !== undefined) {
-    const settings = { url: config.redis, instanceId: config.instanceId, leaseMs: config.leaseMs, handoverMs: config.handoverMs, streamIdleMs: config.streamIdleMs };
+    const settings = {
+      url: config.redis,
+      instanceId: config.instanceId,
+      leaseMs: config.leaseMs,
+      handoverMs: config.handoverMs,
+      streamIdleMs: config.streamIdleMs,
+    };
     try {
       cluster = await (await import('./cluster/cluster.js')).Cluster.start(settings, streams, metrics, app.log);
     } catch (error) {
@@ -88,13 +97,26 @@ export async function buildServer(overrides: Partial<ServerConfig> = {}, options
       throw error;
     }
   }
-  const context: ServiceContext = { config, pool, streams, metrics, state: { shuttingDown: false, inflight: 0 }, cluster };
+  const context: ServiceContext = {
+    config,
+    pool,
+    streams,
+    metrics,
+    state: { shuttingDown: false, inflight: 0 },
+    cluster,
+  };
   app.decorate('zaccel', context);
   // In a cluster every answer says which instance gave it.
-  if (cluster !== undefined) app.addHook('onSend', async (_request, reply) => void reply.header('x-zaccel-instance', config.instanceId));
+  if (cluster !== undefined)
+    app.addHook('onSend', async (_request, reply) => void reply.header('x-zaccel-instance', config.instanceId));
 
   // The lifecycle comes first, before any hook or handler can await: it must see every way the request ends.
-  const admission = { maxInflight: config.maxInflight, sendTimeoutMs: config.sendTimeoutMs, state: context.state, metrics };
+  const admission = {
+    maxInflight: config.maxInflight,
+    sendTimeoutMs: config.sendTimeoutMs,
+    state: context.state,
+    metrics,
+  };
   app.decorateRequest('lifecycle', null as unknown as RequestLifecycle);
   app.addHook('onRequest', async (request, reply) => {
     request.lifecycle = new RequestLifecycle(admission, request, reply);
@@ -221,7 +243,9 @@ class MethodTable {
   add(url: string, method: string | string[]): void {
     const source = url
       .split('/')
-      .map((segment) => (segment.startsWith(':') ? '[^/]+' : segment === '*' ? '.*' : segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+      .map((segment) =>
+        segment.startsWith(':') ? '[^/]+' : segment === '*' ? '.*' : segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'),
+      )
       .join('/');
     const pattern = new RegExp(`^${source}$`);
     let entry = this.routes.find((route) => route.pattern.source === pattern.source);
@@ -234,7 +258,8 @@ class MethodTable {
 
   methodsFor(path: string): string[] {
     const methods = new Set<string>();
-    for (const route of this.routes) if (route.pattern.test(path)) for (const method of route.methods) methods.add(method);
+    for (const route of this.routes)
+      if (route.pattern.test(path)) for (const method of route.methods) methods.add(method);
     return [...methods].sort();
   }
 }
@@ -247,14 +272,19 @@ const decimalInteger = /^-?\d+$/;
  * level must be written one way. This runs before validation, on the query's raw strings.
  */
 function checkDecimalQuery(request: FastifyRequest): void {
-  const schema = request.routeOptions.schema?.querystring as { properties?: Record<string, { type?: unknown }> } | undefined;
+  const schema = request.routeOptions.schema?.querystring as
+    | { properties?: Record<string, { type?: unknown }> }
+    | undefined;
   const query = request.query as Record<string, unknown> | undefined;
   if (schema?.properties === undefined || query === undefined || query === null) return;
   for (const [name, property] of Object.entries(schema.properties)) {
     if (property.type !== 'integer' || query[name] === undefined) continue;
     for (const value of ([] as unknown[]).concat(query[name])) {
       if (typeof value !== 'string' || !decimalInteger.test(value)) {
-        throw new ServiceError('ZACCEL_BAD_OPTION', `invalid ${name}: ${JSON.stringify(value)} (expected a decimal integer)`);
+        throw new ServiceError(
+          'ZACCEL_BAD_OPTION',
+          `invalid ${name}: ${JSON.stringify(value)} (expected a decimal integer)`,
+        );
       }
     }
   }

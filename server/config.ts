@@ -115,36 +115,218 @@ export function defaultConfig(): ServerConfig {
 /** Every setting, as the README's configuration table lists it. */
 export const settings: Setting[] = [
   { key: 'host', flag: '--host', env: 'ZACCEL_HOST', kind: 'string', description: 'interface to listen on' },
-  { key: 'port', flag: '--port', env: 'ZACCEL_PORT', kind: 'integer', min: 0, description: 'TCP port (0: any free port)' },
-  { key: 'workers', flag: '--workers', env: 'ZACCEL_WORKERS', kind: 'integer', min: 1, description: 'compression worker threads' },
-  { key: 'maxBodyBytes', flag: '--max-body', env: 'ZACCEL_MAX_BODY', kind: 'bytes', min: 1, description: 'largest one-shot request body' },
-  { key: 'maxWriteBytes', flag: '--max-write', env: 'ZACCEL_MAX_WRITE', kind: 'bytes', min: 1, description: 'largest body of one stream write' },
-  { key: 'maxOutputBytes', flag: '--max-output', env: 'ZACCEL_MAX_OUTPUT', kind: 'bytes', min: 1, description: 'inflate output cap when a request sets no maxOutput' },
-  { key: 'maxOutputLimitBytes', flag: '--max-output-limit', env: 'ZACCEL_MAX_OUTPUT_LIMIT', kind: 'bytes', min: 1, description: 'largest maxOutput a request may ask for' },
-  { key: 'maxStreams', flag: '--max-streams', env: 'ZACCEL_MAX_STREAMS', kind: 'integer', min: 1, description: 'stateful streams open at once' },
-  { key: 'streamIdleMs', flag: '--stream-idle-ms', env: 'ZACCEL_STREAM_IDLE_MS', kind: 'integer', min: 1, description: 'idle time after which a stream is closed' },
-  { key: 'maxQueuedWrites', flag: '--max-queued-writes', env: 'ZACCEL_MAX_QUEUED_WRITES', kind: 'integer', min: 1, description: 'requests waiting behind the running one on a stream' },
-  { key: 'maxInflight', flag: '--max-inflight', env: 'ZACCEL_MAX_INFLIGHT', kind: 'integer', min: 1, description: 'one-shots and stream writes in progress at once' },
-  { key: 'commitBytes', flag: '--commit-bytes', env: 'ZACCEL_COMMIT_BYTES', kind: 'bytes', min: 1, description: 'output held back before a response commits to 200' },
-  { key: 'machineBytes', flag: '--machine-bytes', env: 'ZACCEL_MACHINE_BYTES', kind: 'bytes', min: 4 * MiB, description: 'largest size of the shared Machine memory (at most 2 GiB)' },
-  { key: 'shutdownTimeoutMs', flag: '--shutdown-timeout-ms', env: 'ZACCEL_SHUTDOWN_TIMEOUT_MS', kind: 'integer', min: 0, description: 'how long SIGTERM waits for requests in flight' },
-  { key: 'headerTimeoutMs', flag: '--header-timeout-ms', env: 'ZACCEL_HEADER_TIMEOUT_MS', kind: 'integer', min: 1, description: 'time a client has to send its request headers' },
-  { key: 'bodyTimeoutMs', flag: '--body-timeout-ms', env: 'ZACCEL_BODY_TIMEOUT_MS', kind: 'integer', min: 1, description: 'longest pause between two pieces of a request body' },
-  { key: 'sendTimeoutMs', flag: '--send-timeout-ms', env: 'ZACCEL_SEND_TIMEOUT_MS', kind: 'integer', min: 1, description: 'longest time a client may take no byte of its answer' },
-  { key: 'keepaliveTimeoutMs', flag: '--keepalive-timeout-ms', env: 'ZACCEL_KEEPALIVE_TIMEOUT_MS', kind: 'integer', min: 1, description: 'idle time after which a keep-alive connection is closed' },
+  {
+    key: 'port',
+    flag: '--port',
+    env: 'ZACCEL_PORT',
+    kind: 'integer',
+    min: 0,
+    description: 'TCP port (0: any free port)',
+  },
+  {
+    key: 'workers',
+    flag: '--workers',
+    env: 'ZACCEL_WORKERS',
+    kind: 'integer',
+    min: 1,
+    description: 'compression worker threads',
+  },
+  {
+    key: 'maxBodyBytes',
+    flag: '--max-body',
+    env: 'ZACCEL_MAX_BODY',
+    kind: 'bytes',
+    min: 1,
+    description: 'largest one-shot request body',
+  },
+  {
+    key: 'maxWriteBytes',
+    flag: '--max-write',
+    env: 'ZACCEL_MAX_WRITE',
+    kind: 'bytes',
+    min: 1,
+    description: 'largest body of one stream write',
+  },
+  {
+    key: 'maxOutputBytes',
+    flag: '--max-output',
+    env: 'ZACCEL_MAX_OUTPUT',
+    kind: 'bytes',
+    min: 1,
+    description: 'inflate output cap when a request sets no maxOutput',
+  },
+  {
+    key: 'maxOutputLimitBytes',
+    flag: '--max-output-limit',
+    env: 'ZACCEL_MAX_OUTPUT_LIMIT',
+    kind: 'bytes',
+    min: 1,
+    description: 'largest maxOutput a request may ask for',
+  },
+  {
+    key: 'maxStreams',
+    flag: '--max-streams',
+    env: 'ZACCEL_MAX_STREAMS',
+    kind: 'integer',
+    min: 1,
+    description: 'stateful streams open at once',
+  },
+  {
+    key: 'streamIdleMs',
+    flag: '--stream-idle-ms',
+    env: 'ZACCEL_STREAM_IDLE_MS',
+    kind: 'integer',
+    min: 1,
+    description: 'idle time after which a stream is closed',
+  },
+  {
+    key: 'maxQueuedWrites',
+    flag: '--max-queued-writes',
+    env: 'ZACCEL_MAX_QUEUED_WRITES',
+    kind: 'integer',
+    min: 1,
+    description: 'requests waiting behind the running one on a stream',
+  },
+  {
+    key: 'maxInflight',
+    flag: '--max-inflight',
+    env: 'ZACCEL_MAX_INFLIGHT',
+    kind: 'integer',
+    min: 1,
+    description: 'one-shots and stream writes in progress at once',
+  },
+  {
+    key: 'commitBytes',
+    flag: '--commit-bytes',
+    env: 'ZACCEL_COMMIT_BYTES',
+    kind: 'bytes',
+    min: 1,
+    description: 'output held back before a response commits to 200',
+  },
+  {
+    key: 'machineBytes',
+    flag: '--machine-bytes',
+    env: 'ZACCEL_MACHINE_BYTES',
+    kind: 'bytes',
+    min: 4 * MiB,
+    description: 'largest size of the shared Machine memory (at most 2 GiB)',
+  },
+  {
+    key: 'shutdownTimeoutMs',
+    flag: '--shutdown-timeout-ms',
+    env: 'ZACCEL_SHUTDOWN_TIMEOUT_MS',
+    kind: 'integer',
+    min: 0,
+    description: 'how long SIGTERM waits for requests in flight',
+  },
+  {
+    key: 'headerTimeoutMs',
+    flag: '--header-timeout-ms',
+    env: 'ZACCEL_HEADER_TIMEOUT_MS',
+    kind: 'integer',
+    min: 1,
+    description: 'time a client has to send its request headers',
+  },
+  {
+    key: 'bodyTimeoutMs',
+    flag: '--body-timeout-ms',
+    env: 'ZACCEL_BODY_TIMEOUT_MS',
+    kind: 'integer',
+    min: 1,
+    description: 'longest pause between two pieces of a request body',
+  },
+  {
+    key: 'sendTimeoutMs',
+    flag: '--send-timeout-ms',
+    env: 'ZACCEL_SEND_TIMEOUT_MS',
+    kind: 'integer',
+    min: 1,
+    description: 'longest time a client may take no byte of its answer',
+  },
+  {
+    key: 'keepaliveTimeoutMs',
+    flag: '--keepalive-timeout-ms',
+    env: 'ZACCEL_KEEPALIVE_TIMEOUT_MS',
+    kind: 'integer',
+    min: 1,
+    description: 'idle time after which a keep-alive connection is closed',
+  },
   { key: 'logLevel', flag: '--log-level', env: 'ZACCEL_LOG_LEVEL', kind: 'level', description: 'pino log level' },
-  { key: 'authTokens', flag: '--auth-tokens', env: 'ZACCEL_AUTH_TOKENS', kind: 'file', description: 'JSON file of bearer tokens; every route but /healthz and /readyz then needs one' },
-  { key: 'maxStreamsPerClient', flag: '--max-streams-per-client', env: 'ZACCEL_MAX_STREAMS_PER_CLIENT', kind: 'integer', min: 1, description: 'streams one client address may hold open (without tokens)' },
-  { key: 'allowOrigins', flag: '--allow-origin', env: 'ZACCEL_ALLOW_ORIGINS', kind: 'list', description: 'a browser origin allowed to call the service (repeatable)' },
-  { key: 'redis', flag: '--redis', env: 'ZACCEL_REDIS', kind: 'file', description: 'cluster mode: the Redis URL (redis://HOST:PORT) holding streams, leases and checkpoints' },
-  { key: 'instanceId', flag: '--instance-id', env: 'ZACCEL_INSTANCE_ID', kind: 'string', description: "this instance's name in the cluster (default: host-pid)" },
-  { key: 'leaseMs', flag: '--lease-ms', env: 'ZACCEL_LEASE_MS', kind: 'integer', min: 100, description: 'stream lease time to live in cluster mode (takeover after a crash)' },
-  { key: 'handoverMs', flag: '--handover-ms', env: 'ZACCEL_HANDOVER_MS', kind: 'integer', min: 0, description: 'longest wait for a peer to hand a stream over (then 503)' },
-  { key: 'allowedHosts', flag: '--allowed-hosts', env: 'ZACCEL_ALLOWED_HOSTS', kind: 'list', description: 'Host header values accepted (default on loopback: loopback names and the bind address)' },
+  {
+    key: 'authTokens',
+    flag: '--auth-tokens',
+    env: 'ZACCEL_AUTH_TOKENS',
+    kind: 'file',
+    description: 'JSON file of bearer tokens; every route but /healthz and /readyz then needs one',
+  },
+  {
+    key: 'maxStreamsPerClient',
+    flag: '--max-streams-per-client',
+    env: 'ZACCEL_MAX_STREAMS_PER_CLIENT',
+    kind: 'integer',
+    min: 1,
+    description: 'streams one client address may hold open (without tokens)',
+  },
+  {
+    key: 'allowOrigins',
+    flag: '--allow-origin',
+    env: 'ZACCEL_ALLOW_ORIGINS',
+    kind: 'list',
+    description: 'a browser origin allowed to call the service (repeatable)',
+  },
+  {
+    key: 'redis',
+    flag: '--redis',
+    env: 'ZACCEL_REDIS',
+    kind: 'file',
+    description: 'cluster mode: the Redis URL (redis://HOST:PORT) holding streams, leases and checkpoints',
+  },
+  {
+    key: 'instanceId',
+    flag: '--instance-id',
+    env: 'ZACCEL_INSTANCE_ID',
+    kind: 'string',
+    description: "this instance's name in the cluster (default: host-pid)",
+  },
+  {
+    key: 'leaseMs',
+    flag: '--lease-ms',
+    env: 'ZACCEL_LEASE_MS',
+    kind: 'integer',
+    min: 100,
+    description: 'stream lease time to live in cluster mode (takeover after a crash)',
+  },
+  {
+    key: 'handoverMs',
+    flag: '--handover-ms',
+    env: 'ZACCEL_HANDOVER_MS',
+    kind: 'integer',
+    min: 0,
+    description: 'longest wait for a peer to hand a stream over (then 503)',
+  },
+  {
+    key: 'allowedHosts',
+    flag: '--allowed-hosts',
+    env: 'ZACCEL_ALLOWED_HOSTS',
+    kind: 'list',
+    description: 'Host header values accepted (default on loopback: loopback names and the bind address)',
+  },
 ];
 
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
-const units: Record<string, number> = { '': 1, b: 1, k: 1024, kb: 1024, kib: 1024, m: MiB, mb: MiB, mib: MiB, g: GiB, gb: GiB, gib: GiB };
+const units: Record<string, number> = {
+  '': 1,
+  b: 1,
+  k: 1024,
+  kb: 1024,
+  kib: 1024,
+  m: MiB,
+  mb: MiB,
+  mib: MiB,
+  g: GiB,
+  gb: GiB,
+  gib: GiB,
+};
 
 /** "1048576", "64k", "16MiB", "1g": binary units, case-insensitive. */
 export function parseBytes(text: string): number {
@@ -156,7 +338,10 @@ export function parseBytes(text: string): number {
 
 /** Items of a list setting: comma-separated, blanks dropped; a repeated flag gives one text per use. */
 function listItems(texts: string | string[]): string[] {
-  return (Array.isArray(texts) ? texts : [texts]).flatMap((text) => text.split(',')).map((item) => item.trim()).filter((item) => item !== '');
+  return (Array.isArray(texts) ? texts : [texts])
+    .flatMap((text) => text.split(','))
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
 }
 
 function parseValue(setting: Setting, text: string, source: string): string | number | string[] | undefined {
@@ -178,7 +363,9 @@ function parseValue(setting: Setting, text: string, source: string): string | nu
       const value = setting.kind === 'bytes' ? parseBytes(text) : /^\s*\d+\s*$/.test(text) ? Number(text) : Number.NaN;
       const min = setting.min ?? 0;
       if (!Number.isSafeInteger(value) || value < min) {
-        throw bad(setting.kind === 'bytes' ? `a size of at least ${min} bytes (units k, m, g)` : `an integer >= ${min}`);
+        throw bad(
+          setting.kind === 'bytes' ? `a size of at least ${min} bytes (units k, m, g)` : `an integer >= ${min}`,
+        );
       }
       return value;
     }
@@ -200,7 +387,8 @@ export function validateConfig(config: ServerConfig): ServerConfig {
   if (config.maxOutputBytes > config.maxOutputLimitBytes) {
     throw new ZaccelError('ZACCEL_BAD_OPTION', 'maxOutputBytes must not be above maxOutputLimitBytes');
   }
-  if (!logLevels.includes(config.logLevel)) throw new ZaccelError('ZACCEL_BAD_OPTION', `invalid logLevel: ${config.logLevel}`);
+  if (!logLevels.includes(config.logLevel))
+    throw new ZaccelError('ZACCEL_BAD_OPTION', `invalid logLevel: ${config.logLevel}`);
   // The values themselves (origins, hosts, the tokens file) are checked by server/security when the server is built.
   for (const key of ['allowOrigins', 'allowedHosts'] as const) {
     if (!Array.isArray(config[key]) || !config[key].every((item) => typeof item === 'string')) {
@@ -227,7 +415,12 @@ export function resolveConfig(
     const fromFlag = flags[setting.key];
     if (fromFlag === undefined) continue;
     if (setting.kind === 'list') config[setting.key] = listItems(fromFlag);
-    else config[setting.key] = parseValue(setting, Array.isArray(fromFlag) ? fromFlag[fromFlag.length - 1] : fromFlag, setting.flag);
+    else
+      config[setting.key] = parseValue(
+        setting,
+        Array.isArray(fromFlag) ? fromFlag[fromFlag.length - 1] : fromFlag,
+        setting.flag,
+      );
   }
   return validateConfig({ ...(config as unknown as ServerConfig), ...overrides });
 }

@@ -85,7 +85,9 @@ export class ServiceError extends Error {
     /** Headers the answer needs (WWW-Authenticate, a computed Retry-After); they win over the defaults. */
     readonly headers: Record<string, string> = {},
   ) {
-    super(message ?? (ServiceErrorCodes as Record<string, string>)[code] ?? (ErrorCodes as Record<string, string>)[code]);
+    super(
+      message ?? (ServiceErrorCodes as Record<string, string>)[code] ?? (ErrorCodes as Record<string, string>)[code],
+    );
   }
 }
 
@@ -108,7 +110,13 @@ export interface HttpError {
 
 /** Map anything thrown to its status and body: zaccel errors by code, Fastify's own by kind. */
 export function toHttpError(error: unknown): HttpError {
-  const value = error as { code?: unknown; zaccelCode?: unknown; message?: unknown; statusCode?: unknown; validation?: unknown };
+  const value = error as {
+    code?: unknown;
+    zaccelCode?: unknown;
+    message?: unknown;
+    statusCode?: unknown;
+    validation?: unknown;
+  };
   let code: AnyErrorCode;
   let message = typeof value?.message === 'string' ? value.message : String(error);
   if (isKnownCode(value?.zaccelCode)) {

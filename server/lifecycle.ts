@@ -139,19 +139,22 @@ export class RequestLifecycle {
     const limit = this.admission.sendTimeoutMs;
     let delivered = -1;
     let since = Date.now();
-    const timer = setInterval(() => {
-      const queued = socket.writableLength;
-      const progress = socket.bytesWritten - queued;
-      if (queued === 0 || progress !== delivered) {
-        delivered = progress;
-        since = Date.now();
-      } else if (Date.now() - since >= limit) {
-        clearInterval(timer);
-        this.cutOff('timeout', 'send');
-        this.request.log.info({ timeoutMs: limit, queuedBytes: queued }, 'send timeout: the client took nothing');
-        socket.destroy();
-      }
-    }, Math.max(10, Math.min(limit / 4, 5_000)));
+    const timer = setInterval(
+      () => {
+        const queued = socket.writableLength;
+        const progress = socket.bytesWritten - queued;
+        if (queued === 0 || progress !== delivered) {
+          delivered = progress;
+          since = Date.now();
+        } else if (Date.now() - since >= limit) {
+          clearInterval(timer);
+          this.cutOff('timeout', 'send');
+          this.request.log.info({ timeoutMs: limit, queuedBytes: queued }, 'send timeout: the client took nothing');
+          socket.destroy();
+        }
+      },
+      Math.max(10, Math.min(limit / 4, 5_000)),
+    );
     timer.unref();
     this.onEnd(() => clearInterval(timer));
   }

@@ -48,22 +48,65 @@ export class ServiceMetrics {
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
       registers,
     });
-    this.errors = new Counter({ name: 'zaccel_errors_total', help: 'error answers and aborted responses, by code', labelNames: ['code'], registers });
-    this.bytesIn = new Counter({ name: 'zaccel_bytes_in_total', help: 'bytes consumed by the engines', labelNames: ['engine', 'mode'], registers });
-    this.bytesOut = new Counter({ name: 'zaccel_bytes_out_total', help: 'bytes produced by the engines', labelNames: ['engine', 'mode'], registers });
+    this.errors = new Counter({
+      name: 'zaccel_errors_total',
+      help: 'error answers and aborted responses, by code',
+      labelNames: ['code'],
+      registers,
+    });
+    this.bytesIn = new Counter({
+      name: 'zaccel_bytes_in_total',
+      help: 'bytes consumed by the engines',
+      labelNames: ['engine', 'mode'],
+      registers,
+    });
+    this.bytesOut = new Counter({
+      name: 'zaccel_bytes_out_total',
+      help: 'bytes produced by the engines',
+      labelNames: ['engine', 'mode'],
+      registers,
+    });
     this.fallbacks = new Counter({
       name: 'zaccel_fallbacks_total',
       help: 'engine calls handed to software (DFLTCC fallbacks)',
       labelNames: ['engine', 'mode'],
       registers,
     });
-    this.copyDecisions = new Counter({ name: 'zaccel_copy_decisions_total', help: 'copy decisions made before deflate calls', labelNames: ['engine'], registers });
-    this.copies = new Counter({ name: 'zaccel_copies_total', help: 'deflate calls whose input was copied first', labelNames: ['engine'], registers });
-    this.copyBytes = new Counter({ name: 'zaccel_copy_bytes_total', help: 'bytes copied by the copy decision', labelNames: ['engine'], registers });
-    this.copySeconds = new Counter({ name: 'zaccel_copy_seconds_total', help: 'time spent copying', labelNames: ['engine'], registers });
+    this.copyDecisions = new Counter({
+      name: 'zaccel_copy_decisions_total',
+      help: 'copy decisions made before deflate calls',
+      labelNames: ['engine'],
+      registers,
+    });
+    this.copies = new Counter({
+      name: 'zaccel_copies_total',
+      help: 'deflate calls whose input was copied first',
+      labelNames: ['engine'],
+      registers,
+    });
+    this.copyBytes = new Counter({
+      name: 'zaccel_copy_bytes_total',
+      help: 'bytes copied by the copy decision',
+      labelNames: ['engine'],
+      registers,
+    });
+    this.copySeconds = new Counter({
+      name: 'zaccel_copy_seconds_total',
+      help: 'time spent copying',
+      labelNames: ['engine'],
+      registers,
+    });
     this.openStreams = new Gauge({ name: 'zaccel_open_streams', help: 'stateful streams open', registers });
-    this.inflight = new Gauge({ name: 'zaccel_inflight_requests', help: 'one-shots and stream writes in progress', registers });
-    this.streamsReaped = new Counter({ name: 'zaccel_streams_reaped_total', help: 'streams closed after idling', registers });
+    this.inflight = new Gauge({
+      name: 'zaccel_inflight_requests',
+      help: 'one-shots and stream writes in progress',
+      registers,
+    });
+    this.streamsReaped = new Counter({
+      name: 'zaccel_streams_reaped_total',
+      help: 'streams closed after idling',
+      registers,
+    });
     this.aborted = new Counter({
       name: 'zaccel_aborted_total',
       help: 'answers cut off by the server: a failure after the response started (client disconnects: zaccel_client_disconnects_total)',
@@ -82,9 +125,22 @@ export class ServiceMetrics {
       labelNames: ['route', 'phase'],
       registers,
     });
-    this.takeovers = new Counter({ name: 'zaccel_cluster_takeovers_total', help: 'streams restored here from their Redis checkpoint', registers });
-    this.letGo = new Counter({ name: 'zaccel_cluster_let_go_total', help: 'streams this instance let go: handover, lost lease, shutdown', labelNames: ['reason'], registers });
-    this.checkpointBytes = new Counter({ name: 'zaccel_cluster_checkpoint_bytes_total', help: 'snapshot bytes stored in Redis after writes', registers });
+    this.takeovers = new Counter({
+      name: 'zaccel_cluster_takeovers_total',
+      help: 'streams restored here from their Redis checkpoint',
+      registers,
+    });
+    this.letGo = new Counter({
+      name: 'zaccel_cluster_let_go_total',
+      help: 'streams this instance let go: handover, lost lease, shutdown',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.checkpointBytes = new Counter({
+      name: 'zaccel_cluster_checkpoint_bytes_total',
+      help: 'snapshot bytes stored in Redis after writes',
+      registers,
+    });
     this.checkpointSeconds = new Histogram({
       name: 'zaccel_cluster_checkpoint_seconds',
       help: 'time from a write completing to its checkpoint stored (snapshot and Redis)',
@@ -106,7 +162,11 @@ export class ServiceMetrics {
         this.set(current?.ready === true ? current.handles.length : 0);
       },
     });
-    const machineGauge = (name: string, help: string, pick: (stats: Awaited<ReturnType<WorkerPool['memoryStats']>>) => number) =>
+    const machineGauge = (
+      name: string,
+      help: string,
+      pick: (stats: Awaited<ReturnType<WorkerPool['memoryStats']>>) => number,
+    ) =>
       new Gauge({
         name,
         help,
@@ -121,11 +181,23 @@ export class ServiceMetrics {
           }
         },
       });
-    machineGauge('zaccel_machine_bytes_in_use', 'bytes of Machine regions live, summed over the workers', (stats) => stats.bytesInUse);
-    machineGauge('zaccel_machine_live_regions', 'Machine regions live, summed over the workers', (stats) => stats.liveRegions);
+    machineGauge(
+      'zaccel_machine_bytes_in_use',
+      'bytes of Machine regions live, summed over the workers',
+      (stats) => stats.bytesInUse,
+    );
+    machineGauge(
+      'zaccel_machine_live_regions',
+      'Machine regions live, summed over the workers',
+      (stats) => stats.liveRegions,
+    );
     machineGauge('zaccel_machine_memory_bytes', 'size of the shared Machine memory', (stats) => stats.memoryBytes);
     machineGauge('zaccel_worker_heap_bytes', "the workers' V8 heaps (physical), summed", (stats) => stats.heapBytes);
-    machineGauge('zaccel_worker_external_bytes', "ArrayBuffer memory the workers' heaps hold, summed", (stats) => stats.externalBytes);
+    machineGauge(
+      'zaccel_worker_external_bytes',
+      "ArrayBuffer memory the workers' heaps hold, summed",
+      (stats) => stats.externalBytes,
+    );
   }
 
   /** Count what a session did since its previous report. */
@@ -142,7 +214,12 @@ export class ServiceMetrics {
       add(this.copyDecisions, { engine }, report.copies.decisions, previous?.copies.decisions);
       add(this.copies, { engine }, report.copies.copies, previous?.copies.copies);
       add(this.copyBytes, { engine }, report.copies.copyBytes, previous?.copies.copyBytes);
-      add(this.copySeconds, { engine }, report.copies.copyNanoseconds / 1e9, (previous?.copies.copyNanoseconds ?? 0) / 1e9);
+      add(
+        this.copySeconds,
+        { engine },
+        report.copies.copyNanoseconds / 1e9,
+        (previous?.copies.copyNanoseconds ?? 0) / 1e9,
+      );
     }
   }
 }

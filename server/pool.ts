@@ -71,7 +71,10 @@ export class WorkerHandle {
   engines: EngineInfo[] = [];
   /** The worker reported its modules instantiated. */
   isReady = false;
-  private readonly statsWaiters = new Map<number, { resolve: (stats: WorkerMemoryStats) => void; reject: (error: Error) => void }>();
+  private readonly statsWaiters = new Map<
+    number,
+    { resolve: (stats: WorkerMemoryStats) => void; reject: (error: Error) => void }
+  >();
   private exited = false;
 
   /** Partition bytes this worker took over from dead workers when it started. */
@@ -154,11 +157,13 @@ export class WorkerHandle {
         session.markOpened(message.engine);
         return;
       case 'step':
-        if (message.chunk !== null) session.output(Buffer.from(message.chunk.buffer, message.chunk.byteOffset, message.chunk.byteLength));
+        if (message.chunk !== null)
+          session.output(Buffer.from(message.chunk.buffer, message.chunk.byteOffset, message.chunk.byteLength));
         if (message.consumed > 0) session.consumed(message.consumed);
         return;
       case 'done':
-        if (message.chunk !== null) session.output(Buffer.from(message.chunk.buffer, message.chunk.byteOffset, message.chunk.byteLength));
+        if (message.chunk !== null)
+          session.output(Buffer.from(message.chunk.buffer, message.chunk.byteOffset, message.chunk.byteLength));
         if (message.consumed > 0) session.consumed(message.consumed);
         session.done(message.report);
         return;
@@ -258,7 +263,10 @@ export class Session {
 
   readonly mode: Mode;
   /** Checkpoints asked for and not yet answered, in order (the worker answers in order). */
-  private checkpointWaiters: Array<{ resolve: (checkpoint: StreamCheckpoint) => void; reject: (error: Error) => void }> = [];
+  private checkpointWaiters: Array<{
+    resolve: (checkpoint: StreamCheckpoint) => void;
+    reject: (error: Error) => void;
+  }> = [];
 
   constructor(
     readonly id: number,
@@ -352,7 +360,11 @@ export class Session {
    */
   input(chunk: Uint8Array, owned = false): Promise<void> | undefined {
     if (this.state !== 'open') return Promise.reject(this.error ?? new ServiceError('ZACCEL_STREAM_CLOSED'));
-    const whole = owned && chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength && chunk.buffer instanceof ArrayBuffer;
+    const whole =
+      owned &&
+      chunk.byteOffset === 0 &&
+      chunk.byteLength === chunk.buffer.byteLength &&
+      chunk.buffer instanceof ArrayBuffer;
     const piece = whole ? chunk : new Uint8Array(chunk);
     this.inflight += piece.length;
     // Chunks that arrive together travel together: one message per I/O burst (or per INPUT_BATCH).
@@ -383,7 +395,10 @@ export class Session {
     this.pendingInput = [];
     this.pendingInputBytes = 0;
     if (this.state !== 'open') return; // the session failed or closed: the input is dropped
-    this.handle.post({ t: 'input', sid: this.id, chunks }, chunks.map((chunk) => chunk.buffer as ArrayBuffer));
+    this.handle.post(
+      { t: 'input', sid: this.id, chunks },
+      chunks.map((chunk) => chunk.buffer as ArrayBuffer),
+    );
   }
 
   ack(bytes: number): void {
@@ -500,7 +515,15 @@ export class WorkerPool {
     this.readyPromise = Promise.all(this.handles.map((handle) => handle.ready)).then(
       () => {
         this.isReady = true;
-        options.logger.info({ workers: this.handles.length, engines: this.engines().filter((e) => e.available).map((e) => e.name) }, 'workers ready');
+        options.logger.info(
+          {
+            workers: this.handles.length,
+            engines: this.engines()
+              .filter((e) => e.available)
+              .map((e) => e.name),
+          },
+          'workers ready',
+        );
       },
       (error: Error) => {
         this.startError = error;
@@ -533,7 +556,8 @@ export class WorkerPool {
   /** What the workers found: every engine with its version and access model. */
   engines(): EngineInfo[] {
     // Every worker runs the same build on the same Machine: the first report stands for all.
-    if (this.engineInfo.length === 0) this.engineInfo = this.handles.find((handle) => handle.engines.length > 0)?.engines ?? [];
+    if (this.engineInfo.length === 0)
+      this.engineInfo = this.handles.find((handle) => handle.engines.length > 0)?.engines ?? [];
     return this.engineInfo;
   }
 
@@ -545,7 +569,8 @@ export class WorkerPool {
     }
     if (this.stopping) throw new ServiceError('ZACCEL_SHUTTING_DOWN');
     const live = this.handles.filter((handle) => handle.alive && handle.isReady);
-    if (live.length === 0) throw new ServiceError('ZACCEL_AT_CAPACITY', 'no worker is ready: a replacement is starting');
+    if (live.length === 0)
+      throw new ServiceError('ZACCEL_AT_CAPACITY', 'no worker is ready: a replacement is starting');
     const handle = live.reduce((best, next) => (next.sessions.size < best.sessions.size ? next : best));
     const session = new Session(this.nextId(), handle, options, restoring);
     handle.sessions.set(session.id, session);
@@ -574,7 +599,8 @@ export class WorkerPool {
     workers: WorkerMemoryStats[];
   }> {
     const workers = await Promise.all(this.handles.filter((handle) => handle.alive).map((handle) => handle.stats()));
-    const sum = (pick: (stats: WorkerMemoryStats) => number) => workers.reduce((total, stats) => total + pick(stats), 0);
+    const sum = (pick: (stats: WorkerMemoryStats) => number) =>
+      workers.reduce((total, stats) => total + pick(stats), 0);
     return {
       bytesInUse: sum((stats) => stats.machine.bytesInUse),
       liveRegions: sum((stats) => stats.machine.liveRegions),
@@ -613,7 +639,13 @@ export class WorkerPool {
 
   private spawn(index: number, adopt: number[] = []): WorkerHandle {
     const owner = this.machine.reserveOwner();
-    const init: WorkerInit = { descriptor: this.machine.descriptor, outputWindow: this.options.commitBytes + 1024 * 1024, index, owner, adopt };
+    const init: WorkerInit = {
+      descriptor: this.machine.descriptor,
+      outputWindow: this.options.commitBytes + 1024 * 1024,
+      index,
+      owner,
+      adopt,
+    };
     const worker = new Worker(workerFile(), { workerData: init, name: `zaccel-worker-${index}` });
     return new WorkerHandle(this, index, worker, owner, adopt);
   }

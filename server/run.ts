@@ -14,7 +14,10 @@ export async function runServer(config: ServerConfig): Promise<FastifyInstance> 
     stopping = true;
     app.log.info({ signal, inflight: app.zaccel.state.inflight }, 'signal received: finishing requests in flight');
     const deadline = setTimeout(() => {
-      app.log.error({ timeoutMs: config.shutdownTimeoutMs, inflight: app.zaccel.state.inflight }, 'shutdown timed out: exiting');
+      app.log.error(
+        { timeoutMs: config.shutdownTimeoutMs, inflight: app.zaccel.state.inflight },
+        'shutdown timed out: exiting',
+      );
       process.exit(1);
     }, config.shutdownTimeoutMs);
     deadline.unref();

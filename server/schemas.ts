@@ -6,7 +6,10 @@ import { engineNames, type CopyPolicy, type Strategy } from '../src/index.js';
 import type { ServerConfig } from './config.js';
 import { deflateFormats, inflateFormats } from './protocol.js';
 
-export const strategies = { default: 0, filtered: 1, huffman: 2, rle: 3, fixed: 4 } as const satisfies Record<string, Strategy>;
+export const strategies = { default: 0, filtered: 1, huffman: 2, rle: 3, fixed: 4 } as const satisfies Record<
+  string,
+  Strategy
+>;
 const copyPolicies = ['auto', 'always', 'never'] as const satisfies readonly CopyPolicy[];
 export type StrategyName = keyof typeof strategies;
 
@@ -31,12 +34,24 @@ const errorRef = { $ref: 'zaccelError#' };
 
 /** Error answers a route may give, with what each means there. */
 export function errors(statuses: Record<number, string>): Record<number, unknown> {
-  return Object.fromEntries(Object.entries(statuses).map(([status, description]) => [status, { ...errorRef, description }]));
+  return Object.fromEntries(
+    Object.entries(statuses).map(([status, description]) => [status, { ...errorRef, description }]),
+  );
 }
 
 // Every engine the library registers; one that is not built here is refused with 501 when a session opens.
-const engine = { type: 'string', enum: engineNames(), default: 'zlib', description: 'zlib 1.3.1, or the emulated IBM Z DFLTCC accelerator' };
-const level = { type: 'integer', minimum: -1, maximum: 9, description: '-1 (default, = 6) to 9; 0 stores, 1 is fastest' };
+const engine = {
+  type: 'string',
+  enum: engineNames(),
+  default: 'zlib',
+  description: 'zlib 1.3.1, or the emulated IBM Z DFLTCC accelerator',
+};
+const level = {
+  type: 'integer',
+  minimum: -1,
+  maximum: 9,
+  description: '-1 (default, = 6) to 9; 0 stores, 1 is fastest',
+};
 const strategy = { type: 'string', enum: Object.keys(strategies), description: 'deflate strategy (zlib Z_*_STRATEGY)' };
 const memLevel = { type: 'integer', minimum: 1, maximum: 9, description: 'memory for the hash table (default 8)' };
 const copy = { type: 'string', enum: copyPolicies, description: 'the copy decision (default auto)' };
@@ -73,7 +88,12 @@ export function inflateQuery(config: ServerConfig) {
     additionalProperties: false,
     properties: {
       engine,
-      format: { type: 'string', enum: inflateFormats, default: 'auto', description: 'auto: zlib or gzip, from the header' },
+      format: {
+        type: 'string',
+        enum: inflateFormats,
+        default: 'auto',
+        description: 'auto: zlib or gzip, from the header',
+      },
       windowBits: { type: 'integer', minimum: 0, maximum: 15, description: '0 (from the header) or 8..15' },
       maxOutput: maxOutput(config),
     },
@@ -88,13 +108,20 @@ export function streamCreateBody(config: ServerConfig) {
     properties: {
       mode: { type: 'string', enum: ['deflate', 'inflate'] },
       engine,
-      format: { type: 'string', enum: inflateFormats, description: 'default zlib to deflate, auto to inflate (auto is inflate only)' },
+      format: {
+        type: 'string',
+        enum: inflateFormats,
+        description: 'default zlib to deflate, auto to inflate (auto is inflate only)',
+      },
       level,
       strategy,
       windowBits: { type: 'integer', minimum: 0, maximum: 15 },
       memLevel,
       copy,
-      maxOutput: { ...maxOutput(config), description: `inflate: cap on the stream's total output (default ${config.maxOutputBytes})` },
+      maxOutput: {
+        ...maxOutput(config),
+        description: `inflate: cap on the stream's total output (default ${config.maxOutputBytes})`,
+      },
       dictionary: {
         type: 'string',
         maxLength: 65536,
@@ -119,7 +146,8 @@ export const writeQuery = {
       type: 'string',
       enum: ['none', 'sync', 'full', 'finish'],
       default: 'none',
-      description: 'after this write: none, sync or full flush (deflate), or finish the stream (inflate: the stream must be complete)',
+      description:
+        'after this write: none, sync or full flush (deflate), or finish the stream (inflate: the stream must be complete)',
     },
     seq: {
       type: 'integer',
@@ -132,7 +160,12 @@ export const writeQuery = {
 
 const copyCounters = {
   type: 'object',
-  properties: { decisions: { type: 'integer' }, copies: { type: 'integer' }, copyBytes: { type: 'integer' }, copyNanoseconds: { type: 'integer' } },
+  properties: {
+    decisions: { type: 'integer' },
+    copies: { type: 'integer' },
+    copyBytes: { type: 'integer' },
+    copyNanoseconds: { type: 'integer' },
+  },
 } as const;
 
 export const streamInfo = {
@@ -168,13 +201,19 @@ export const engineList = {
           name: { type: 'string' },
           available: { type: 'boolean' },
           version: { type: ['string', 'null'] },
-          access: { type: ['string', 'null'], description: "deflate's access model at the default level: single, or multiple (may read input twice)" },
+          access: {
+            type: ['string', 'null'],
+            description: "deflate's access model at the default level: single, or multiple (may read input twice)",
+          },
           accessByLevel: { type: ['object', 'null'], additionalProperties: { type: 'string' } },
           levels: { type: 'array', items: { type: 'integer' } },
           defaultLevel: { type: 'integer' },
           formats: {
             type: 'object',
-            properties: { deflate: { type: 'array', items: { type: 'string' } }, inflate: { type: 'array', items: { type: 'string' } } },
+            properties: {
+              deflate: { type: 'array', items: { type: 'string' } },
+              inflate: { type: 'array', items: { type: 'string' } },
+            },
           },
         },
       },

@@ -93,13 +93,24 @@ export class StreamRegistry {
    * Go on with a stream another instance held, from its checkpoint (cluster mode). Its owner's quota is not
    * checked again here: the stream exists already, and the cluster counts it once (server/cluster).
    */
-  async restore(id: string, options: SessionOptions, owner: string, checkpoint: StreamCheckpoint, seq: number): Promise<StreamEntry> {
+  async restore(
+    id: string,
+    options: SessionOptions,
+    owner: string,
+    checkpoint: StreamCheckpoint,
+    seq: number,
+  ): Promise<StreamEntry> {
     const entry = await this.start(id, options, owner, checkpoint);
     entry.seq = seq;
     return entry;
   }
 
-  private async start(id: string, options: SessionOptions, owner: string, checkpoint?: StreamCheckpoint): Promise<StreamEntry> {
+  private async start(
+    id: string,
+    options: SessionOptions,
+    owner: string,
+    checkpoint?: StreamCheckpoint,
+  ): Promise<StreamEntry> {
     if (this.entries.size >= this.config.maxStreams) {
       throw new ServiceError('ZACCEL_AT_CAPACITY', `the server has ${this.config.maxStreams} streams open, its limit`);
     }
@@ -161,7 +172,10 @@ export class StreamRegistry {
    */
   turn(entry: StreamEntry): StreamTurn {
     if (entry.pending > this.config.maxQueuedWrites) {
-      throw new ServiceError('ZACCEL_AT_CAPACITY', `${entry.pending} requests are already queued on stream ${entry.id}`);
+      throw new ServiceError(
+        'ZACCEL_AT_CAPACITY',
+        `${entry.pending} requests are already queued on stream ${entry.id}`,
+      );
     }
     entry.pending++;
     const previous = entry.tail;
@@ -208,8 +222,17 @@ export class StreamRegistry {
       copies: report?.copies ?? emptyCounters(),
       createdAt: new Date(entry.createdAt).toISOString(),
       idleMs: entry.pending > 0 ? 0 : now - entry.lastActive,
-      expiresInMs: entry.pending > 0 ? this.config.streamIdleMs : Math.max(0, this.config.streamIdleMs - (now - entry.lastActive)),
-      ...(error === undefined ? {} : { error: { code: (error as { zaccelCode?: string }).zaccelCode ?? (error as { code?: string }).code ?? 'ZACCEL_INTERNAL', message: error.message } }),
+      expiresInMs:
+        entry.pending > 0 ? this.config.streamIdleMs : Math.max(0, this.config.streamIdleMs - (now - entry.lastActive)),
+      ...(error === undefined
+        ? {}
+        : {
+            error: {
+              code:
+                (error as { zaccelCode?: string }).zaccelCode ?? (error as { code?: string }).code ?? 'ZACCEL_INTERNAL',
+              message: error.message,
+            },
+          }),
     };
   }
 
@@ -237,7 +260,9 @@ export class StreamRegistry {
   async closeAll(): Promise<void> {
     clearInterval(this.reaper);
     const home = this.home;
-    await Promise.all([...this.entries.values()].map((entry) => (home === undefined ? this.close(entry) : this.letGo(entry))));
+    await Promise.all(
+      [...this.entries.values()].map((entry) => (home === undefined ? this.close(entry) : this.letGo(entry))),
+    );
   }
 
   private remove(entry: StreamEntry): void {

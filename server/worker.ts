@@ -152,7 +152,13 @@ function postStep(session: Session, consumed: number): void {
 
 /** Make the session's core from options the routes validated; each field already has the library's type. */
 function createStream(options: SessionOptions): Stream {
-  const common = { engine: options.engine, chunkSize: CHUNK_SIZE, machine, dictionary: options.dictionary, windowBits: options.windowBits };
+  const common = {
+    engine: options.engine,
+    chunkSize: CHUNK_SIZE,
+    machine,
+    dictionary: options.dictionary,
+    windowBits: options.windowBits,
+  };
   if (options.mode === 'deflate') {
     const core = createDeflateCore(options.format, {
       ...common,
@@ -163,7 +169,10 @@ function createStream(options: SessionOptions): Stream {
     });
     return { mode: 'deflate', core };
   }
-  return { mode: 'inflate', core: createInflateCore(options.format, { ...common, maxOutputLength: options.maxOutput }) };
+  return {
+    mode: 'inflate',
+    core: createInflateCore(options.format, { ...common, maxOutputLength: options.maxOutput }),
+  };
 }
 
 /** A core restored from a snapshot, told apart by the kind the snapshot recorded. */
@@ -210,7 +219,8 @@ function open(sid: number, options: SessionOptions, restoring?: StreamCheckpoint
   sessions.set(sid, session);
   try {
     const stream = restoring === undefined ? createStream(options) : restoredStream(restoring.snapshot);
-    if (stream.mode !== options.mode) throw new ZaccelError('ZACCEL_BAD_SNAPSHOT', `the checkpoint holds a ${stream.mode} stream, not ${options.mode}`);
+    if (stream.mode !== options.mode)
+      throw new ZaccelError('ZACCEL_BAD_SNAPSHOT', `the checkpoint holds a ${stream.mode} stream, not ${options.mode}`);
     const core = stream.core;
     attach(session, stream);
     session.engine = core.engine.name;
@@ -262,10 +272,18 @@ function runTurn(session: Session): void {
         if (session.parked !== undefined && written !== session.checkpointWrite) {
           if (chunk !== null) session.unacked -= chunk.byteLength; // never posted
           post({ t: 'step', sid: session.sid, consumed, chunk: null });
-          post({ t: 'refused', sid: session.sid, code: 'ZACCEL_SEQUENCE', message: 'a retry must repeat its write: its body or flush differs from the first time' });
+          post({
+            t: 'refused',
+            sid: session.sid,
+            code: 'ZACCEL_SEQUENCE',
+            message: 'a retry must repeat its write: its body or flush differs from the first time',
+          });
         } else {
           if (session.parked === undefined && written !== undefined) session.checkpointWrite = written;
-          post({ t: 'done', sid: session.sid, report: report(session)!, consumed, chunk }, chunk === null ? undefined : [chunk.buffer as ArrayBuffer]);
+          post(
+            { t: 'done', sid: session.sid, report: report(session)!, consumed, chunk },
+            chunk === null ? undefined : [chunk.buffer as ArrayBuffer],
+          );
         }
         if (session.parked !== undefined) {
           // A retry is over: back to the stream's own core, which is already past this write.
@@ -275,7 +293,10 @@ function runTurn(session: Session): void {
         }
         return;
       }
-      const bytes = stream.mode === 'deflate' ? deflatePiece(session) : inflateInput(session, inflatePiece(stream.core, session.window));
+      const bytes =
+        stream.mode === 'deflate'
+          ? deflatePiece(session)
+          : inflateInput(session, inflatePiece(stream.core, session.window));
       session.writeHash?.update(bytes);
       if (stream.mode === 'deflate') stream.core.push(bytes, 0);
       else stream.core.push(bytes, false);
@@ -502,7 +523,9 @@ function describeEngines(): EngineInfo[] {
       const engine = resolveEngine(name, machine);
       info.version = engine.version(machine);
       info.access = engine.deflateAccess(resolveDeflateOptions('zlib', {}));
-      info.accessByLevel = Object.fromEntries(levels.map((level) => [String(level), engine.deflateAccess(resolveDeflateOptions('zlib', { level }))]));
+      info.accessByLevel = Object.fromEntries(
+        levels.map((level) => [String(level), engine.deflateAccess(resolveDeflateOptions('zlib', { level }))]),
+      );
       // Instantiate the engine's modules in this thread now: readiness means they are.
       createDeflateCore('zlib', { engine: engine.name, machine }).close();
       createInflateCore('zlib', { engine: engine.name, machine }).close();

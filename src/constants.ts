@@ -104,9 +104,21 @@ export const {
   Z_DEFAULT_LEVEL,
 } = constants;
 
-const statusNames = ['Z_OK', 'Z_STREAM_END', 'Z_NEED_DICT', 'Z_ERRNO', 'Z_STREAM_ERROR', 'Z_DATA_ERROR', 'Z_MEM_ERROR', 'Z_BUF_ERROR', 'Z_VERSION_ERROR'] as const;
+const statusNames = [
+  'Z_OK',
+  'Z_STREAM_END',
+  'Z_NEED_DICT',
+  'Z_ERRNO',
+  'Z_STREAM_ERROR',
+  'Z_DATA_ERROR',
+  'Z_MEM_ERROR',
+  'Z_BUF_ERROR',
+  'Z_VERSION_ERROR',
+] as const;
 
 /** node:zlib's `codes`: each zlib status by name, and each name by status. */
 export const codes: Readonly<Record<string, number | string>> = Object.freeze(
-  Object.fromEntries(statusNames.flatMap((name) => [[name, constants[name]] as const, [String(constants[name]), name] as const])),
+  Object.fromEntries(
+    statusNames.flatMap((name) => [[name, constants[name]] as const, [String(constants[name]), name] as const]),
+  ),
 );

@@ -162,15 +162,22 @@ export function outOfRange(name: string, range: string, value: unknown): ZaccelR
 /** node's ERR_INVALID_ARG_TYPE: `The "options.level" property must be of type number. Received type string ('x')`. */
 export function invalidArgType(name: string, expected: string, value: unknown): ZaccelTypeError {
   const kind = name.includes('.') ? 'property' : 'argument';
-  return new ZaccelTypeError('ZACCEL_BAD_OPTION', `The "${name}" ${kind} must be ${expected}. Received ${describeReceived(value)}`, {
-    nodeCode: 'ERR_INVALID_ARG_TYPE',
-  });
+  return new ZaccelTypeError(
+    'ZACCEL_BAD_OPTION',
+    `The "${name}" ${kind} must be ${expected}. Received ${describeReceived(value)}`,
+    {
+      nodeCode: 'ERR_INVALID_ARG_TYPE',
+    },
+  );
 }
 
 /** node's ERR_INVALID_ARG_VALUE, for zaccel's own options: `The property 'options.engine' must be ... Received 'x'`. */
 export function badOption(name: string, value: unknown, expected: string): ZaccelTypeError {
   const kind = name.includes('.') ? 'property' : 'argument';
-  return new ZaccelTypeError('ZACCEL_BAD_OPTION', `The ${kind} '${name}' must be ${expected}. Received ${describeValue(value)}`);
+  return new ZaccelTypeError(
+    'ZACCEL_BAD_OPTION',
+    `The ${kind} '${name}' must be ${expected}. Received ${describeValue(value)}`,
+  );
 }
 
 /** node's RangeError for output past maxOutputLength. */
@@ -189,7 +196,8 @@ function describeNumber(value: unknown): string {
 function describeValue(value: unknown): string {
   if (typeof value === 'string') return `'${value.length > 28 ? `${value.slice(0, 25)}...` : value}'`;
   if (typeof value === 'function') return `[Function${value.name ? `: ${value.name}` : ' (anonymous)'}]`;
-  if (typeof value === 'object' && value !== null) return Array.isArray(value) ? '[Array]' : `[${value.constructor?.name ?? 'Object'}]`;
+  if (typeof value === 'object' && value !== null)
+    return Array.isArray(value) ? '[Array]' : `[${value.constructor?.name ?? 'Object'}]`;
   return typeof value === 'bigint' ? `${value}n` : String(value);
 }
 

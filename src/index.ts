@@ -13,7 +13,13 @@ export {
   type ErrorCode,
   type ZaccelErrorFields,
 } from './errors.js';
-export { closeThreadPool, setThreadPoolSize, threadPoolSize, threadPoolStats, type ThreadPoolStats } from './threads/pool.js';
+export {
+  closeThreadPool,
+  setThreadPoolSize,
+  threadPoolSize,
+  threadPoolStats,
+  type ThreadPoolStats,
+} from './threads/pool.js';
 export type { DeflateOptions, InflateOptions } from './options.js';
 export type { AccessModel, EngineName, Format, InflateFormat } from './engines/engine.js';
 export { engineNames } from './engines/registry.js';
@@ -22,7 +28,13 @@ export { DeflateCore, type MachineInput } from './core/deflate-core.js';
 export { InflateCore } from './core/inflate-core.js';
 export { createDeflateCore, createInflateCore } from './core/factories.js';
 export { restoreStream, snapshotKind, type RestoreOptions } from './snapshot/restore.js';
-export { Machine, type MachineDescriptor, type MachineOptions, type MachineStats, type Region } from './machine/machine.js';
+export {
+  Machine,
+  type MachineDescriptor,
+  type MachineOptions,
+  type MachineStats,
+  type Region,
+} from './machine/machine.js';
 export { defaultMachine, setDefaultMachine } from './machine/default-machine.js';
 export {
   deflate,
@@ -63,4 +75,9 @@ export {
   ZlibBase,
   type ZlibClass,
 } from './api/node-streams.js';
-export { CompressionStream, DecompressionStream, type WebDecompressionFormat, type WebFormat } from './api/web-streams.js';
+export {
+  CompressionStream,
+  DecompressionStream,
+  type WebDecompressionFormat,
+  type WebFormat,
+} from './api/web-streams.js';

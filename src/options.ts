@@ -8,7 +8,12 @@ import { constants as bufferConstants } from 'node:buffer';
 import { constants, type FlushMode, type Level, type Strategy } from './constants.js';
 import type { CopyPolicy } from './core/copy-policy.js';
 import type { AccessModel, EngineName, Format, InflateFormat } from './engines/engine.js';
-import { environmentSettings, type DfltccModel, type DfltccOptions, type DfltccSettings } from './engines/dfltcc/settings.js';
+import {
+  environmentSettings,
+  type DfltccModel,
+  type DfltccOptions,
+  type DfltccSettings,
+} from './engines/dfltcc/settings.js';
 import { badOption, invalidArgType, outOfRange } from './errors.js';
 import type { Machine } from './machine/machine.js';
 
@@ -117,42 +122,69 @@ function optionsObject<O extends object>(options: unknown): Partial<O> {
 function resolveCommon(options: CommonOptions, chunkDefault: number): ResolvedCommon {
   let chunkSize = chunkDefault;
   if (finiteNumber('options.chunkSize', options.chunkSize)) {
-    if (options.chunkSize < constants.Z_MIN_CHUNK) throw outOfRange('options.chunkSize', `>= ${constants.Z_MIN_CHUNK}`, options.chunkSize);
+    if (options.chunkSize < constants.Z_MIN_CHUNK)
+      throw outOfRange('options.chunkSize', `>= ${constants.Z_MIN_CHUNK}`, options.chunkSize);
     // zaccel's own ceiling: the output window is a region of the Machine.
-    if (options.chunkSize > MAX_CHUNK) throw outOfRange('options.chunkSize', `>= ${constants.Z_MIN_CHUNK} and <= ${MAX_CHUNK}`, options.chunkSize);
+    if (options.chunkSize > MAX_CHUNK)
+      throw outOfRange('options.chunkSize', `>= ${constants.Z_MIN_CHUNK} and <= ${MAX_CHUNK}`, options.chunkSize);
     chunkSize = Math.trunc(options.chunkSize);
   }
   // Z_TREES is for inflate's callers that parse blocks themselves; node:zlib stops at Z_BLOCK too.
-  const flush = numberOption('options.flush', options.flush, constants.Z_NO_FLUSH, constants.Z_BLOCK, constants.Z_NO_FLUSH) as FlushMode;
-  const finishFlush = numberOption('options.finishFlush', options.finishFlush, constants.Z_NO_FLUSH, constants.Z_BLOCK, constants.Z_FINISH) as FlushMode;
+  const flush = numberOption(
+    'options.flush',
+    options.flush,
+    constants.Z_NO_FLUSH,
+    constants.Z_BLOCK,
+    constants.Z_NO_FLUSH,
+  ) as FlushMode;
+  const finishFlush = numberOption(
+    'options.finishFlush',
+    options.finishFlush,
+    constants.Z_NO_FLUSH,
+    constants.Z_BLOCK,
+    constants.Z_FINISH,
+  ) as FlushMode;
   const engine = options.engine ?? 'zlib';
   if (engine !== 'zlib' && engine !== 'dfltcc') throw badOption('options.engine', engine, "'zlib' or 'dfltcc'");
-  return { chunkSize, flush, finishFlush, dictionary: dictionaryOf(options.dictionary), engine, dfltcc: resolveDfltcc(options) };
+  return {
+    chunkSize,
+    flush,
+    finishFlush,
+    dictionary: dictionaryOf(options.dictionary),
+    engine,
+    dfltcc: resolveDfltcc(options),
+  };
 }
 
 /** zaccel's own integer options keep their strict check: no NaN default, no fractions. */
 function integerIn(name: string, value: unknown, low: number, high: number, fallback: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number') throw invalidArgType(name, 'of type number', value);
-  if (!Number.isInteger(value) || value < low || value > high) throw outOfRange(name, `an integer >= ${low} and <= ${high}`, value);
+  if (!Number.isInteger(value) || value < low || value > high)
+    throw outOfRange(name, `an integer >= ${low} and <= ${high}`, value);
   return value;
 }
 
 function resolveDfltcc(options: CommonOptions): DfltccSettings & DfltccModel {
   const model = options.dfltccModel ?? 'multiple';
-  if (model !== 'single' && model !== 'multiple') throw badOption('options.dfltccModel', model, "'single' or 'multiple'");
+  if (model !== 'single' && model !== 'multiple')
+    throw badOption('options.dfltccModel', model, "'single' or 'multiple'");
   const cpuAmount = integerIn('options.cpuAmount', options.cpuAmount, 0, 2 ** 31 - 1, 0);
   const overrides = options.dfltcc ?? {};
-  if (overrides === null || typeof overrides !== 'object') throw invalidArgType('options.dfltcc', 'of type object', overrides);
+  if (overrides === null || typeof overrides !== 'object')
+    throw invalidArgType('options.dfltcc', 'of type object', overrides);
   const settings = { ...environmentSettings, ...overrides };
   integerIn('options.dfltcc.levelMask', settings.levelMask, 0, 0x3ff, 0);
   integerIn('options.dfltcc.blockSize', settings.blockSize, 1, 2 ** 31 - 1, 0);
   integerIn('options.dfltcc.firstFhtBlockSize', settings.firstFhtBlockSize, 0, 2 ** 31 - 1, 0);
   integerIn('options.dfltcc.dhtMinSampleSize', settings.dhtMinSampleSize, 0, 2 ** 31 - 1, 0);
   integerIn('options.dfltcc.ribm', settings.ribm, 0, 255, 0);
-  if (typeof settings.enabled !== 'boolean') throw invalidArgType('options.dfltcc.enabled', 'of type boolean', settings.enabled);
-  if (typeof settings.reproducible !== 'boolean') throw invalidArgType('options.dfltcc.reproducible', 'of type boolean', settings.reproducible);
-  if (typeof settings.chunked !== 'boolean') throw invalidArgType('options.dfltcc.chunked', 'of type boolean', settings.chunked);
+  if (typeof settings.enabled !== 'boolean')
+    throw invalidArgType('options.dfltcc.enabled', 'of type boolean', settings.enabled);
+  if (typeof settings.reproducible !== 'boolean')
+    throw invalidArgType('options.dfltcc.reproducible', 'of type boolean', settings.reproducible);
+  if (typeof settings.chunked !== 'boolean')
+    throw invalidArgType('options.dfltcc.chunked', 'of type boolean', settings.chunked);
   return { ...settings, model, cpuAmount };
 }
 
@@ -181,18 +213,47 @@ export function bytesOf(name: string, value: unknown): Uint8Array | undefined {
   return bytes;
 }
 
-export function resolveDeflateOptions(format: Format, options: DeflateOptions = {}, chunkDefault = constants.Z_DEFAULT_CHUNK): ResolvedDeflateOptions {
+export function resolveDeflateOptions(
+  format: Format,
+  options: DeflateOptions = {},
+  chunkDefault = constants.Z_DEFAULT_CHUNK,
+): ResolvedDeflateOptions {
   options = optionsObject<DeflateOptions>(options);
   // node:zlib checks windowBits, level, memLevel and strategy before the stream options.
   // gzip needs windowBits 9 or more; zlib and raw accept 8 and run it as 9, as node:zlib does.
   const windowMin = format === 'gzip' ? 9 : constants.Z_MIN_WINDOWBITS;
-  const windowBits = numberOption('options.windowBits', options.windowBits, windowMin, constants.Z_MAX_WINDOWBITS, constants.Z_DEFAULT_WINDOWBITS);
-  const level = numberOption('options.level', options.level, constants.Z_MIN_LEVEL, constants.Z_MAX_LEVEL, constants.Z_DEFAULT_LEVEL) as Level;
-  const memLevel = numberOption('options.memLevel', options.memLevel, constants.Z_MIN_MEMLEVEL, constants.Z_MAX_MEMLEVEL, constants.Z_DEFAULT_MEMLEVEL);
-  const strategy = numberOption('options.strategy', options.strategy, constants.Z_DEFAULT_STRATEGY, constants.Z_FIXED, constants.Z_DEFAULT_STRATEGY) as Strategy;
+  const windowBits = numberOption(
+    'options.windowBits',
+    options.windowBits,
+    windowMin,
+    constants.Z_MAX_WINDOWBITS,
+    constants.Z_DEFAULT_WINDOWBITS,
+  );
+  const level = numberOption(
+    'options.level',
+    options.level,
+    constants.Z_MIN_LEVEL,
+    constants.Z_MAX_LEVEL,
+    constants.Z_DEFAULT_LEVEL,
+  ) as Level;
+  const memLevel = numberOption(
+    'options.memLevel',
+    options.memLevel,
+    constants.Z_MIN_MEMLEVEL,
+    constants.Z_MAX_MEMLEVEL,
+    constants.Z_DEFAULT_MEMLEVEL,
+  );
+  const strategy = numberOption(
+    'options.strategy',
+    options.strategy,
+    constants.Z_DEFAULT_STRATEGY,
+    constants.Z_FIXED,
+    constants.Z_DEFAULT_STRATEGY,
+  ) as Strategy;
   const common = resolveCommon(options, chunkDefault);
   const copy = options.copy ?? 'auto';
-  if (copy !== 'auto' && copy !== 'always' && copy !== 'never') throw badOption('options.copy', copy, "'auto', 'always' or 'never'");
+  if (copy !== 'auto' && copy !== 'always' && copy !== 'never')
+    throw badOption('options.copy', copy, "'auto', 'always' or 'never'");
   // A gzip stream has no place for a preset dictionary: node:zlib ignores one, and so does zaccel.
   const dictionary = format === 'gzip' ? undefined : common.dictionary;
   return { ...common, dictionary, format, level, windowBits: Math.max(9, windowBits), memLevel, strategy, copy };
@@ -209,13 +270,37 @@ export function resolveInflateOptions(
   const fromHeader = format !== 'raw' && (options.windowBits == null || options.windowBits === 0);
   const windowBits = fromHeader
     ? 0
-    : numberOption('options.windowBits', options.windowBits, constants.Z_MIN_WINDOWBITS, constants.Z_MAX_WINDOWBITS, constants.Z_DEFAULT_WINDOWBITS);
+    : numberOption(
+        'options.windowBits',
+        options.windowBits,
+        constants.Z_MIN_WINDOWBITS,
+        constants.Z_MAX_WINDOWBITS,
+        constants.Z_DEFAULT_WINDOWBITS,
+      );
   // Checked (and defaulted) as node:zlib does, though they mean nothing to inflate.
   const loose = options as Record<string, unknown>;
   numberOption('options.level', loose.level, constants.Z_MIN_LEVEL, constants.Z_MAX_LEVEL, constants.Z_DEFAULT_LEVEL);
-  numberOption('options.memLevel', loose.memLevel, constants.Z_MIN_MEMLEVEL, constants.Z_MAX_MEMLEVEL, constants.Z_DEFAULT_MEMLEVEL);
-  numberOption('options.strategy', loose.strategy, constants.Z_DEFAULT_STRATEGY, constants.Z_FIXED, constants.Z_DEFAULT_STRATEGY);
+  numberOption(
+    'options.memLevel',
+    loose.memLevel,
+    constants.Z_MIN_MEMLEVEL,
+    constants.Z_MAX_MEMLEVEL,
+    constants.Z_DEFAULT_MEMLEVEL,
+  );
+  numberOption(
+    'options.strategy',
+    loose.strategy,
+    constants.Z_DEFAULT_STRATEGY,
+    constants.Z_FIXED,
+    constants.Z_DEFAULT_STRATEGY,
+  );
   const common = resolveCommon(options, chunkDefault);
-  const maxOutputLength = numberOption('options.maxOutputLength', options.maxOutputLength, 1, MAX_OUTPUT_LENGTH, outputLimitDefault);
+  const maxOutputLength = numberOption(
+    'options.maxOutputLength',
+    options.maxOutputLength,
+    1,
+    MAX_OUTPUT_LENGTH,
+    outputLimitDefault,
+  );
   return { ...common, format, windowBits, maxOutputLength };
 }

@@ -31,13 +31,28 @@ describe('parseCommand', () => {
   test('a negative number after an option is its value, not an option', () => {
     expect(parseCommand(spec, ['--level', '-1']).values.level).toBe('-1');
     expect(parseCommand(spec, ['-o', '-2']).values.output).toBe('-2');
-    expect(parseCommand({ ...spec, maxPositionals: Infinity }, ['--', '--level', '-1']).positionals).toEqual(['--level', '-1']);
+    expect(parseCommand({ ...spec, maxPositionals: Infinity }, ['--', '--level', '-1']).positionals).toEqual([
+      '--level',
+      '-1',
+    ]);
   });
 
   test('unknown options, missing values and extra arguments are ZACCEL_BAD_OPTION, naming the problem', () => {
-    expect(() => parseCommand(spec, ['-l', '3'])).toThrow(expect.objectContaining({ zaccelCode: 'ZACCEL_BAD_OPTION', message: expect.stringMatching(/^unknown option -l \(zaccel demo --help/) }));
-    expect(() => parseCommand(spec, ['--output'])).toThrow(expect.objectContaining({ zaccelCode: 'ZACCEL_BAD_OPTION' }));
-    expect(() => parseCommand(spec, ['a', 'b'])).toThrow(expect.objectContaining({ zaccelCode: 'ZACCEL_BAD_OPTION', message: expect.stringMatching(/unexpected argument "b"/) }));
+    expect(() => parseCommand(spec, ['-l', '3'])).toThrow(
+      expect.objectContaining({
+        zaccelCode: 'ZACCEL_BAD_OPTION',
+        message: expect.stringMatching(/^unknown option -l \(zaccel demo --help/),
+      }),
+    );
+    expect(() => parseCommand(spec, ['--output'])).toThrow(
+      expect.objectContaining({ zaccelCode: 'ZACCEL_BAD_OPTION' }),
+    );
+    expect(() => parseCommand(spec, ['a', 'b'])).toThrow(
+      expect.objectContaining({
+        zaccelCode: 'ZACCEL_BAD_OPTION',
+        message: expect.stringMatching(/unexpected argument "b"/),
+      }),
+    );
   });
 
   test('camelFlags fills in defaults under camelCase names', () => {

@@ -3,7 +3,19 @@
  * FILE → FILE.gz naming, refusing to overwrite, never writing through a
  * symlink, usage errors that exit 2, and help that lists only accepted values.
  */
-import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readlinkSync,
+  statSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as nodeZlib from 'node:zlib';
@@ -71,7 +83,15 @@ describe('gzip-style files', () => {
 
   test('-1 … -9 set the level, the last one wins: the same bytes as the library at that level', async () => {
     expect(deflateSync(data, { level: 1 }).equals(deflateSync(data, { level: 9 }))).toBe(false);
-    for (const [args, level] of [[['-1'], 1], [['-9'], 9], [['-9', '-1'], 1], [['--fast'], 1], [['--best'], 9], [['-1', '--level', '6'], 6], [['--level', '-1'], 6]] as const) {
+    for (const [args, level] of [
+      [['-1'], 1],
+      [['-9'], 9],
+      [['-9', '-1'], 1],
+      [['--fast'], 1],
+      [['--best'], 9],
+      [['-1', '--level', '6'], 6],
+      [['--level', '-1'], 6],
+    ] as const) {
       const run = await zaccel(['compress', '-c', '--format', 'zlib', ...args, file]);
       expect(run.status, run.stderr).toBe(0);
       expect(run.stdout.equals(deflateSync(data, { level })), args.join(' ')).toBe(true);
@@ -183,10 +203,15 @@ describe('flags, help and usage errors', () => {
 
   test('--window-bits 9 … 15 and every strategy the help names are accepted, and decode', async () => {
     const help = (await zaccel(['compress', '--help'])).stdout.toString();
-    const strategies = /--strategy NAME\s+compress: zlib strategy ([a-z, -]+) \(or its number/.exec(help)?.[1].split(', ');
+    const strategies = /--strategy NAME\s+compress: zlib strategy ([a-z, -]+) \(or its number/
+      .exec(help)?.[1]
+      .split(', ');
     expect(strategies).toEqual(['default', 'filtered', 'huffman-only', 'rle', 'fixed']);
     expect(help).toMatch(/--window-bits N\s+compress: window size, 9 to 15/);
-    for (const [flag, values] of [['--strategy', [...strategies!, '0', '4']], ['--window-bits', ['9', '15']]] as const) {
+    for (const [flag, values] of [
+      ['--strategy', [...strategies!, '0', '4']],
+      ['--window-bits', ['9', '15']],
+    ] as const) {
       for (const value of values) {
         const run = await zaccel(['compress', '-c', flag, value, file]);
         expect(run.status, `${flag} ${value}: ${run.stderr}`).toBe(0);

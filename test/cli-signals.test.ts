@@ -34,10 +34,15 @@ describe('signals', () => {
       // More than one output chunk (256 KiB) of poorly compressible data, and stdin is left open: the run is mid-way.
       child.stdin!.write(Buffer.from(corpus('binary', 4 << 20, 11)));
       const partial = () => readdirSync(folder).filter((name) => name.includes('.partial-'));
-      await until(() => partial().length === 1 && statSync(join(folder, partial()[0])).size > 0, 'compressed bytes in the partial file');
+      await until(
+        () => partial().length === 1 && statSync(join(folder, partial()[0])).size > 0,
+        'compressed bytes in the partial file',
+      );
       child.kill(signal);
       const result = await done;
-      expect(endedBy(result, signal), `status ${result.status}, signal ${result.signal}, stderr ${result.stderr}`).toBe(true);
+      expect(endedBy(result, signal), `status ${result.status}, signal ${result.signal}, stderr ${result.stderr}`).toBe(
+        true,
+      );
       expect(readdirSync(folder)).toEqual([]);
     });
   }

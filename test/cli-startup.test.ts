@@ -22,7 +22,11 @@ const preload = join(packageRoot(), 'test/support/module-log.mjs');
 async function modulesLoadedBy(args: string[], input?: Buffer): Promise<string[]> {
   const log = join(folder, `modules-${Math.random().toString(16).slice(2)}.log`);
   writeFileSync(log, '');
-  const run = await zaccel(args, { input, nodeArgs: ['--import', preload], env: { ...process.env, ZACCEL_MODULE_LOG: log } });
+  const run = await zaccel(args, {
+    input,
+    nodeArgs: ['--import', preload],
+    env: { ...process.env, ZACCEL_MODULE_LOG: log },
+  });
   expect(run.status, run.stderr).toBe(0);
   return readFileSync(log, 'utf8').split('\n').filter(Boolean);
 }
@@ -42,19 +46,38 @@ describe('start-up', () => {
 
   test('compress and decompress load no node_modules file, and no other command', async () => {
     const compressed = nodeZlib.gzipSync(readFileSync(small));
-    for (const [args, input] of [[['compress', '-c', small]], [['decompress'], compressed], [['-d'], compressed]] as const) {
+    for (const [args, input] of [
+      [['compress', '-c', small]],
+      [['decompress'], compressed],
+      [['-d'], compressed],
+    ] as const) {
       const modules = await modulesLoadedBy([...args], input);
-      expect(modules.some((url) => url.endsWith('/dist/tools/cli/codec-commands.js')), args.join(' ')).toBe(true);
-      expect(modules.filter((url) => url.includes('/node_modules/')), args.join(' ')).toEqual([]);
-      expect(modules.filter((url) => /\/dist\/(server|tools\/(bench|http-bench|hazard|migrate|findings))\//.test(url)), args.join(' ')).toEqual([]);
-      expect(modules.filter((url) => /-command\.js$/.test(url) && !url.endsWith('/codec-commands.js')), args.join(' ')).toEqual([]);
+      expect(
+        modules.some((url) => url.endsWith('/dist/tools/cli/codec-commands.js')),
+        args.join(' '),
+      ).toBe(true);
+      expect(
+        modules.filter((url) => url.includes('/node_modules/')),
+        args.join(' '),
+      ).toEqual([]);
+      expect(
+        modules.filter((url) => /\/dist\/(server|tools\/(bench|http-bench|hazard|migrate|findings))\//.test(url)),
+        args.join(' '),
+      ).toEqual([]);
+      expect(
+        modules.filter((url) => /-command\.js$/.test(url) && !url.endsWith('/codec-commands.js')),
+        args.join(' '),
+      ).toEqual([]);
     }
   });
 
   test('--version and --help load no command at all', async () => {
     for (const args of [['--version'], ['--help']]) {
       const modules = await modulesLoadedBy(args);
-      expect(modules.filter((url) => url.includes('/node_modules/') || /-commands?\.js$/.test(url)), args.join(' ')).toEqual([]);
+      expect(
+        modules.filter((url) => url.includes('/node_modules/') || /-commands?\.js$/.test(url)),
+        args.join(' '),
+      ).toEqual([]);
     }
   });
 
@@ -76,10 +99,16 @@ describe('start-up', () => {
     expect(restored.stdout.equals(data)).toBe(true);
     const benchHelp = await zaccel(['bench', '--help'], { script });
     expect(benchHelp.status, benchHelp.stderr).toBe(0);
-    expect(benchHelp.stdout.toString()).toMatch(/--contenders LIST +contenders, comma-separated \(default all: zaccel zlib \(wasm\), /);
+    expect(benchHelp.stdout.toString()).toMatch(
+      /--contenders LIST +contenders, comma-separated \(default all: zaccel zlib \(wasm\), /,
+    );
     const bench = await zaccel(['bench', '--quick', '--out', join(folder, 'charts')], { script });
     expect(bench.status).toBe(1);
-    expect(bench.stderr).toMatch(/^zaccel: bench needs packages that are not installed: tinybench, pako, fflate \(the benchmark itself\); autocannon \(the http suite/);
-    expect(bench.stderr).toMatch(/vega, vega-lite \(the charts of --out\)\. Install them with: npm install tinybench pako fflate autocannon vega vega-lite\n$/);
+    expect(bench.stderr).toMatch(
+      /^zaccel: bench needs packages that are not installed: tinybench, pako, fflate \(the benchmark itself\); autocannon \(the http suite/,
+    );
+    expect(bench.stderr).toMatch(
+      /vega, vega-lite \(the charts of --out\)\. Install them with: npm install tinybench pako fflate autocannon vega vega-lite\n$/,
+    );
   });
 });

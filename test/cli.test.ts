@@ -17,7 +17,11 @@ writeFileSync(inputFile, data);
 
 describe('zaccel compress / decompress', () => {
   test('file to file, every format, decodes with node:zlib and back', async () => {
-    for (const [format, decode] of [['gzip', nodeZlib.gunzipSync], ['zlib', nodeZlib.inflateSync], ['raw', nodeZlib.inflateRawSync]] as const) {
+    for (const [format, decode] of [
+      ['gzip', nodeZlib.gunzipSync],
+      ['zlib', nodeZlib.inflateSync],
+      ['raw', nodeZlib.inflateRawSync],
+    ] as const) {
       const out = join(folder, `out.${format}`);
       const run = await zaccel(['compress', inputFile, '-o', out, '--format', format, '--level', '9']);
       expect(run.status, run.stderr).toBe(0);
@@ -31,7 +35,20 @@ describe('zaccel compress / decompress', () => {
 
   test('the dfltcc engine from the command line, with its model and CPU amount', async () => {
     const out = join(folder, 'dfltcc.gz');
-    const run = await zaccel(['compress', inputFile, '-o', out, '--engine', 'dfltcc', '--level', '1', '--model', 'single', '--cpu-amount', '4096']);
+    const run = await zaccel([
+      'compress',
+      inputFile,
+      '-o',
+      out,
+      '--engine',
+      'dfltcc',
+      '--level',
+      '1',
+      '--model',
+      'single',
+      '--cpu-amount',
+      '4096',
+    ]);
     expect(run.status, run.stderr).toBe(0);
     const compressed = readFileSync(out);
     expect(compressed.equals(nodeZlib.gzipSync(data, { level: 1 }))).toBe(false);

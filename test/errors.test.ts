@@ -16,7 +16,11 @@ test('every registered code is documented in the README, and nothing else is', (
 
 test('errors carry code, message, errno and cause', () => {
   const cause = new Error('inner');
-  const error = new ZaccelError('ZACCEL_DATA_ERROR', undefined, { zlibStatus: -3, zlibMessage: 'invalid block type', cause });
+  const error = new ZaccelError('ZACCEL_DATA_ERROR', undefined, {
+    zlibStatus: -3,
+    zlibMessage: 'invalid block type',
+    cause,
+  });
   expect(error).toBeInstanceOf(Error);
   expect(error.zaccelCode).toBe('ZACCEL_DATA_ERROR');
   expect(error.code).toBe('Z_DATA_ERROR');

@@ -46,7 +46,12 @@ export class Cluster implements StreamHome {
     this.renewal.unref();
   }
 
-  static async start(settings: ClusterSettings, streams: StreamRegistry, metrics: ServiceMetrics, log: FastifyBaseLogger): Promise<Cluster> {
+  static async start(
+    settings: ClusterSettings,
+    streams: StreamRegistry,
+    metrics: ServiceMetrics,
+    log: FastifyBaseLogger,
+  ): Promise<Cluster> {
     const store = await ClusterStore.connect({
       url: settings.url,
       instanceId: settings.instanceId,
@@ -88,7 +93,9 @@ export class Cluster implements StreamHome {
     this.log.warn({ stream: entry.id, seq }, 'lease lost: the write is not acknowledged, the stream is let go');
     this.reasons.set(entry.id, 'lease lost');
     await this.streams.letGo(entry);
-    throw new ServiceError('ZACCEL_AT_CAPACITY', `stream ${entry.id} moved to another instance: retry the write`, { 'retry-after': '1' });
+    throw new ServiceError('ZACCEL_AT_CAPACITY', `stream ${entry.id} moved to another instance: retry the write`, {
+      'retry-after': '1',
+    });
   }
 
   adopt(id: string, principal: Principal): Promise<StreamEntry | undefined> {
@@ -111,7 +118,9 @@ export class Cluster implements StreamHome {
       // A live peer holds it: ask it to let the stream go once idle, and poll, for a bounded time.
       if ((await this.store.load(id)) === undefined) return undefined;
       if (Date.now() - started >= this.settings.handoverMs) {
-        throw new ServiceError('ZACCEL_AT_CAPACITY', `stream ${id} is busy on another instance`, { 'retry-after': '1' });
+        throw new ServiceError('ZACCEL_AT_CAPACITY', `stream ${id} is busy on another instance`, {
+          'retry-after': '1',
+        });
       }
       if (Date.now() - asked >= HANDOVER_ASK_MS) {
         asked = Date.now();
@@ -142,7 +151,9 @@ export class Cluster implements StreamHome {
     if (entry === undefined || entry.pending > 0 || entry.closed) return;
     this.log.info({ stream: id }, 'stream handed over');
     this.reasons.set(id, 'handover');
-    void this.streams.letGo(entry).catch((error: unknown) => this.log.warn({ err: error, stream: id }, 'handover failed'));
+    void this.streams
+      .letGo(entry)
+      .catch((error: unknown) => this.log.warn({ err: error, stream: id }, 'handover failed'));
   }
 
   private async renew(): Promise<void> {

@@ -91,13 +91,31 @@ export class ClusterStore {
   }
 
   /** Register a new stream with its first checkpoint, holding its lease. Throws ZACCEL_QUOTA over the owner's quota. */
-  async create(id: string, owner: string, maxStreams: number, options: StoredOptions, snapshot: Uint8Array): Promise<void> {
+  async create(
+    id: string,
+    owner: string,
+    maxStreams: number,
+    options: StoredOptions,
+    snapshot: Uint8Array,
+  ): Promise<void> {
     const token = this.newToken();
     const result = await this.redis.client.eval(createScript, {
       keys: [leaseKey(id), streamKey(id), ownedKey(owner)],
-      arguments: [token, String(this.options.leaseMs), owner, JSON.stringify(options), Buffer.from(snapshot), String(maxStreams), id, String(this.options.recordMs)],
+      arguments: [
+        token,
+        String(this.options.leaseMs),
+        owner,
+        JSON.stringify(options),
+        Buffer.from(snapshot),
+        String(maxStreams),
+        id,
+        String(this.options.recordMs),
+      ],
     });
-    if (result === -1) throw new ServiceError('ZACCEL_QUOTA', `the client holds ${maxStreams} streams across the cluster, its quota`, { 'retry-after': '1' });
+    if (result === -1)
+      throw new ServiceError('ZACCEL_QUOTA', `the client holds ${maxStreams} streams across the cluster, its quota`, {
+        'retry-after': '1',
+      });
     if (result !== 1) throw new ServiceError('ZACCEL_INTERNAL', `stream ${id} exists already`);
     this.leases.set(id, token);
   }
@@ -105,7 +123,10 @@ export class ClusterStore {
   /** Take the stream's lease if nobody holds it; true when taken. */
   async acquire(id: string): Promise<boolean> {
     const token = this.newToken();
-    const taken = await this.redis.client.set(leaseKey(id), token, { condition: 'NX', expiration: { type: 'PX', value: this.options.leaseMs } });
+    const taken = await this.redis.client.set(leaseKey(id), token, {
+      condition: 'NX',
+      expiration: { type: 'PX', value: this.options.leaseMs },
+    });
     if (taken !== 'OK') return false;
     this.leases.set(id, token);
     return true;
@@ -152,7 +173,10 @@ export class ClusterStore {
     const lost: string[] = [];
     await Promise.all(
       [...this.leases].map(async ([id, token]) => {
-        const result = await this.redis.client.eval(renewScript, { keys: [leaseKey(id)], arguments: [token, String(this.options.leaseMs)] });
+        const result = await this.redis.client.eval(renewScript, {
+          keys: [leaseKey(id)],
+          arguments: [token, String(this.options.leaseMs)],
+        });
         if (result !== 1) {
           this.leases.delete(id);
           lost.push(id);
@@ -173,7 +197,11 @@ export class ClusterStore {
   async remove(id: string, owner: string): Promise<void> {
     const token = this.leases.get(id);
     this.leases.delete(id);
-    if (token !== undefined) await this.redis.client.eval(deleteScript, { keys: [leaseKey(id), streamKey(id), ownedKey(owner)], arguments: [token, id] });
+    if (token !== undefined)
+      await this.redis.client.eval(deleteScript, {
+        keys: [leaseKey(id), streamKey(id), ownedKey(owner)],
+        arguments: [token, id],
+      });
   }
 
   /** Ask the instance holding the stream to hand it over when it is idle. */

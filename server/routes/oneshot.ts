@@ -34,7 +34,11 @@ interface InflateQuery {
 const contentTypes: Partial<Record<Format, string>> = { gzip: 'application/gzip' };
 
 /** Headers every answer of a write carries: what ran, and (when known) the counts. */
-export function reportHeaders(report: SessionReport | undefined, engine: string, format: string): Record<string, string> {
+export function reportHeaders(
+  report: SessionReport | undefined,
+  engine: string,
+  format: string,
+): Record<string, string> {
   const headers: Record<string, string> = { 'x-zaccel-engine': report?.engine ?? engine, 'x-zaccel-format': format };
   if (report !== undefined) {
     Object.assign(headers, countHeaders(report));
@@ -64,7 +68,8 @@ export function binaryRoute(summary: string): SwaggerTransform {
       response: {
         ...((schema as { response?: object }).response ?? {}),
         200: {
-          description: 'the output; when it is longer than the commit window it is streamed, and the counts come as trailers',
+          description:
+            'the output; when it is longer than the commit window it is streamed, and the counts come as trailers',
           content: { 'application/octet-stream': { schema: binary } },
         },
       },
@@ -80,7 +85,10 @@ export async function oneShotRoutes(app: FastifyInstance): Promise<void> {
     const length = declaredLength(request.headers);
     if (length !== undefined && length > config.maxBodyBytes) {
       if (!(await discardRest(request.raw, length))) reply.header('connection', 'close');
-      throw new ServiceError('ZACCEL_BODY_TOO_LARGE', `the request body of ${length} bytes is larger than the limit of ${config.maxBodyBytes}`);
+      throw new ServiceError(
+        'ZACCEL_BODY_TOO_LARGE',
+        `the request body of ${length} bytes is larger than the limit of ${config.maxBodyBytes}`,
+      );
     }
     request.lifecycle.admit();
     await context.pool.whenReady();
@@ -90,7 +98,10 @@ export async function oneShotRoutes(app: FastifyInstance): Promise<void> {
       () => void session.close(),
       () => void session.close(),
     );
-    const contentType = options.mode === 'deflate' ? (contentTypes[options.format] ?? 'application/octet-stream') : 'application/octet-stream';
+    const contentType =
+      options.mode === 'deflate'
+        ? (contentTypes[options.format] ?? 'application/octet-stream')
+        : 'application/octet-stream';
     return answerWrite(context, request, reply, write, {
       limit: config.maxBodyBytes,
       flush: 'finish',

@@ -10,7 +10,13 @@ export async function operationRoutes(app: FastifyInstance): Promise<void> {
 
   app.get(
     '/v1/engines',
-    { schema: { tags, summary: "each engine's name, version, access model, levels and formats", response: { 200: engineList } } },
+    {
+      schema: {
+        tags,
+        summary: "each engine's name, version, access model, levels and formats",
+        response: { 200: engineList },
+      },
+    },
     async () => {
       await context.pool.whenReady();
       return { engines: context.pool.engines() };
@@ -48,7 +54,8 @@ export async function operationRoutes(app: FastifyInstance): Promise<void> {
       const workers = context.pool.handles.length;
       if (context.state.shuttingDown) return reply.code(503).send({ status: 'shutting down', workers });
       if (!context.pool.ready) return reply.code(503).send({ status: 'starting', workers });
-      if (context.cluster !== undefined && !context.cluster.ready) return reply.code(503).send({ status: 'redis unavailable', workers });
+      if (context.cluster !== undefined && !context.cluster.ready)
+        return reply.code(503).send({ status: 'redis unavailable', workers });
       return { status: 'ready', workers };
     },
   );

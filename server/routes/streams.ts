@@ -8,7 +8,15 @@ import { declaredLength, discardRest } from '../body.js';
 import { ServiceError } from '../errors.js';
 import type { CopyPolicy, EngineName, InflateFormat, Level } from '../../src/index.js';
 import type { FlushName, Mode, SessionOptions, SessionReport } from '../protocol.js';
-import { errors, streamCreateBody, streamIdParams, streamInfo, strategies, writeQuery, type StrategyName } from '../schemas.js';
+import {
+  errors,
+  streamCreateBody,
+  streamIdParams,
+  streamInfo,
+  strategies,
+  writeQuery,
+  type StrategyName,
+} from '../schemas.js';
 import { binaryRoute, countHeaders } from './oneshot.js';
 
 /** The body of POST /v1/streams, as its schema (streamCreateBody) guarantees it. */
@@ -36,8 +44,16 @@ function sessionOptions(body: CreateBody, defaultMaxOutput: number): SessionOpti
   const engine = body.engine ?? 'zlib';
   if (body.mode === 'inflate') {
     const misplaced = deflateOnly.filter((name) => body[name] !== undefined);
-    if (misplaced.length > 0) throw new ServiceError('ZACCEL_BAD_OPTION', `invalid option for inflate: ${misplaced.join(', ')}`);
-    return { mode: 'inflate', engine, format: body.format ?? 'auto', windowBits: body.windowBits, maxOutput: body.maxOutput ?? defaultMaxOutput, dictionary };
+    if (misplaced.length > 0)
+      throw new ServiceError('ZACCEL_BAD_OPTION', `invalid option for inflate: ${misplaced.join(', ')}`);
+    return {
+      mode: 'inflate',
+      engine,
+      format: body.format ?? 'auto',
+      windowBits: body.windowBits,
+      maxOutput: body.maxOutput ?? defaultMaxOutput,
+      dictionary,
+    };
   }
   const format = body.format ?? 'zlib';
   if (format === 'auto') {
@@ -45,7 +61,10 @@ function sessionOptions(body: CreateBody, defaultMaxOutput: number): SessionOpti
   }
   if (format === 'gzip' && dictionary !== undefined) {
     // The library ignores it, as node:zlib does; the service says so instead of dropping it silently.
-    throw new ServiceError('ZACCEL_BAD_OPTION', 'invalid dictionary: a gzip stream cannot carry a preset dictionary (use zlib or raw)');
+    throw new ServiceError(
+      'ZACCEL_BAD_OPTION',
+      'invalid dictionary: a gzip stream cannot carry a preset dictionary (use zlib or raw)',
+    );
   }
   return {
     mode: 'deflate',
@@ -75,7 +94,12 @@ export async function streamRoutes(app: FastifyInstance): Promise<void> {
         body: streamCreateBody(config),
         response: {
           201: { type: 'object', properties: { id: { type: 'string' } } },
-          ...errors({ 400: 'bad options', 429: "the client's stream quota is used up", 501: 'the engine is not available', 503: 'too many streams open, or shutting down' }),
+          ...errors({
+            400: 'bad options',
+            429: "the client's stream quota is used up",
+            501: 'the engine is not available',
+            503: 'too many streams open, or shutting down',
+          }),
         },
       },
     },
@@ -91,7 +115,10 @@ export async function streamRoutes(app: FastifyInstance): Promise<void> {
           throw error;
         }
       }
-      request.log.info({ stream: entry.id, mode: entry.mode, engine: entry.session.engine, client: request.principal.name }, 'stream opened');
+      request.log.info(
+        { stream: entry.id, mode: entry.mode, engine: entry.session.engine, client: request.principal.name },
+        'stream opened',
+      );
       return reply.code(201).header('location', `/v1/streams/${entry.id}`).send({ id: entry.id });
     },
   );
@@ -107,7 +134,7 @@ export async function streamWriteRoute(app: FastifyInstance): Promise<void> {
     {
       schema: {
         tags: ['streams'],
-        summary: "push bytes into a stream; the answer is exactly the output this write produced",
+        summary: 'push bytes into a stream; the answer is exactly the output this write produced',
         params: streamIdParams,
         querystring: writeQuery,
         response: errors({
@@ -120,13 +147,19 @@ export async function streamWriteRoute(app: FastifyInstance): Promise<void> {
       },
       config: { swaggerTransform: binaryRoute('the bytes to push') },
     },
-    async (request: FastifyRequest<{ Params: { id: string }; Querystring: { flush: FlushName; seq?: number } }>, reply: FastifyReply) => {
+    async (
+      request: FastifyRequest<{ Params: { id: string }; Querystring: { flush: FlushName; seq?: number } }>,
+      reply: FastifyReply,
+    ) => {
       const entry = await streams.locate(request.params.id, request.principal);
       const length = declaredLength(request.headers);
       if (length !== undefined && length > config.maxWriteBytes) {
         // Refused before a byte is read: the stream is untouched.
         if (!(await discardRest(request.raw, length))) reply.header('connection', 'close');
-        throw new ServiceError('ZACCEL_BODY_TOO_LARGE', `the write of ${length} bytes is larger than the limit of ${config.maxWriteBytes}`);
+        throw new ServiceError(
+          'ZACCEL_BODY_TOO_LARGE',
+          `the write of ${length} bytes is larger than the limit of ${config.maxWriteBytes}`,
+        );
       }
       const seq = request.query.seq;
       // The turn lasts until the request ends (its answer delivered, or cut off): the lifecycle gives it back.
@@ -145,13 +178,19 @@ export async function streamWriteRoute(app: FastifyInstance): Promise<void> {
       if (seq === undefined && entry.seq > 0) {
         // After a numbered write, an unnumbered one would move the stream past the state a retry restores.
         reply.header('x-zaccel-expected-seq', String(entry.seq + 1));
-        throw new ServiceError('ZACCEL_SEQUENCE', `stream ${entry.id} has numbered writes: this write needs seq ${entry.seq + 1}`);
+        throw new ServiceError(
+          'ZACCEL_SEQUENCE',
+          `stream ${entry.id} has numbered writes: this write needs seq ${entry.seq + 1}`,
+        );
       }
       const retry = seq !== undefined && checkSequence(entry.id, seq, entry.seq, reply);
       if (entry.mode === 'deflate' && session.report?.ended === true && !retry) {
         // A finished deflate stream takes no more input. The write is refused and the stream stays as it was.
         // (An inflate stream may go on: after a gzip member, another member may follow.)
-        throw new ServiceError('ZACCEL_STREAM_CLOSED', `stream ${entry.id} has finished: its compressed stream is complete`);
+        throw new ServiceError(
+          'ZACCEL_STREAM_CLOSED',
+          `stream ${entry.id} has finished: its compressed stream is complete`,
+        );
       }
       lifecycle.admit();
       entry.writes++;
@@ -215,7 +254,9 @@ function checkSequence(id: string, seq: number, acknowledged: number, reply: Fas
 
 /** A request that waited for a stream this instance let go meanwhile (cluster mode): the client sends it again. */
 function movedAway(id: string): ServiceError {
-  return new ServiceError('ZACCEL_AT_CAPACITY', `stream ${id} moved to another instance: send the request again`, { 'retry-after': '1' });
+  return new ServiceError('ZACCEL_AT_CAPACITY', `stream ${id} moved to another instance: send the request again`, {
+    'retry-after': '1',
+  });
 }
 
 /** After a write: the stream's totals so far. */
@@ -229,9 +270,15 @@ export async function streamInfoRoutes(app: FastifyInstance): Promise<void> {
   app.get(
     '/v1/streams/:id',
     {
-      schema: { tags, summary: "a stream's totals and state", params: streamIdParams, response: { 200: streamInfo, ...errors({ 404: 'no such stream' }) } },
+      schema: {
+        tags,
+        summary: "a stream's totals and state",
+        params: streamIdParams,
+        response: { 200: streamInfo, ...errors({ 404: 'no such stream' }) },
+      },
     },
-    async (request: FastifyRequest<{ Params: { id: string } }>) => streams.describe(await streams.locate(request.params.id, request.principal)),
+    async (request: FastifyRequest<{ Params: { id: string } }>) =>
+      streams.describe(await streams.locate(request.params.id, request.principal)),
   );
   app.delete(
     '/v1/streams/:id',
@@ -240,7 +287,10 @@ export async function streamInfoRoutes(app: FastifyInstance): Promise<void> {
         tags,
         summary: 'close a stream (after the writes queued before this request)',
         params: streamIdParams,
-        response: { 200: streamInfo, ...errors({ 404: 'no such stream', 503: 'too many requests queued on the stream' }) },
+        response: {
+          200: streamInfo,
+          ...errors({ 404: 'no such stream', 503: 'too many requests queued on the stream' }),
+        },
       },
     },
     async (request: FastifyRequest<{ Params: { id: string } }>) => {

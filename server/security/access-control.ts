@@ -71,7 +71,10 @@ async function refuse(request: FastifyRequest, reply: FastifyReply, error: Servi
 export function installAccessControl(app: FastifyInstance, access: AccessControl): void {
   app.decorateRequest('principal', null as unknown as Principal);
   if (access.tokens !== undefined) {
-    app.log.info({ tokens: access.tokens.size, file: access.tokensFile }, 'bearer tokens required on every route but /healthz and /readyz');
+    app.log.info(
+      { tokens: access.tokens.size, file: access.tokensFile },
+      'bearer tokens required on every route but /healthz and /readyz',
+    );
     if (access.tokensFile !== undefined && readableByOthers(access.tokensFile)) {
       app.log.warn({ file: access.tokensFile }, 'the tokens file can be read by other users: chmod 600 it');
     }
@@ -81,7 +84,8 @@ export function installAccessControl(app: FastifyInstance, access: AccessControl
   const identify = (request: FastifyRequest): Principal => {
     if (access.tokens === undefined) return addressPrincipal(request.ip, access.streamsPerClient);
     const result = access.tokens.authenticate(request.headers.authorization);
-    if (result.outcome === 'valid') return tokenPrincipal(result.holder.name, result.holder.maxStreams ?? access.streamsPerClient);
+    if (result.outcome === 'valid')
+      return tokenPrincipal(result.holder.name, result.holder.maxStreams ?? access.streamsPerClient);
     if (openRoutes.has(request.routeOptions.url ?? '')) return anonymous;
     if (result.outcome === 'missing') {
       const message = 'this server needs a token: send Authorization: Bearer TOKEN';

@@ -72,7 +72,10 @@ export class HostPolicy {
         const pattern = parseHost(entry);
         if (pattern === undefined) {
           const expected = 'expected a host name or address, with an optional :port';
-          throw new ZaccelError('ZACCEL_BAD_OPTION', `invalid --allowed-hosts entry ${JSON.stringify(entry)}: ${expected}`);
+          throw new ZaccelError(
+            'ZACCEL_BAD_OPTION',
+            `invalid --allowed-hosts entry ${JSON.stringify(entry)}: ${expected}`,
+          );
         }
         return pattern;
       });
@@ -84,6 +87,8 @@ export class HostPolicy {
     const host = parseHost(header);
     if (host === undefined) return false;
     const port = host.port ?? 80;
-    return this.patterns.some((pattern) => pattern.name === host.name && (pattern.port === undefined || pattern.port === port));
+    return this.patterns.some(
+      (pattern) => pattern.name === host.name && (pattern.port === undefined || pattern.port === port),
+    );
   }
 }

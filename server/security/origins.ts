@@ -48,7 +48,8 @@ export function normalizeOrigin(text: string): string | undefined {
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return undefined;
   // An origin has no user, path (but "/"), query or fragment.
-  if (url.username !== '' || url.password !== '' || url.pathname !== '/' || url.search !== '' || url.hash !== '') return undefined;
+  if (url.username !== '' || url.password !== '' || url.pathname !== '/' || url.search !== '' || url.hash !== '')
+    return undefined;
   // The parser turns "/." into "/": the text itself may have nothing after the host but one "/".
   if (/^[^:]+:\/\/[^/]*\/./.test(text.trim())) return undefined;
   return url.origin;
@@ -63,7 +64,10 @@ export class OriginPolicy {
       origins.map((entry) => {
         const origin = normalizeOrigin(entry);
         if (origin === undefined) {
-          throw new ZaccelError('ZACCEL_BAD_OPTION', `invalid --allow-origin ${JSON.stringify(entry)}: expected http(s)://host[:port]`);
+          throw new ZaccelError(
+            'ZACCEL_BAD_OPTION',
+            `invalid --allow-origin ${JSON.stringify(entry)}: expected http(s)://host[:port]`,
+          );
         }
         return origin;
       }),

@@ -63,7 +63,9 @@ export function parseTokens(text: string, source: string): TokenEntry[] {
     const entry = item as Record<string, unknown>;
     const unknown = Object.keys(entry).filter((key) => !entryKeys.has(key));
     if (unknown.length > 0) {
-      throw bad(`${where}: unknown field ${unknown.map((key) => JSON.stringify(key)).join(', ')} (expected name, token, maxStreams)`);
+      throw bad(
+        `${where}: unknown field ${unknown.map((key) => JSON.stringify(key)).join(', ')} (expected name, token, maxStreams)`,
+      );
     }
     const { name, token, maxStreams } = entry;
     if (typeof name !== 'string' || !/^[\x21-\x7e]{1,64}$/.test(name)) {
@@ -73,11 +75,16 @@ export function parseTokens(text: string, source: string): TokenEntry[] {
     names.add(name);
     // The token itself never appears in a message.
     if (typeof token !== 'string') throw bad(`${where} (${name}): "token" must be a string`);
-    if (token.length < MIN_TOKEN_LENGTH) throw bad(`${where} (${name}): the token is shorter than ${MIN_TOKEN_LENGTH} characters`);
-    if (!tokenSyntax.test(token)) throw bad(`${where} (${name}): the token may hold only A-Z a-z 0-9 - . _ ~ + / and trailing =`);
+    if (token.length < MIN_TOKEN_LENGTH)
+      throw bad(`${where} (${name}): the token is shorter than ${MIN_TOKEN_LENGTH} characters`);
+    if (!tokenSyntax.test(token))
+      throw bad(`${where} (${name}): the token may hold only A-Z a-z 0-9 - . _ ~ + / and trailing =`);
     if (tokens.has(token)) throw bad(`${where} (${name}): the same token as an earlier entry`);
     tokens.add(token);
-    if (maxStreams !== undefined && (typeof maxStreams !== 'number' || !Number.isSafeInteger(maxStreams) || maxStreams < 0)) {
+    if (
+      maxStreams !== undefined &&
+      (typeof maxStreams !== 'number' || !Number.isSafeInteger(maxStreams) || maxStreams < 0)
+    ) {
       throw bad(`${where} (${name}): "maxStreams" must be an integer >= 0`);
     }
     return maxStreams === undefined ? { name, token } : { name, token, maxStreams };
@@ -88,7 +95,10 @@ export class TokenSet {
   private readonly digests: Array<{ digest: Buffer; holder: TokenHolder }>;
 
   constructor(entries: TokenEntry[]) {
-    this.digests = entries.map((entry) => ({ digest: sha256(entry.token), holder: { name: entry.name, maxStreams: entry.maxStreams } }));
+    this.digests = entries.map((entry) => ({
+      digest: sha256(entry.token),
+      holder: { name: entry.name, maxStreams: entry.maxStreams },
+    }));
   }
 
   /** Read and check the file; throws ZACCEL_BAD_OPTION when it cannot be read or is not valid. */

@@ -18,7 +18,13 @@ import type { EngineName, Format, InflateFormat } from '../engines/engine.js';
 import { ZaccelError } from '../errors.js';
 import { defaultMachine } from '../machine/default-machine.js';
 import type { Machine } from '../machine/machine.js';
-import { numberOption, resolveDeflateOptions, resolveInflateOptions, type DeflateOptions, type InflateOptions } from '../options.js';
+import {
+  numberOption,
+  resolveDeflateOptions,
+  resolveInflateOptions,
+  type DeflateOptions,
+  type InflateOptions,
+} from '../options.js';
 import { threadPoolFor, type PoolSession, type Reply } from '../threads/pool.js';
 import type { CoreSpec } from '../threads/protocol.js';
 
@@ -27,7 +33,9 @@ const kFlushFlag = Symbol('zaccel.flushFlag');
 const kParams = Symbol('zaccel.params');
 type Marker = Buffer & { [kFlushFlag]?: FlushMode; [kParams]?: { level: Level; strategy: Strategy } };
 
-const flushBuffers: Marker[] = ([0, 1, 2, 3, 4, 5] as FlushMode[]).map((kind) => Object.assign(Buffer.alloc(0), { [kFlushFlag]: kind }));
+const flushBuffers: Marker[] = ([0, 1, 2, 3, 4, 5] as FlushMode[]).map((kind) =>
+  Object.assign(Buffer.alloc(0), { [kFlushFlag]: kind }),
+);
 
 /** Flush modes from weakest to strongest: a finishing write takes the stronger of its own and finishFlush. */
 const flushiness: FlushMode[] = [
@@ -197,10 +205,15 @@ export abstract class ZlibBase extends Transform {
       return undefined;
     }
     if (this.session !== undefined) {
-      throw new ZaccelError('ZACCEL_STREAM_STATE', 'this stream runs on the thread pool: it cannot also be driven synchronously');
+      throw new ZaccelError(
+        'ZACCEL_STREAM_STATE',
+        'this stream runs on the thread pool: it cannot also be driven synchronously',
+      );
     }
     const core = (this.syncCore ??=
-      this.spec.kind === 'deflate' ? new DeflateCore(this.spec.options, this.machine) : new InflateCore(this.spec.options, this.machine));
+      this.spec.kind === 'deflate'
+        ? new DeflateCore(this.spec.options, this.machine)
+        : new InflateCore(this.spec.options, this.machine));
     const chunks: Buffer[] = [];
     core.ondata = (piece) => chunks.push(piece);
     if (core instanceof DeflateCore) core.push(chunk, flushFlag);
@@ -219,14 +232,19 @@ export abstract class ZlibBase extends Transform {
       if (callback) process.nextTick(callback);
       return;
     }
-    const marker: Marker = Object.assign(Buffer.alloc(0), { [kParams]: { level: level as Level, strategy: strategy as Strategy } });
+    const marker: Marker = Object.assign(Buffer.alloc(0), {
+      [kParams]: { level: level as Level, strategy: strategy as Strategy },
+    });
     this.write(marker, callback);
   }
 
   /** The session with this stream's core, opened in the worker by the first request. */
   private sessionOf(): PoolSession {
     if (this.syncCore !== undefined) {
-      throw new ZaccelError('ZACCEL_STREAM_STATE', 'this stream was driven synchronously: it cannot go on on the thread pool');
+      throw new ZaccelError(
+        'ZACCEL_STREAM_STATE',
+        'this stream was driven synchronously: it cannot go on on the thread pool',
+      );
     }
     this.session ??= threadPoolFor(this.machine).session();
     return this.session;
@@ -269,7 +287,14 @@ export abstract class ZlibBase extends Transform {
       .serial(async () => {
         await this.open(session);
         // What was written so far goes out with the old parameters, then deflateParams (a no-op for inflate).
-        this.deliver(await session.request({ t: 'write', sid: session.sid, input: new Uint8Array(0), flush: constants.Z_SYNC_FLUSH }));
+        this.deliver(
+          await session.request({
+            t: 'write',
+            sid: session.sid,
+            input: new Uint8Array(0),
+            flush: constants.Z_SYNC_FLUSH,
+          }),
+        );
         if (this.destroyed) return;
         this.deliver(await session.request({ t: 'params', sid: session.sid, level, strategy }));
         this.setParams(level, strategy);
@@ -435,7 +460,11 @@ function callable<T, O>(implementation: new (options?: O) => T, name: string): Z
   } as unknown as ZlibClass<T, O>;
   Object.defineProperty(wrapper, 'name', { value: name });
   Object.defineProperty(wrapper, 'prototype', { value: implementation.prototype, writable: false });
-  Object.defineProperty(implementation.prototype, 'constructor', { value: wrapper, writable: true, configurable: true });
+  Object.defineProperty(implementation.prototype, 'constructor', {
+    value: wrapper,
+    writable: true,
+    configurable: true,
+  });
   Object.setPrototypeOf(wrapper, Object.getPrototypeOf(implementation));
   return wrapper;
 }
@@ -465,7 +494,11 @@ export const createGunzip = (options?: InflateOptions): Gunzip => new Gunzip(opt
 export const createUnzip = (options?: InflateOptions): Unzip => new Unzip(options);
 
 /** The class of each format, for the one-shots (which build one when asked for `info`). */
-export const deflateClasses: Record<Format, ZlibClass<DeflateStream, DeflateOptions>> = { zlib: Deflate, raw: DeflateRaw, gzip: Gzip };
+export const deflateClasses: Record<Format, ZlibClass<DeflateStream, DeflateOptions>> = {
+  zlib: Deflate,
+  raw: DeflateRaw,
+  gzip: Gzip,
+};
 export const inflateClasses: Record<InflateFormat, ZlibClass<InflateStream, InflateOptions>> = {
   zlib: Inflate,
   raw: InflateRaw,

@@ -41,7 +41,11 @@ interface Prepared {
 }
 
 function deflateSpec(format: Format, options: DeflateOptions | undefined): Prepared {
-  return { spec: { kind: 'deflate', options: resolveDeflateOptions(format, options, ONE_SHOT_CHUNK) }, options, machineOption: options?.machine };
+  return {
+    spec: { kind: 'deflate', options: resolveDeflateOptions(format, options, ONE_SHOT_CHUNK) },
+    options,
+    machineOption: options?.machine,
+  };
 }
 
 function inflateSpec(format: InflateFormat, options: InflateOptions | undefined): Prepared {
@@ -53,7 +57,12 @@ function inflateSpec(format: InflateFormat, options: InflateOptions | undefined)
 function syncInput(data: unknown): Uint8Array {
   if (typeof data === 'string') return Buffer.from(data);
   const bytes = viewOf(data);
-  if (bytes === undefined) throw invalidArgType('buffer', 'of type string or an instance of Buffer, TypedArray, DataView, or ArrayBuffer', data);
+  if (bytes === undefined)
+    throw invalidArgType(
+      'buffer',
+      'of type string or an instance of Buffer, TypedArray, DataView, or ArrayBuffer',
+      data,
+    );
   return bytes;
 }
 
@@ -62,7 +71,8 @@ function asyncInput(data: unknown): Uint8Array {
   if (data === undefined || data === null) return new Uint8Array(0);
   if (typeof data === 'string') return Buffer.from(data);
   const bytes = viewOf(data);
-  if (bytes === undefined) throw invalidArgType('chunk', 'of type string or an instance of Buffer, TypedArray, or DataView', data);
+  if (bytes === undefined)
+    throw invalidArgType('chunk', 'of type string or an instance of Buffer, TypedArray, or DataView', data);
   return bytes;
 }
 
@@ -70,7 +80,9 @@ function asyncInput(data: unknown): Uint8Array {
 function engineFor(prepared: Prepared, fallbacks: number): ZlibBase {
   const { spec, options } = prepared;
   const engine =
-    spec.kind === 'deflate' ? new deflateClasses[spec.options.format](options) : new inflateClasses[spec.options.format](options as InflateOptions);
+    spec.kind === 'deflate'
+      ? new deflateClasses[spec.options.format](options)
+      : new inflateClasses[spec.options.format](options as InflateOptions);
   engine.fallbacks = fallbacks;
   engine.close();
   return engine;
@@ -80,7 +92,8 @@ function runSync(prepared: Prepared, data: unknown): Buffer | OneShotInfo {
   const input = syncInput(data);
   const machine = prepared.machineOption ?? defaultMachine();
   const { spec } = prepared;
-  const core = spec.kind === 'deflate' ? new DeflateCore(spec.options, machine) : new InflateCore(spec.options, machine);
+  const core =
+    spec.kind === 'deflate' ? new DeflateCore(spec.options, machine) : new InflateCore(spec.options, machine);
   const buffer = runOneShot(core, input);
   if (spec.kind === 'deflate' && buffer.length > maxOutput(prepared)) throw outputTooLarge(maxOutput(prepared));
   return prepared.options?.info ? { buffer, engine: engineFor(prepared, core.codec.fallbacks) } : buffer;
@@ -88,16 +101,25 @@ function runSync(prepared: Prepared, data: unknown): Buffer | OneShotInfo {
 
 function maxOutput(prepared: Prepared): number {
   const given = (prepared.options as InflateOptions | undefined)?.maxOutputLength;
-  return prepared.spec.kind === 'inflate' ? prepared.spec.options.maxOutputLength : typeof given === 'number' && given >= 1 ? given : Infinity;
+  return prepared.spec.kind === 'inflate'
+    ? prepared.spec.options.maxOutputLength
+    : typeof given === 'number' && given >= 1
+      ? given
+      : Infinity;
 }
 
-function runAsync(prepared: Prepared, data: unknown, callback: Callback<Buffer | OneShotInfo> | undefined): Promise<Buffer | OneShotInfo> {
+function runAsync(
+  prepared: Prepared,
+  data: unknown,
+  callback: Callback<Buffer | OneShotInfo> | undefined,
+): Promise<Buffer | OneShotInfo> {
   const input = asyncInput(data);
   const pool = threadPoolFor(prepared.machineOption ?? defaultMachine());
   const promise = pool.oneShot(prepared.spec, input).then((reply) => {
     if (reply.t !== 'output') throw new Error('unexpected reply');
     const buffer = Buffer.from(reply.data.buffer, reply.data.byteOffset, reply.data.byteLength);
-    if (prepared.spec.kind === 'deflate' && buffer.length > maxOutput(prepared)) throw outputTooLarge(maxOutput(prepared));
+    if (prepared.spec.kind === 'deflate' && buffer.length > maxOutput(prepared))
+      throw outputTooLarge(maxOutput(prepared));
     return prepared.options?.info ? { buffer, engine: engineFor(prepared, reply.fallbacks) } : buffer;
   });
   if (callback === undefined) return promise;
@@ -113,9 +135,13 @@ function runAsync(prepared: Prepared, data: unknown, callback: Callback<Buffer |
 /** `(data, callback)` or `(data, options, callback)`; a callback that is not a function is node's TypeError. */
 type AnyCallback = Callback<Buffer | OneShotInfo>;
 
-function splitArguments<O>(optionsOrCallback: unknown, maybeCallback: unknown): [O | undefined, AnyCallback | undefined] {
+function splitArguments<O>(
+  optionsOrCallback: unknown,
+  maybeCallback: unknown,
+): [O | undefined, AnyCallback | undefined] {
   if (typeof optionsOrCallback === 'function') return [undefined, optionsOrCallback as AnyCallback];
-  if (maybeCallback !== undefined && typeof maybeCallback !== 'function') throw invalidArgType('callback', 'of type function', maybeCallback);
+  if (maybeCallback !== undefined && typeof maybeCallback !== 'function')
+    throw invalidArgType('callback', 'of type function', maybeCallback);
   return [optionsOrCallback as O | undefined, maybeCallback as AnyCallback | undefined];
 }
 

@@ -24,7 +24,11 @@ const formats: Record<WebDecompressionFormat, InflateFormat> = {
 function formatOf(name: unknown, allowAuto: boolean): InflateFormat {
   const format = typeof name === 'string' ? formats[name as WebDecompressionFormat] : undefined;
   if (format === undefined || (format === 'auto' && !allowAuto)) {
-    throw badOption('format', name, allowAuto ? "'deflate', 'deflate-raw', 'gzip' or 'auto'" : "'deflate', 'deflate-raw' or 'gzip'");
+    throw badOption(
+      'format',
+      name,
+      allowAuto ? "'deflate', 'deflate-raw', 'gzip' or 'auto'" : "'deflate', 'deflate-raw' or 'gzip'",
+    );
   }
   return format;
 }

@@ -57,7 +57,11 @@ export class DeflateCore {
       this.codec = this.resources.own(
         resume === undefined
           ? this.engine.createDeflate(machine, options)
-          : this.engine.restoreDeflate(machine, { ...options, level: this.level, strategy: this.strategy }, resume.codec),
+          : this.engine.restoreDeflate(
+              machine,
+              { ...options, level: this.level, strategy: this.strategy },
+              resume.codec,
+            ),
       );
     } catch (error) {
       this.resources.close();

@@ -4,16 +4,15 @@
  */
 import type { Format, InflateFormat } from '../engines/engine.js';
 import { defaultMachine } from '../machine/default-machine.js';
-import {
-  resolveDeflateOptions,
-  resolveInflateOptions,
-  type DeflateOptions,
-  type InflateOptions,
-} from '../options.js';
+import { resolveDeflateOptions, resolveInflateOptions, type DeflateOptions, type InflateOptions } from '../options.js';
 import { DeflateCore } from './deflate-core.js';
 import { InflateCore } from './inflate-core.js';
 
-export function createDeflateCore(format: Format, options: DeflateOptions | undefined, chunkDefault?: number): DeflateCore {
+export function createDeflateCore(
+  format: Format,
+  options: DeflateOptions | undefined,
+  chunkDefault?: number,
+): DeflateCore {
   const resolved = resolveDeflateOptions(format, options ?? {}, chunkDefault);
   return new DeflateCore(resolved, options?.machine ?? defaultMachine());
 }

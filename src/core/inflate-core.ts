@@ -68,7 +68,9 @@ export class InflateCore {
     this.resources = new StreamResources(machine, this);
     try {
       this.codec = this.resources.own(
-        resume === undefined ? this.engine.createInflate(machine, options) : this.engine.restoreInflate(machine, options, resume.codec),
+        resume === undefined
+          ? this.engine.createInflate(machine, options)
+          : this.engine.restoreInflate(machine, options, resume.codec),
       );
     } catch (error) {
       this.resources.close();
@@ -186,7 +188,8 @@ export class InflateCore {
   private wholeOutputBytes(input: Uint8Array): number {
     const ceiling = Math.min(this.options.maxOutputLength + 1, WHOLE_OUTPUT_MAXIMUM);
     const gzip =
-      this.options.format === 'gzip' || (this.options.format === 'auto' && input[0] === GZIP_MAGIC_FIRST && input[1] === GZIP_MAGIC_SECOND);
+      this.options.format === 'gzip' ||
+      (this.options.format === 'auto' && input[0] === GZIP_MAGIC_FIRST && input[1] === GZIP_MAGIC_SECOND);
     if (gzip && input.length >= GZIP_MINIMUM_MEMBER) {
       const end = input.length;
       const isize = (input[end - 4] | (input[end - 3] << 8) | (input[end - 2] << 16) | (input[end - 1] << 24)) >>> 0;
@@ -201,7 +204,11 @@ export class InflateCore {
    * WHOLE_OUTPUT_MAXIMUM; a full region of the maximum size is copied out and reused.
    */
   private growWholeOutput(whole: WholeOutput): void {
-    const wanted = Math.min(whole.region.size * 2, this.options.maxOutputLength + 1 - this.bytesOut + whole.used, WHOLE_OUTPUT_MAXIMUM);
+    const wanted = Math.min(
+      whole.region.size * 2,
+      this.options.maxOutputLength + 1 - this.bytesOut + whole.used,
+      WHOLE_OUTPUT_MAXIMUM,
+    );
     if (wanted <= whole.region.size) {
       whole.spilled.push(this.machine.read(whole.region.address, whole.used));
       whole.used = 0;
@@ -296,7 +303,8 @@ export class InflateCore {
    */
   private startNextMember(address: number, length: number): boolean {
     if (length === 0 || this.ignoringRest) return false;
-    const gzip = this.options.format === 'gzip' || (this.options.format === 'auto' && this.firstByte === GZIP_MAGIC_FIRST);
+    const gzip =
+      this.options.format === 'gzip' || (this.options.format === 'auto' && this.firstByte === GZIP_MAGIC_FIRST);
     if (!gzip) {
       throw new ZaccelError('ZACCEL_TRAILING_DATA', `${length} bytes follow the end of the compressed stream`);
     }
@@ -330,7 +338,10 @@ export class InflateCore {
     }
   }
 
-  private error(code: 'ZACCEL_DATA_ERROR' | 'ZACCEL_MEMORY_EXHAUSTED' | 'ZACCEL_STREAM_STATE', status: number): ZaccelError {
+  private error(
+    code: 'ZACCEL_DATA_ERROR' | 'ZACCEL_MEMORY_EXHAUSTED' | 'ZACCEL_STREAM_STATE',
+    status: number,
+  ): ZaccelError {
     const message = this.codec.message();
     return new ZaccelError(code, message ?? `inflate failed with status ${status}`, {
       zlibStatus: status,

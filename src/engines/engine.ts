@@ -40,7 +40,14 @@ export interface ResolvedInflateParameters {
  * z_stream blob, a parameter block, a history buffer). src/core/snapshot-format.ts
  * lays it out as one flat, checksummed byte string.
  */
-export type SnapshotValue = number | string | boolean | null | Uint8Array | SnapshotValue[] | { [key: string]: SnapshotValue };
+export type SnapshotValue =
+  | number
+  | string
+  | boolean
+  | null
+  | Uint8Array
+  | SnapshotValue[]
+  | { [key: string]: SnapshotValue };
 
 /** Everything a codec needs to continue where it was: its own fields and the engine state in machine memory. */
 export type CodecState = { [key: string]: SnapshotValue };
@@ -66,7 +73,13 @@ export interface DeflateCodec extends Codec {
   /** The access model for the current parameters: the copy decision reads this before every call. */
   readonly access: AccessModel;
   /** Deflate input [inputAddress, +inputLength) into output [outputAddress, +outputCapacity). */
-  deflate(inputAddress: number, inputLength: number, outputAddress: number, outputCapacity: number, flush: FlushMode): CodecStep;
+  deflate(
+    inputAddress: number,
+    inputLength: number,
+    outputAddress: number,
+    outputCapacity: number,
+    flush: FlushMode,
+  ): CodecStep;
   /** deflateParams; the output window receives what the parameter change flushes. */
   params(level: Level, strategy: Strategy, outputAddress: number, outputCapacity: number): CodecStep;
   setDictionary(address: number, length: number): number;
@@ -85,7 +98,13 @@ export interface DeflateCodec extends Codec {
 }
 
 export interface InflateCodec extends Codec {
-  inflate(inputAddress: number, inputLength: number, outputAddress: number, outputCapacity: number, flush: FlushMode): CodecStep;
+  inflate(
+    inputAddress: number,
+    inputLength: number,
+    outputAddress: number,
+    outputCapacity: number,
+    flush: FlushMode,
+  ): CodecStep;
   setDictionary(address: number, length: number): number;
   /** Reset for a new stream (a new gzip member). */
   reset(): number;

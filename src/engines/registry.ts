@@ -19,7 +19,14 @@ export const engineNames = (): EngineName[] => [...engines.keys()];
 
 export function resolveEngine(name: unknown, machine: Machine): Engine {
   const engine = typeof name === 'string' ? engines.get(name as EngineName) : undefined;
-  if (engine === undefined) throw badOption('engine', name, engineNames().map((n) => `'${n}'`).join(' or '));
+  if (engine === undefined)
+    throw badOption(
+      'engine',
+      name,
+      engineNames()
+        .map((n) => `'${n}'`)
+        .join(' or '),
+    );
   if (!engine.available(machine)) {
     throw new ZaccelError('ZACCEL_ENGINE_UNAVAILABLE', `engine '${engine.name}' is not built: run npm run build`);
   }

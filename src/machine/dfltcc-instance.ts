@@ -7,7 +7,13 @@
 import { ZaccelError } from '../errors.js';
 import type { AccessModel } from '../engines/engine.js';
 import { emulatorImports, type Machine, type Region } from './machine.js';
-import { HISTORY_ALIGNMENT, HISTORY_BYTES, PARAMETER_BLOCK_ALIGNMENT, PARAMETER_BLOCK_BYTES, ParameterBlock } from './parameter-block.js';
+import {
+  HISTORY_ALIGNMENT,
+  HISTORY_BYTES,
+  PARAMETER_BLOCK_ALIGNMENT,
+  PARAMETER_BLOCK_BYTES,
+  ParameterBlock,
+} from './parameter-block.js';
 import { WebAssembly } from './webassembly.js';
 
 export const FunctionCode = { QAF: 0, GDHT: 1, CMPR: 2, XPND: 4 } as const;
@@ -53,7 +59,8 @@ export class DfltccInstance {
     readonly cpuAmount: number,
   ) {
     const module = machine.module('dfltcc');
-    if (module === undefined) throw new ZaccelError('ZACCEL_ENGINE_UNAVAILABLE', 'the DFLTCC emulator is not built: run npm run build');
+    if (module === undefined)
+      throw new ZaccelError('ZACCEL_ENGINE_UNAVAILABLE', 'the DFLTCC emulator is not built: run npm run build');
     const instance = new WebAssembly.Instance(
       module,
       emulatorImports(machine.memory, (pb, address, length) => this.hazardHook?.(pb, address, length)),
@@ -144,7 +151,13 @@ export class DfltccInstance {
     };
   }
 
-  private setRegisters(output: number, outputLength: number, input: number, inputLength: number, history: number): void {
+  private setRegisters(
+    output: number,
+    outputLength: number,
+    input: number,
+    inputLength: number,
+    history: number,
+  ): void {
     const base = this.registers.address;
     this.machine.setU32(base, output);
     this.machine.setU32(base + 4, outputLength);

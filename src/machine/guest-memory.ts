@@ -33,7 +33,12 @@ export class GuestMemory {
     const ram = machine.alloc(pages * pageSize, 4096);
     const dirty = machine.alloc(pages * 4, 4);
     machine.fill(ram.address, ram.size, 0);
-    const guest = new GuestMemory(machine, { ramAddress: ram.address, ramBytes: pages * pageSize, pageSize, dirtyAddress: dirty.address });
+    const guest = new GuestMemory(machine, {
+      ramAddress: ram.address,
+      ramBytes: pages * pageSize,
+      pageSize,
+      dirtyAddress: dirty.address,
+    });
     for (let page = 0; page < pages; page++) guest.markDirty(page);
     return { guest, regions: [ram, dirty] };
   }

@@ -136,7 +136,10 @@ export class Machine {
     const maximumBytes = alignUp(options.maximumBytes ?? 1024 * 1024 * 1024, WASM_PAGE);
     const initialBytes = alignUp(options.initialBytes ?? 16 * 1024 * 1024, WASM_PAGE);
     if (maximumBytes > 2 ** 31 || initialBytes > maximumBytes || initialBytes < 4 * WASM_PAGE) {
-      throw new ZaccelError('ZACCEL_BAD_OPTION', `invalid machine size: initial ${initialBytes}, maximum ${maximumBytes}`);
+      throw new ZaccelError(
+        'ZACCEL_BAD_OPTION',
+        `invalid machine size: initial ${initialBytes}, maximum ${maximumBytes}`,
+      );
     }
     const memory = new WebAssembly.Memory({
       initial: initialBytes / WASM_PAGE,
@@ -151,16 +154,23 @@ export class Machine {
     const zlib = new WebAssembly.Instance(modules.zlib!, { env: { memory } });
     staticEnds.zlib = (zlib.exports.stackSave as () => number)();
     if (staticEnds.zlib > EMULATOR_MEMORY_BASE) {
-      throw new ZaccelError('ZACCEL_INTERNAL', `zlib's static data ends at ${staticEnds.zlib}, above ${EMULATOR_MEMORY_BASE}`);
+      throw new ZaccelError(
+        'ZACCEL_INTERNAL',
+        `zlib's static data ends at ${staticEnds.zlib}, above ${EMULATOR_MEMORY_BASE}`,
+      );
     }
     if (modules.dfltcc !== undefined) {
-      const emulator = new WebAssembly.Instance(modules.dfltcc, emulatorImports(memory, () => {}));
+      const emulator = new WebAssembly.Instance(
+        modules.dfltcc,
+        emulatorImports(memory, () => {}),
+      );
       staticEnds.dfltcc = (emulator.exports.heap_base as () => number)();
     }
     const controlAddress = alignUp(Math.max(EMULATOR_MEMORY_BASE, ...Object.values(staticEnds)), WASM_PAGE);
     // Partitions start on the page after the control block (header and partition table).
     const partitionBase = controlAddress + alignUp(controlWords(maximumBytes) * 4, WASM_PAGE);
-    if (partitionBase > memory.buffer.byteLength) memory.grow(Math.ceil((partitionBase - memory.buffer.byteLength) / WASM_PAGE));
+    if (partitionBase > memory.buffer.byteLength)
+      memory.grow(Math.ceil((partitionBase - memory.buffer.byteLength) / WASM_PAGE));
     const control = new Int32Array(memory.buffer, controlAddress, controlWords(maximumBytes));
     control[CONTROL.magic] = CONTROL_MAGIC;
     control[CONTROL.bump] = partitionBase;
@@ -171,7 +181,11 @@ export class Machine {
 
   /** Attach this thread to a Machine made elsewhere (the descriptor came through postMessage). */
   static attach(descriptor: MachineDescriptor, options: AttachOptions = {}): Machine {
-    const control = new Int32Array(descriptor.memory.buffer, descriptor.controlAddress, controlWords(descriptor.maximumBytes));
+    const control = new Int32Array(
+      descriptor.memory.buffer,
+      descriptor.controlAddress,
+      controlWords(descriptor.maximumBytes),
+    );
     if (Atomics.load(control, CONTROL.magic) !== CONTROL_MAGIC) {
       throw new ZaccelError('ZACCEL_INTERNAL', 'not a zaccel machine: control block missing');
     }
@@ -274,7 +288,8 @@ export class Machine {
     const damaged: Region[] = [];
     for (const span of this.allocator.liveSpans()) {
       const userSize = span.size - 2 * this.guardBytes;
-      if (!this.guardsIntact(span.address, userSize)) damaged.push({ address: span.address + this.guardBytes, size: userSize });
+      if (!this.guardsIntact(span.address, userSize))
+        damaged.push({ address: span.address + this.guardBytes, size: userSize });
     }
     return damaged;
   }
@@ -474,7 +489,11 @@ export class Machine {
   }
 
   private controlView(): Int32Array {
-    return new Int32Array(this.memory.buffer, this.descriptor.controlAddress, controlWords(this.descriptor.maximumBytes));
+    return new Int32Array(
+      this.memory.buffer,
+      this.descriptor.controlAddress,
+      controlWords(this.descriptor.maximumBytes),
+    );
   }
 }
 

@@ -9,7 +9,10 @@ import type { Machine } from './machine.js';
  * The memory a parameter block lives in: the Machine's methods it uses. The
  * test harnesses that load the emulator on their own memory provide the same.
  */
-export type ParameterBlockMemory = Pick<Machine, 'u8' | 'setU8' | 'u16be' | 'setU16be' | 'u32' | 'setU32' | 'u32be' | 'setU32be' | 'copy' | 'fill'>;
+export type ParameterBlockMemory = Pick<
+  Machine,
+  'u8' | 'setU8' | 'u16be' | 'setU16be' | 'u32' | 'setU32' | 'u32be' | 'setU32be' | 'copy' | 'fill'
+>;
 
 export const PARAMETER_BLOCK_BYTES = 1536;
 export const PARAMETER_BLOCK_ALIGNMENT = 8;

@@ -34,7 +34,14 @@ export interface ZlibExports {
   zaccel_stream_layout_length(): number;
   zaccel_deflate_arena_size(windowBits: number, memLevel: number): number;
   zaccel_inflate_arena_size(): number;
-  zaccel_deflate_init(arena: number, size: number, level: number, windowBits: number, memLevel: number, strategy: number): number;
+  zaccel_deflate_init(
+    arena: number,
+    size: number,
+    level: number,
+    windowBits: number,
+    memLevel: number,
+    strategy: number,
+  ): number;
   zaccel_inflate_init(arena: number, size: number, windowBits: number): number;
   zaccel_arena_peak(arena: number): number;
   zaccel_deflate_snapshot_size(strm: number): number;

@@ -52,7 +52,11 @@ function optionsState(options: Resolved): CodecState {
   return state;
 }
 
-export function deflateDocument(engine: string, options: ResolvedDeflateOptions, core: DeflateCoreState): SnapshotDocument {
+export function deflateDocument(
+  engine: string,
+  options: ResolvedDeflateOptions,
+  core: DeflateCoreState,
+): SnapshotDocument {
   return {
     kind: 'deflate',
     engine,
@@ -61,7 +65,11 @@ export function deflateDocument(engine: string, options: ResolvedDeflateOptions,
   };
 }
 
-export function inflateDocument(engine: string, options: ResolvedInflateOptions, core: InflateCoreState): SnapshotDocument {
+export function inflateDocument(
+  engine: string,
+  options: ResolvedInflateOptions,
+  core: InflateCoreState,
+): SnapshotDocument {
   return { kind: 'inflate', engine, options: optionsState(options), core: { ...core } as unknown as CodecState };
 }
 
@@ -73,7 +81,8 @@ function readOptions<T>(resolve: () => T): T {
   try {
     return resolve();
   } catch (error) {
-    if (isZaccelError(error) && error.zaccelCode === 'ZACCEL_BAD_OPTION') throw badSnapshot(`recorded options: ${error.message}`);
+    if (isZaccelError(error) && error.zaccelCode === 'ZACCEL_BAD_OPTION')
+      throw badSnapshot(`recorded options: ${error.message}`);
     throw error;
   }
 }

@@ -49,7 +49,8 @@ export class SnapshotFields {
 
   oneOf<T extends string>(name: string, values: readonly T[]): T {
     const value = this.value(name);
-    if (typeof value !== 'string' || !(values as readonly string[]).includes(value)) throw this.wrong(name, `one of ${values.join(', ')}`);
+    if (typeof value !== 'string' || !(values as readonly string[]).includes(value))
+      throw this.wrong(name, `one of ${values.join(', ')}`);
     return value as T;
   }
 
@@ -72,7 +73,10 @@ export class SnapshotFields {
   /** An array of integers in [low, high]. */
   integers(name: string, low: number, high: number): number[] {
     const value = this.value(name);
-    if (!Array.isArray(value) || !value.every((item) => typeof item === 'number' && Number.isSafeInteger(item) && item >= low && item <= high)) {
+    if (
+      !Array.isArray(value) ||
+      !value.every((item) => typeof item === 'number' && Number.isSafeInteger(item) && item >= low && item <= high)
+    ) {
       throw this.wrong(name, `a list of integers from ${low} to ${high}`);
     }
     return value as number[];
@@ -90,7 +94,13 @@ export class SnapshotFields {
   }
 
   private asState(name: string, value: SnapshotValue | undefined): CodecState {
-    if (value === null || value === undefined || typeof value !== 'object' || Array.isArray(value) || value instanceof Uint8Array) {
+    if (
+      value === null ||
+      value === undefined ||
+      typeof value !== 'object' ||
+      Array.isArray(value) ||
+      value instanceof Uint8Array
+    ) {
       throw this.wrong(name, 'an object');
     }
     return value;

@@ -86,17 +86,25 @@ export function encodeSnapshot(document: SnapshotDocument, modules: ModuleName[]
  */
 export function decodeSnapshot(snapshot: Uint8Array): SnapshotDocument {
   const bytes = Buffer.from(snapshot.buffer, snapshot.byteOffset, snapshot.byteLength);
-  if (bytes.length < HEADER_BYTES) throw badSnapshot(`truncated: ${bytes.length} bytes, shorter than the ${HEADER_BYTES}-byte header`);
+  if (bytes.length < HEADER_BYTES)
+    throw badSnapshot(`truncated: ${bytes.length} bytes, shorter than the ${HEADER_BYTES}-byte header`);
   if (bytes.readUInt32LE(0) !== SNAPSHOT_MAGIC) throw badSnapshot('not a zaccel stream snapshot (magic)');
   const version = bytes.readUInt16LE(4);
   if (version !== SNAPSHOT_VERSION || bytes.readUInt16LE(6) !== HEADER_BYTES) {
     throw badSnapshot(`format version ${version}; this zaccel reads version ${SNAPSHOT_VERSION}`);
   }
   const bodyLength = bytes.readUInt32LE(8);
-  if (bytes.length < HEADER_BYTES + bodyLength) throw badSnapshot(`truncated: ${bytes.length} of ${HEADER_BYTES + bodyLength} bytes`);
-  if (bytes.length > HEADER_BYTES + bodyLength) throw badSnapshot(`${bytes.length - HEADER_BYTES - bodyLength} bytes after its end`);
+  if (bytes.length < HEADER_BYTES + bodyLength)
+    throw badSnapshot(`truncated: ${bytes.length} of ${HEADER_BYTES + bodyLength} bytes`);
+  if (bytes.length > HEADER_BYTES + bodyLength)
+    throw badSnapshot(`${bytes.length - HEADER_BYTES - bodyLength} bytes after its end`);
   const body = bytes.subarray(HEADER_BYTES);
-  if (!createHash('sha256').update(body).digest().equals(bytes.subarray(BODY_HASH_AT, BODY_HASH_AT + HASH_BYTES))) {
+  if (
+    !createHash('sha256')
+      .update(body)
+      .digest()
+      .equals(bytes.subarray(BODY_HASH_AT, BODY_HASH_AT + HASH_BYTES))
+  ) {
     throw badSnapshot('corrupted: the body does not match its SHA-256');
   }
   if (bodyLength < 4) throw badSnapshot('no document');
@@ -115,14 +123,21 @@ export function decodeSnapshot(snapshot: Uint8Array): SnapshotDocument {
       const reference = (value as { $bytes?: unknown }).$bytes;
       if (reference !== undefined) {
         const [offset, length] = Array.isArray(reference) ? reference : [];
-        if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0 || offset + length > sections.length) {
+        if (
+          !Number.isSafeInteger(offset) ||
+          !Number.isSafeInteger(length) ||
+          offset < 0 ||
+          length < 0 ||
+          offset + length > sections.length
+        ) {
           throw badSnapshot('a byte section lies outside the body');
         }
         return new Uint8Array(sections.subarray(offset, offset + length)); // a copy: the caller's buffer stays theirs
       }
       return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, inflate(item)]));
     }
-    if (typeof value === 'number' || typeof value === 'string' || typeof value === 'boolean' || value === null) return value;
+    if (typeof value === 'number' || typeof value === 'string' || typeof value === 'boolean' || value === null)
+      return value;
     throw badSnapshot('the document holds a value of no known kind');
   };
   const document = inflate(parsed);
@@ -133,7 +148,12 @@ export function decodeSnapshot(snapshot: Uint8Array): SnapshotDocument {
   for (const name of modulesOf(typeof engine === 'string' ? engine : 'zlib')) {
     const at = name === 'zlib' ? ZLIB_HASH_AT : DFLTCC_HASH_AT;
     if (!moduleHash(name).equals(bytes.subarray(at, at + HASH_BYTES))) {
-      throw badSnapshot(`made by a different ${name} module (SHA-256 ${bytes.subarray(at, at + HASH_BYTES).toString('hex').slice(0, 16)}…, this one ${moduleHash(name).toString('hex').slice(0, 16)}…)`);
+      throw badSnapshot(
+        `made by a different ${name} module (SHA-256 ${bytes
+          .subarray(at, at + HASH_BYTES)
+          .toString('hex')
+          .slice(0, 16)}…, this one ${moduleHash(name).toString('hex').slice(0, 16)}…)`,
+      );
     }
   }
   return document as SnapshotDocument;

@@ -49,9 +49,18 @@ export function threadPoolSize(): number {
  * shrinking lets the surplus workers finish their streams and then ends them.
  */
 export function setThreadPoolSize(size: number): void {
-  if (typeof size !== 'number') throw new ZaccelTypeError('ZACCEL_BAD_OPTION', `The "size" argument must be of type number. Received type ${typeof size}`, { nodeCode: 'ERR_INVALID_ARG_TYPE' });
+  if (typeof size !== 'number')
+    throw new ZaccelTypeError(
+      'ZACCEL_BAD_OPTION',
+      `The "size" argument must be of type number. Received type ${typeof size}`,
+      { nodeCode: 'ERR_INVALID_ARG_TYPE' },
+    );
   if (!Number.isInteger(size) || size < 1 || size > MAX_SIZE) {
-    throw new ZaccelRangeError('ZACCEL_BAD_OPTION', `The value of "size" is out of range. It must be an integer >= 1 and <= ${MAX_SIZE}. Received ${size}`, { nodeCode: 'ERR_OUT_OF_RANGE' });
+    throw new ZaccelRangeError(
+      'ZACCEL_BAD_OPTION',
+      `The value of "size" is out of range. It must be an integer >= 1 and <= ${MAX_SIZE}. Received ${size}`,
+      { nodeCode: 'ERR_OUT_OF_RANGE' },
+    );
   }
   poolSize = size;
   for (const pool of pools.values()) pool.retireSurplus();
@@ -138,8 +147,12 @@ class PoolWorker {
     const execArgv = process.execArgv.filter((flag) => !flag.startsWith('--input-type'));
     this.worker = new Worker(workerFile(), { workerData: init, name: `zaccel-pool-${index}`, execArgv });
     this.worker.on('message', (message: FromWorker) => this.receive(message));
-    this.worker.on('error', (error) => this.fail(new ZaccelError('ZACCEL_INTERNAL', `pool worker failed: ${error.message}`, { cause: error })));
-    this.worker.on('exit', (code) => this.fail(new ZaccelError('ZACCEL_STREAM_CLOSED', `pool worker exited with code ${code}`)));
+    this.worker.on('error', (error) =>
+      this.fail(new ZaccelError('ZACCEL_INTERNAL', `pool worker failed: ${error.message}`, { cause: error })),
+    );
+    this.worker.on('exit', (code) =>
+      this.fail(new ZaccelError('ZACCEL_STREAM_CLOSED', `pool worker exited with code ${code}`)),
+    );
     // After the listeners: adding a 'message' listener refs the worker's port again.
     this.worker.unref();
   }

@@ -7,7 +7,9 @@ import type { ErrorCode } from '../errors.js';
 import type { MachineDescriptor } from '../machine/machine.js';
 import type { ResolvedDeflateOptions, ResolvedInflateOptions } from '../options.js';
 
-export type CoreSpec = { kind: 'deflate'; options: ResolvedDeflateOptions } | { kind: 'inflate'; options: ResolvedInflateOptions };
+export type CoreSpec =
+  | { kind: 'deflate'; options: ResolvedDeflateOptions }
+  | { kind: 'inflate'; options: ResolvedInflateOptions };
 
 export interface WorkerInit {
   descriptor: MachineDescriptor;

@@ -53,10 +53,24 @@ function post(message: FromWorker, transfer?: ArrayBuffer[]): void {
 function wireError(error: unknown): WireError {
   if (isZaccelError(error)) {
     const kind = error instanceof RangeError ? 'RangeError' : error instanceof TypeError ? 'TypeError' : 'Error';
-    return { kind, zaccelCode: error.zaccelCode, code: error.code, message: error.message, errno: error.errno, zlibMessage: error.zlibMessage };
+    return {
+      kind,
+      zaccelCode: error.zaccelCode,
+      code: error.code,
+      message: error.message,
+      errno: error.errno,
+      zlibMessage: error.zlibMessage,
+    };
   }
   const message = `internal error: ${(error as Error)?.message ?? String(error)}`;
-  return { kind: 'Error', zaccelCode: 'ZACCEL_INTERNAL', code: 'ZACCEL_INTERNAL', message, errno: undefined, zlibMessage: undefined };
+  return {
+    kind: 'Error',
+    zaccelCode: 'ZACCEL_INTERNAL',
+    code: 'ZACCEL_INTERNAL',
+    message,
+    errno: undefined,
+    zlibMessage: undefined,
+  };
 }
 
 function makeCore(spec: CoreSpec): DeflateCore | InflateCore {
@@ -64,7 +78,14 @@ function makeCore(spec: CoreSpec): DeflateCore | InflateCore {
 }
 
 /** Post output as one fresh buffer, transferred, with the chunk boundaries to cut it at. */
-function postOutput(id: number, chunks: Buffer[], bytes: number, consumed: number, more: boolean, fallbacks: number): void {
+function postOutput(
+  id: number,
+  chunks: Buffer[],
+  bytes: number,
+  consumed: number,
+  more: boolean,
+  fallbacks: number,
+): void {
   const data = new Uint8Array(bytes);
   const lengths: number[] = [];
   let offset = 0;
@@ -141,7 +162,15 @@ function handle(message: ToWorker): void {
       }
       case 'open': {
         const core = makeCore(message.spec);
-        const session: Session = { core, budget: message.budget, input: new Uint8Array(0), offset: 0, flush: 0, chunks: [], bytes: 0 };
+        const session: Session = {
+          core,
+          budget: message.budget,
+          input: new Uint8Array(0),
+          offset: 0,
+          flush: 0,
+          chunks: [],
+          bytes: 0,
+        };
         core.ondata = (chunk) => {
           session.chunks.push(chunk);
           session.bytes += chunk.length;

@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { inflateRawSync } from 'node:zlib';
-import { FC_CMPR, FC_GDHT, ParamBlock, Registers, loadEmulator } from './harness';
+import { FC_CMPR, FC_GDHT, ParamBlock, type Registers, loadEmulator } from './harness';
 import { inspectDeflate } from './inflate-inspect';
 import { binaryLike, concat, randomBytes, textLike } from './data';
 
@@ -15,7 +15,14 @@ function setup(data: Uint8Array, outSize = 1 << 16) {
   const input = emu.put(data);
   const out = emu.alloc(outSize + 8);
   const hist = emu.historyBuffer();
-  return { pb, p, input, out, hist, regs: { r1: out, r1len: outSize, r2: input, r2len: data.length, r3: hist } as Registers };
+  return {
+    pb,
+    p,
+    input,
+    out,
+    hist,
+    regs: { r1: out, r1len: outSize, r2: input, r2len: data.length, r3: hist } as Registers,
+  };
 }
 
 function snapshot(addrs: Array<[number, number]>): Uint8Array[] {
@@ -29,11 +36,23 @@ describe('early outs that change nothing', () => {
       s.p.nt = true;
       s.p.cf = cf;
       s.p.bcc = true;
-      const before = snapshot([[s.pb, 1536], [s.hist, 32768], [s.out, 64], [s.input, 1000]]);
+      const before = snapshot([
+        [s.pb, 1536],
+        [s.hist, 32768],
+        [s.out, 64],
+        [s.input, 1000],
+      ]);
       const { cc, regs } = emu.call(FC_CMPR, true, s.pb, { ...s.regs, r1len: 0 });
       expect(cc).toBe(1);
       expect(regs).toEqual({ ...s.regs, r1len: 0 });
-      expect(snapshot([[s.pb, 1536], [s.hist, 32768], [s.out, 64], [s.input, 1000]])).toEqual(before);
+      expect(
+        snapshot([
+          [s.pb, 1536],
+          [s.hist, 32768],
+          [s.out, 64],
+          [s.input, 1000],
+        ]),
+      ).toEqual(before);
     }
   });
 
@@ -43,11 +62,21 @@ describe('early outs that change nothing', () => {
     s.p.bcc = true;
     s.p.bhf = true;
     emu.u8.fill(0xab, s.out, s.out + 64);
-    const before = snapshot([[s.pb, 1536], [s.hist, 32768], [s.out, 64]]);
+    const before = snapshot([
+      [s.pb, 1536],
+      [s.hist, 32768],
+      [s.out, 64],
+    ]);
     const { cc, regs } = emu.call(FC_CMPR, true, s.pb, s.regs);
     expect(cc).toBe(0);
     expect(regs).toEqual(s.regs);
-    expect(snapshot([[s.pb, 1536], [s.hist, 32768], [s.out, 64]])).toEqual(before);
+    expect(
+      snapshot([
+        [s.pb, 1536],
+        [s.hist, 32768],
+        [s.out, 64],
+      ]),
+    ).toEqual(before);
   });
 });
 
@@ -55,11 +84,19 @@ describe('unassigned function codes and invalid tables', () => {
   it('unassigned FCs return CC2 and change nothing', () => {
     const s = setup(textLike(100));
     for (const fc of [3, 5, 6, 0x7f]) {
-      const before = snapshot([[s.pb, 1536], [s.out, 64]]);
+      const before = snapshot([
+        [s.pb, 1536],
+        [s.out, 64],
+      ]);
       const { cc, regs } = emu.call(fc, true, s.pb, s.regs);
       expect(cc).toBe(2);
       expect(regs).toEqual(s.regs);
-      expect(snapshot([[s.pb, 1536], [s.out, 64]])).toEqual(before);
+      expect(
+        snapshot([
+          [s.pb, 1536],
+          [s.out, 64],
+        ]),
+      ).toEqual(before);
     }
   });
 
@@ -67,13 +104,24 @@ describe('unassigned function codes and invalid tables', () => {
     const cases: Array<[string, (pb: number) => void, number]> = [
       ['CDHTL 0', () => {}, 0x40],
       ['CDHTL above 2304', (pb) => emu.view.setUint16(pb + 56, 2400), 0x40],
-      ['HLIT 287 (too many lengths)', (pb) => { emu.view.setUint16(pb + 56, 100); emu.u8[pb + 64] = 30; }, 0x20],
-      ['over-subscribed code-length code', (pb) => {
-        emu.view.setUint16(pb + 56, 200);
-        emu.u8[pb + 64] = 29; // HLIT 286
-        emu.u8[pb + 65] = 0x3a | 0x80; // HDIST 30, HCLEN bits
-        emu.u8.fill(0xff, pb + 66, pb + 80); // every code length 7 -> over-subscribed
-      }, 0x21],
+      [
+        'HLIT 287 (too many lengths)',
+        (pb) => {
+          emu.view.setUint16(pb + 56, 100);
+          emu.u8[pb + 64] = 30;
+        },
+        0x20,
+      ],
+      [
+        'over-subscribed code-length code',
+        (pb) => {
+          emu.view.setUint16(pb + 56, 200);
+          emu.u8[pb + 64] = 29; // HLIT 286
+          emu.u8[pb + 65] = 0x3a | 0x80; // HDIST 30, HCLEN bits
+          emu.u8.fill(0xff, pb + 66, pb + 80); // every code length 7 -> over-subscribed
+        },
+        0x21,
+      ],
     ];
     for (const [name, prepare, oesc] of cases) {
       const s = setup(textLike(100));
@@ -95,7 +143,9 @@ describe('unassigned function codes and invalid tables', () => {
     // A hand-made header: HLIT 257, HDIST 1, every used length 8/9 like the fixed code over 0..256.
     const s = setup(textLike(100));
     const bits: number[] = [];
-    const put = (v: number, n: number) => { for (let i = 0; i < n; i++) bits.push((v >> i) & 1); };
+    const put = (v: number, n: number) => {
+      for (let i = 0; i < n; i++) bits.push((v >> i) & 1);
+    };
     put(0, 5); // HLIT 257
     put(0, 5); // HDIST 1
     put(15, 4); // HCLEN 19
@@ -135,7 +185,10 @@ describe('blocks, BCC and BCF', () => {
     expect(s.p.bcf).toBe(false);
     const stream = emu.read(s.out, r.regs.r1 - s.out + (s.p.sbb ? 1 : 0));
     const inspected = inspectDeflate(stream);
-    expect(inspected.blocks.map((x) => [x.final, x.type])).toEqual([[false, 1], [true, 1]]);
+    expect(inspected.blocks.map((x) => [x.final, x.type])).toEqual([
+      [false, 1],
+      [true, 1],
+    ]);
     expect(Buffer.from(inflateRawSync(stream))).toEqual(Buffer.from(concat(a, b)));
   });
 
@@ -277,7 +330,13 @@ describe('history', () => {
     const p = new ParamBlock(emu, pb);
     const out = emu.alloc(1 << 16);
     p.hl = dictionary.length;
-    let r = emu.call(FC_CMPR, false, pb, { r1: out, r1len: 1 << 16, r2: buffer + dictionary.length, r2len: 4000, r3: 0 });
+    let r = emu.call(FC_CMPR, false, pb, {
+      r1: out,
+      r1len: 1 << 16,
+      r2: buffer + dictionary.length,
+      r2len: 4000,
+      r3: 0,
+    });
     expect(r.cc).toBe(0);
     expect(p.hl).toBe(dictionary.length + 4000);
     p.bhf = true; // (ignored: the block is open) the software closes the block below

@@ -196,7 +196,6 @@ describe('EOBS/EOBL', () => {
   });
 });
 
-
 describe('check value', () => {
   const emu = loadEmulator();
   for (const adler of [false, true]) {
@@ -249,7 +248,13 @@ describe('output bound', () => {
         p.bhf = true;
         const room = 2 * n + 288;
         const out = emu.alloc(room + 8);
-        const { cc, regs } = emu.call(FC_CMPR, true, pb, { r1: out, r1len: room, r2: input, r2len: n, r3: emu.historyBuffer() });
+        const { cc, regs } = emu.call(FC_CMPR, true, pb, {
+          r1: out,
+          r1len: room,
+          r2: input,
+          r2len: n,
+          r3: emu.historyBuffer(),
+        });
         expect(cc).toBe(0);
         const produced = regs.r1 - out + (p.sbb ? 1 : 0);
         expect(produced).toBeLessThanOrEqual(room);
@@ -265,12 +270,21 @@ describe('CPU-determined amount (CC3)', () => {
     const emu = loadEmulator();
     let again = 0;
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 9000 }), fc.integer({ min: 1, max: 5000 }), fc.boolean(), (cpu, outChunk, single) => {
-        emu.configure(single ? 0 : 1, cpu);
-        const { output, deflater } = deflateWithDfltcc(emu, data, { outChunk, inChunk: 17_000, firstFixedBlock: 1000 });
-        again += deflater.ccCounts[3];
-        expectSame(inflate(output), data);
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 9000 }),
+        fc.integer({ min: 1, max: 5000 }),
+        fc.boolean(),
+        (cpu, outChunk, single) => {
+          emu.configure(single ? 0 : 1, cpu);
+          const { output, deflater } = deflateWithDfltcc(emu, data, {
+            outChunk,
+            inChunk: 17_000,
+            firstFixedBlock: 1000,
+          });
+          again += deflater.ccCounts[3];
+          expectSame(inflate(output), data);
+        },
+      ),
       { numRuns: 25 },
     );
     expect(again).toBeGreaterThan(0);
@@ -358,7 +372,12 @@ describe('copied parameter block and history', () => {
 
   it('a matcher rebuilt before every call gives byte-identical output (index depends on history only)', () => {
     const data = concat(textLike(150_000, 51), binaryLike(60_000, 52), textLike(90_000, 53));
-    for (const [model, cpu, outChunk] of [[0, 0, 100_000], [1, 0, 777], [0, 5000, 3000], [1, 20_000, 1 << 20]] as const) {
+    for (const [model, cpu, outChunk] of [
+      [0, 0, 100_000],
+      [1, 0, 777],
+      [0, 5000, 3000],
+      [1, 20_000, 1 << 20],
+    ] as const) {
       const steady = loadEmulator({ model, cpuAmount: cpu });
       const evicted = loadEmulator({ model, cpuAmount: cpu });
       // After every call of `evicted`, a call on another stream takes over its matcher cache.

@@ -4,7 +4,7 @@
 // and flush markers written in software from EOBS/EOBL after CC0, and a final block closed in software.
 // CMPR is never called with an empty first operand.
 
-import { Emulator, FC_CMPR, FC_GDHT, ParamBlock, Registers } from './harness';
+import { type Emulator, FC_CMPR, FC_GDHT, ParamBlock, type Registers } from './harness';
 
 export type Flush = 'none' | 'sync' | 'full' | 'finish';
 
@@ -43,7 +43,10 @@ export class DfltccDeflater {
   ccCounts = [0, 0, 0, 0];
   private chunks: Uint8Array[] = [];
 
-  constructor(readonly emu: Emulator, readonly options: DeflaterOptions = {}) {
+  constructor(
+    readonly emu: Emulator,
+    readonly options: DeflaterOptions = {},
+  ) {
     this.pb = options.paramBlock ?? emu.paramBlock();
     this.hist = options.history ?? emu.historyBuffer();
     this.param = new ParamBlock(emu, this.pb);
@@ -227,7 +230,11 @@ export class DfltccDeflater {
 }
 
 /** Compress `data` in `inChunk`-byte pushes, finishing the stream. */
-export function deflateWithDfltcc(emu: Emulator, data: Uint8Array, options: DeflaterOptions & { inChunk?: number } = {}): {
+export function deflateWithDfltcc(
+  emu: Emulator,
+  data: Uint8Array,
+  options: DeflaterOptions & { inChunk?: number } = {},
+): {
   output: Uint8Array;
   deflater: DfltccDeflater;
 } {

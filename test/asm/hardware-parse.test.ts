@@ -6,15 +6,15 @@
  */
 import { describe, expect, it } from 'vitest';
 import { constants, createDeflateCore, deflateSync, type DeflateOptions } from '../../src/index.js';
-import { inspectDeflate, type Symbol } from './inflate-inspect';
+import { inspectDeflate, type DeflateSymbol } from './inflate-inspect';
 
 /** Ubuntu's zlib on a z15: DFLTCC for levels 1-6, the default level 6. */
 const ubuntu: DeflateOptions = { engine: 'dfltcc', level: 6, dfltcc: { levelMask: 0x7e } };
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
 /** The raw DEFLATE body of a zlib stream. */
 const body = (stream: Uint8Array) => stream.subarray(2, stream.length - 4);
-const symbolsOf = (stream: Uint8Array): Symbol[] => inspectDeflate(body(stream)).symbols;
-const match = (length: number, distance: number): Symbol => ({ length, distance });
+const symbolsOf = (stream: Uint8Array): DeflateSymbol[] => inspectDeflate(body(stream)).symbols;
+const match = (length: number, distance: number): DeflateSymbol => ({ length, distance });
 
 /** Ruby's Random.new(seed).bytes(n): MT19937 seeded with init_genrand, 32-bit words little-endian. */
 function rubyRandomBytes(seed: number, length: number): Uint8Array {
@@ -80,7 +80,14 @@ describe('the z15 bytes quoted in public reports', () => {
     // "c\x18\xE1`\xA4\x83\x91\x0Eh\rF:\x18\xE9`\xA4" as quoted: the first 16 body bytes, up to the second stop.
     expect(hex(body(stream).subarray(0, 16))).toBe('6318e160a483910e680d463a18e960a4');
     expect(symbolsOf(stream).slice(0, 8)).toEqual([
-      { literal: 0 }, match(255, 1), match(256, 1), match(256, 1), match(96, 1), match(256, 1), match(256, 1), match(256, 1),
+      { literal: 0 },
+      match(255, 1),
+      match(256, 1),
+      match(256, 1),
+      match(96, 1),
+      match(256, 1),
+      match(256, 1),
+      match(256, 1),
     ]);
   });
 
@@ -106,7 +113,10 @@ describe('the z15 bytes quoted in public reports', () => {
     expect(stream.length).toBe(10);
     // A non-final fixed block holding the literal, closed in software, then an empty final fixed block.
     const blocks = inspectDeflate(body(stream)).blocks;
-    expect(blocks.map((block) => [block.final, block.type, block.literals])).toEqual([[false, 1, 1], [true, 1, 0]]);
+    expect(blocks.map((block) => [block.final, block.type, block.literals])).toEqual([
+      [false, 1, 1],
+      [true, 1, 0],
+    ]);
   });
 
   it('python/cpython#31096: compress() and compressobj().compress()+flush() differ: one final block vs a block and an empty final one', () => {
@@ -128,7 +138,11 @@ describe('the z15 bytes quoted in public reports', () => {
   });
 
   it('libarchive#1515: levels 1 and 6 on the accelerator give the same output (7156 bytes both); the parse ignores the level', () => {
-    const data = Buffer.from(Array.from({ length: 40_000 }, (_, i) => `line ${i % 977} of ${(i * 7) % 13}\n`).join('').slice(0, 100_000));
+    const data = Buffer.from(
+      Array.from({ length: 40_000 }, (_, i) => `line ${i % 977} of ${(i * 7) % 13}\n`)
+        .join('')
+        .slice(0, 100_000),
+    );
     const one = deflateSync(data, { ...ubuntu, level: 1 });
     const six = deflateSync(data, ubuntu);
     expect(hex(body(one))).toBe(hex(body(six)));
@@ -142,8 +156,12 @@ describe('the rules, one by one', () => {
   });
 
   it('3-byte matches up to 1024 bytes back, none beyond', () => {
-    const filler = (length: number, seed: number) => Uint8Array.from(rubyRandomBytes(seed, length).map((byte) => 0x80 | (byte & 0x7f)));
-    for (const [gap, taken] of [[1021, true], [1022, false]] as const) {
+    const filler = (length: number, seed: number) =>
+      Uint8Array.from(rubyRandomBytes(seed, length).map((byte) => 0x80 | (byte & 0x7f)));
+    for (const [gap, taken] of [
+      [1021, true],
+      [1022, false],
+    ] as const) {
       // "xyz" + gap bytes that share no 3 bytes with it + "xyz": the second copy is gap + 3 bytes back.
       const data = Buffer.concat([Buffer.from('xyz'), filler(gap, 5), Buffer.from('xyz')]);
       const symbols = symbolsOf(deflateSync(data, ubuntu));

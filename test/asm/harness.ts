@@ -9,7 +9,12 @@
 import { readFileSync } from 'node:fs';
 import { emulatorWasm, ensureBuilt } from './build';
 import {
-  HISTORY_BYTES, PARAMETER_BLOCK_BYTES, ParameterBlock, ParameterBlockFlag, ParameterBlockLayout, type ParameterBlockMemory,
+  HISTORY_BYTES,
+  PARAMETER_BLOCK_BYTES,
+  ParameterBlock,
+  ParameterBlockFlag,
+  ParameterBlockLayout,
+  type ParameterBlockMemory,
 } from '../../src/machine/parameter-block.js';
 
 export const FC_QAF = 0;
@@ -205,7 +210,10 @@ export const FLAG = ParameterBlockFlag;
 
 /** The library's ParameterBlock on an emulator's memory, plus raw views of fields the library does not need. */
 export class ParamBlock extends ParameterBlock {
-  constructor(readonly emu: Emulator, readonly addr: number) {
+  constructor(
+    readonly emu: Emulator,
+    readonly addr: number,
+  ) {
     super(emulatorMemory(emu), addr);
   }
   private get v(): DataView {
@@ -217,19 +225,31 @@ export class ParamBlock extends ParameterBlock {
   override setFlag(mask: number, on: boolean): void {
     super.setFlag(mask, on);
   }
-  override get cf() { return super.cf; }
+  override get cf() {
+    return super.cf;
+  }
   set cf(on: boolean) {
     const b = this.v.getUint8(this.addr + PB.CF_BYTE);
     this.v.setUint8(this.addr + PB.CF_BYTE, on ? b | 1 : b & ~1);
   }
   /** CV field as a big-endian integer (Adler-32 order). */
-  get cvBigEndian() { return this.v.getUint32(this.addr + PB.CV); }
+  get cvBigEndian() {
+    return this.v.getUint32(this.addr + PB.CV);
+  }
   /** CV field as a little-endian integer (CRC-32 order). */
-  get cvLittleEndian() { return this.v.getUint32(this.addr + PB.CV, true); }
+  get cvLittleEndian() {
+    return this.v.getUint32(this.addr + PB.CV, true);
+  }
   /** EOBS (15 bits, left-aligned natural-order code). */
-  get eobs() { return this.v.getUint16(this.addr + PB.EOBS) >>> 1; }
-  get eobl() { return this.v.getUint8(this.addr + PB.EOBL_BYTE) >>> 4; }
-  get cdhtl() { return this.v.getUint16(this.addr + PB.CDHTL) & 0xfff; }
+  get eobs() {
+    return this.v.getUint16(this.addr + PB.EOBS) >>> 1;
+  }
+  get eobl() {
+    return this.v.getUint8(this.addr + PB.EOBL_BYTE) >>> 4;
+  }
+  get cdhtl() {
+    return this.v.getUint16(this.addr + PB.CDHTL) & 0xfff;
+  }
   /** The end-of-block code in DEFLATE (LSB-first) order, and its length. */
   endOfBlockBits(): { bits: number; length: number } {
     return this.endOfBlock();

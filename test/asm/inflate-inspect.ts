@@ -16,26 +16,34 @@ export interface BlockInfo {
 }
 
 /** One decoded symbol: a literal byte, or a match of `length` bytes `distance` back. */
-export type Symbol = { literal: number } | { length: number; distance: number };
+export type DeflateSymbol = { literal: number } | { length: number; distance: number };
 
 export interface Inspection {
   output: Uint8Array;
   blocks: BlockInfo[];
   /** Every literal and match in stream order (end-of-block symbols left out). */
-  symbols: Symbol[];
+  symbols: DeflateSymbol[];
   /** Bit position just after the final block's end-of-block code. */
   endBit: number;
 }
 
-const LENGTH_BASE = [3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258];
+const LENGTH_BASE = [
+  3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258,
+];
 const LENGTH_EXTRA = [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0];
-const DIST_BASE = [1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537, 2049, 3073, 4097, 6145, 8193, 12289, 16385, 24577];
+const DIST_BASE = [
+  1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537, 2049, 3073, 4097, 6145,
+  8193, 12289, 16385, 24577,
+];
 const DIST_EXTRA = [0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13];
 const CL_ORDER = [16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15];
 
 class BitReader {
   bit = 0;
-  constructor(private readonly data: Uint8Array, start = 0) {
+  constructor(
+    private readonly data: Uint8Array,
+    start = 0,
+  ) {
     this.bit = start;
   }
   get(n: number): number {
@@ -110,7 +118,7 @@ export function inspectDeflate(data: Uint8Array, startBit = 0, history: Uint8Arr
   const r = new BitReader(data, startBit);
   const out: number[] = Array.from(history);
   const blocks: BlockInfo[] = [];
-  const symbols: Symbol[] = [];
+  const symbols: DeflateSymbol[] = [];
   const fixedLit = Array.from({ length: 288 }, (_, s) => (s < 144 ? 8 : s < 256 ? 9 : s < 280 ? 7 : 8));
   const fixedDist = new Array(30).fill(5);
   for (;;) {

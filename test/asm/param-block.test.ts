@@ -8,7 +8,11 @@ import { ParameterBlock } from '../../src/machine/parameter-block.js';
 
 ensureProbeBuilt();
 const instance = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(probeWasm)), {
-  env: { abort: () => { throw new Error('abort'); } },
+  env: {
+    abort: () => {
+      throw new Error('abort');
+    },
+  },
 });
 const probe = instance.exports as unknown as {
   memory: WebAssembly.Memory;
@@ -74,7 +78,16 @@ describe('format-0 parameter block layout (spec §2.2)', () => {
     const mem = new Uint8Array(probe.memory.buffer);
     mem.fill(0xff, PB, PB + 1536);
     const values: Array<[number, number]> = [
-      [11, 3], [12, 0x12], [13, 9], [14, 0xbeef], [15, 12345], [16, 0x1357], [17, 0xcafef00d], [18, 0x2aaa], [19, 12], [20, 2283],
+      [11, 3],
+      [12, 0x12],
+      [13, 9],
+      [14, 0xbeef],
+      [15, 12345],
+      [16, 0x1357],
+      [17, 0xcafef00d],
+      [18, 0x2aaa],
+      [19, 12],
+      [20, 2283],
     ];
     for (const [id, v] of values) probe.setField(PB, id, v);
     for (const [id, v] of values) expect(probe.getField(PB, id) >>> 0).toBe(v >>> 0);

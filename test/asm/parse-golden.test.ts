@@ -35,9 +35,18 @@ function parseHash(kind: CorpusName): string {
     for (const model of [0, 1] as const) {
       for (const { inChunk, outChunk } of shapes) {
         // Dynamic blocks from GDHT samples (a new block every 40 000 bytes), CRC-32.
-        hash.update(deflateWithDfltcc(loadEmulator({ cpuAmount, model }), data, { inChunk, outChunk, blockSize: 40_000 }).output);
+        hash.update(
+          deflateWithDfltcc(loadEmulator({ cpuAmount, model }), data, { inChunk, outChunk, blockSize: 40_000 }).output,
+        );
         // One fixed-Huffman block, Adler-32.
-        hash.update(deflateWithDfltcc(loadEmulator({ cpuAmount, model }), data, { inChunk, outChunk, fixedOnly: true, adler: true }).output);
+        hash.update(
+          deflateWithDfltcc(loadEmulator({ cpuAmount, model }), data, {
+            inChunk,
+            outChunk,
+            fixedOnly: true,
+            adler: true,
+          }).output,
+        );
       }
     }
   }

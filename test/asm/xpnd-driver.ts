@@ -3,7 +3,7 @@
  * expand function the way IBM's zlib does (loop while CC3, feed input on CC2/OESC 0, drain output on
  * CC1, then skip the partial byte after CC0 and check the zlib/gzip trailer in software).
  */
-import { Emulator, FC_XPND, HISTORY_SIZE, PARAM_BLOCK_SIZE, PB, loadEmulator, type Registers } from './harness.js';
+import { type Emulator, FC_XPND, HISTORY_SIZE, PARAM_BLOCK_SIZE, PB, loadEmulator, type Registers } from './harness.js';
 import { yieldToLoop } from '../support/yield-to-loop.js';
 
 export { FC_XPND, PB };
@@ -249,7 +249,16 @@ export class XpndStream {
     else {
       const b = m.buffers;
       const [inA, inB] = m.inputAreas(data.length + 16);
-      a = { pb: b.pb, pbCopy: b.pbCopy, hist: b.hist, histCopy: b.histCopy, out: b.out, outCap: b.outCap - 64, inA, inB };
+      a = {
+        pb: b.pb,
+        pbCopy: b.pbCopy,
+        hist: b.hist,
+        histCopy: b.histCopy,
+        out: b.out,
+        outCap: b.outCap - 64,
+        inA,
+        inB,
+      };
     }
     this.pb = a.pb;
     this.hist = a.hist;
@@ -314,7 +323,19 @@ export class XpndStream {
     const sbb = pbField.sbb(m, pb);
     this.sbb = sbb;
     const oesc = pbField.oesc(m, pb);
-    opt.onCall?.({ cc, oesc, consumed, produced, inLen, outLen, after, cf: pbField.cf(m, pb), sbb, pb, hist: this.hist });
+    opt.onCall?.({
+      cc,
+      oesc,
+      consumed,
+      produced,
+      inLen,
+      outLen,
+      after,
+      cf: pbField.cf(m, pb),
+      sbb,
+      pb,
+      hist: this.hist,
+    });
     if (pbField.nt(m, pb)) throw new Error('NT still set after XPND');
     if (cc === 0) {
       if (pbField.cf(m, pb) !== 0) throw new Error('CC0 with CF set');
@@ -380,7 +401,11 @@ const CALLS_PER_TURN = 1000;
  * a stream hundreds of thousands of calls, many seconds of synchronous work on a busy machine, which would keep
  * vitest's worker from answering its RPC.
  */
-export async function xpndInflateRawAsync(m: XpndDriver, data: Uint8Array, opt: InflateOptions = {}): Promise<InflateResult> {
+export async function xpndInflateRawAsync(
+  m: XpndDriver,
+  data: Uint8Array,
+  opt: InflateOptions = {},
+): Promise<InflateResult> {
   const stream = new XpndStream(m, data, opt);
   for (;;) {
     for (let call = 0; call < CALLS_PER_TURN; call++) {
@@ -419,6 +444,6 @@ export function xpndInflateGzip(m: XpndDriver, stream: Uint8Array, opt: InflateO
   if (r.status !== 'end') throw new Error(`XPND ${r.status} oesc 0x${r.oesc.toString(16)}`);
   const dv = new DataView(stream.buffer, stream.byteOffset + start + r.end, 8);
   if (dv.getUint32(0, true) !== r.check) throw new Error('crc mismatch');
-  if (dv.getUint32(4, true) !== (r.output.length >>> 0)) throw new Error('isize mismatch');
+  if (dv.getUint32(4, true) !== r.output.length >>> 0) throw new Error('isize mismatch');
   return r.output;
 }

@@ -66,7 +66,10 @@ function dynamicHeader(
   hclen = 19,
 ): Bits {
   bits.put(final ? 1 : 0, 1).put(2, 2);
-  bits.put(hlit - 257, 5).put(hdist - 1, 5).put(hclen - 4, 4);
+  bits
+    .put(hlit - 257, 5)
+    .put(hdist - 1, 5)
+    .put(hclen - 4, 4);
   for (let i = 0; i < hclen; i++) bits.put(clLengths[CL_ORDER[i]] ?? 0, 3);
   const codes = canonical(Array.from({ length: 19 }, (_, s) => clLengths[s] ?? 0));
   for (const [sym, extra] of sequence) {
@@ -137,10 +140,46 @@ describe('OESC per error class', () => {
   });
 
   test('0x20: HLIT > 286 or HDIST > 30', () => {
-    expectOesc(new Bits().put(1, 1).put(2, 2).put(287 - 257, 5).put(0, 5).put(0, 4).bytesOut(), 0x20);
-    expectOesc(new Bits().put(1, 1).put(2, 2).put(288 - 257, 5).put(0, 5).put(0, 4).bytesOut(), 0x20);
-    expectOesc(new Bits().put(1, 1).put(2, 2).put(0, 5).put(31 - 1, 5).put(0, 4).bytesOut(), 0x20);
-    expectOesc(new Bits().put(1, 1).put(2, 2).put(0, 5).put(32 - 1, 5).put(0, 4).bytesOut(), 0x20);
+    expectOesc(
+      new Bits()
+        .put(1, 1)
+        .put(2, 2)
+        .put(287 - 257, 5)
+        .put(0, 5)
+        .put(0, 4)
+        .bytesOut(),
+      0x20,
+    );
+    expectOesc(
+      new Bits()
+        .put(1, 1)
+        .put(2, 2)
+        .put(288 - 257, 5)
+        .put(0, 5)
+        .put(0, 4)
+        .bytesOut(),
+      0x20,
+    );
+    expectOesc(
+      new Bits()
+        .put(1, 1)
+        .put(2, 2)
+        .put(0, 5)
+        .put(31 - 1, 5)
+        .put(0, 4)
+        .bytesOut(),
+      0x20,
+    );
+    expectOesc(
+      new Bits()
+        .put(1, 1)
+        .put(2, 2)
+        .put(0, 5)
+        .put(32 - 1, 5)
+        .put(0, 4)
+        .bytesOut(),
+      0x20,
+    );
   });
 
   test('0x21: over-subscribed code-length code', () => {
@@ -148,7 +187,10 @@ describe('OESC per error class', () => {
     cl[16] = 1;
     cl[17] = 1;
     cl[18] = 1;
-    expectOesc(new Bits().put(1, 1).put(2, 2).put(0, 5).put(0, 5).put(0, 4).put(1, 3).put(1, 3).put(1, 3).put(0, 3).bytesOut(), 0x21);
+    expectOesc(
+      new Bits().put(1, 1).put(2, 2).put(0, 5).put(0, 5).put(0, 4).put(1, 3).put(1, 3).put(1, 3).put(0, 3).bytesOut(),
+      0x21,
+    );
   });
 
   test('0x22: repeat (16) with no previous length', () => {
@@ -162,7 +204,13 @@ describe('OESC per error class', () => {
     const cl = new Array(19).fill(0);
     cl[0] = 1;
     cl[18] = 1;
-    expectOesc(dynamicHeader(new Bits(), true, 257, 1, cl, [[18, 127], [18, 127]]).bytesOut(), 0x23);
+    expectOesc(
+      dynamicHeader(new Bits(), true, 257, 1, cl, [
+        [18, 127],
+        [18, 127],
+      ]).bytesOut(),
+      0x23,
+    );
     // A 16 crossing the end.
     const cl2 = new Array(19).fill(0);
     cl2[8] = 1;

@@ -44,7 +44,15 @@ function baseStreams(): Uint8Array[] {
   const text = textLike(4000, 7);
   const piece = (b: Uint8Array, final: boolean) =>
     zlib.deflateRawSync(b, { level: 5, finishFlush: final ? zlib.constants.Z_FINISH : zlib.constants.Z_FULL_FLUSH });
-  out.push(new Uint8Array(Buffer.concat([piece(text.subarray(0, 1000), false), piece(text.subarray(0, 500), false), piece(text.subarray(1000, 2000), true)])));
+  out.push(
+    new Uint8Array(
+      Buffer.concat([
+        piece(text.subarray(0, 1000), false),
+        piece(text.subarray(0, 500), false),
+        piece(text.subarray(1000, 2000), true),
+      ]),
+    ),
+  );
   out.push(new Uint8Array(zlib.deflateRawSync(Buffer.concat([text, text]), { level: 9 })));
   return out;
 }
@@ -81,7 +89,9 @@ describe('fuzz', () => {
   test(`${WORKERS * PER_WORKER} mutated streams: no trap, no hang, guards intact`, async () => {
     const streams = baseStreams();
     const results = await Promise.all(
-      Array.from({ length: WORKERS }, (_, i) => runWorker(streams, 0x9e3779b9 ^ (i * 7919 + 1), PER_WORKER, [0, 1 + i * 37, 4096])),
+      Array.from({ length: WORKERS }, (_, i) =>
+        runWorker(streams, 0x9e3779b9 ^ (i * 7919 + 1), PER_WORKER, [0, 1 + i * 37, 4096]),
+      ),
     );
     let total = 0;
     for (const r of results) {

@@ -242,27 +242,27 @@ function runStream(data) {
 
 let configured = -1;
 function main() {
-for (let i = 0; i < iterations; i++) {
-  if (i % 2000 === 0) {
-    const cpu = cpuAmounts[(i / 2000) % cpuAmounts.length];
-    if (cpu !== configured) {
-      ex.dfltcc_init(scratch, 0, cpu);
-      configured = cpu;
+  for (let i = 0; i < iterations; i++) {
+    if (i % 2000 === 0) {
+      const cpu = cpuAmounts[(i / 2000) % cpuAmounts.length];
+      if (cpu !== configured) {
+        ex.dfltcc_init(scratch, 0, cpu);
+        configured = cpu;
+      }
+    }
+    // Progress for the test's watchdog, which fails a worker that goes quiet (a hang), whatever the machine's load.
+    if (i % 1000 === 0) parentPort.postMessage({ progress: i });
+    const base = streams[below(streams.length)];
+    const data = mutate(base);
+    try {
+      runStream(data);
+    } catch (e) {
+      parentPort.postMessage({
+        failure: `${e.message} (iteration ${i}, seed ${seed}, cpu ${configured}, input ${Buffer.from(data).toString('hex')})`,
+      });
+      return;
     }
   }
-  // Progress for the test's watchdog, which fails a worker that goes quiet (a hang), whatever the machine's load.
-  if (i % 1000 === 0) parentPort.postMessage({ progress: i });
-  const base = streams[below(streams.length)];
-  const data = mutate(base);
-  try {
-    runStream(data);
-  } catch (e) {
-    parentPort.postMessage({
-      failure: `${e.message} (iteration ${i}, seed ${seed}, cpu ${configured}, input ${Buffer.from(data).toString('hex')})`,
-    });
-    return;
-  }
-}
-parentPort.postMessage({ stats });
+  parentPort.postMessage({ stats });
 }
 main();

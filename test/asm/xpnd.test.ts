@@ -45,7 +45,7 @@ function farRepeats(length: number, seed: number): Uint8Array {
   const block = textLike(30000, seed);
   const noise = randomBytes(length, seed + 9);
   const out = new Uint8Array(length);
-  for (let i = 0; i < length; i++) out[i] = (i % 4096) < 3900 ? block[i % 30000] : noise[i];
+  for (let i = 0; i < length; i++) out[i] = i % 4096 < 3900 ? block[i % 30000] : noise[i];
   return out;
 }
 
@@ -135,7 +135,10 @@ describe('tiny buffers', () => {
     ['1-byte input', { inChunk: 1, outChunk: 65536 }],
     ['1-byte output', { outChunk: 1 }],
     ['1-byte input and output', { inChunk: 1, outChunk: 1 }],
-    ['1-byte input, output, moving input and copied state', { inChunk: 1, outChunk: 1, moveInput: true, copyState: true }],
+    [
+      '1-byte input, output, moving input and copied state',
+      { inChunk: 1, outChunk: 1, moveInput: true, copyState: true },
+    ],
   ] as const) {
     test(label, async () => {
       for (const raw of streams) {

@@ -39,11 +39,19 @@ describe('no pipe that a reader may close early, under pipefail', () => {
   test("build.sh's first_line takes the first line of the same writer, and succeeds", async () => {
     const definition = /^first_line\(\) \{\n[\s\S]*?\n\}\n/m.exec(read('build.sh'));
     expect(definition).not.toBeNull();
-    const run = await runProcess('bash', ['-c', `set -euo pipefail\n${definition![0]}\nbanner=$(first_line ${VERBOSE_WRITER})\nprintf '%s' "$banner"`]);
+    const run = await runProcess('bash', [
+      '-c',
+      `set -euo pipefail\n${definition![0]}\nbanner=$(first_line ${VERBOSE_WRITER})\nprintf '%s' "$banner"`,
+    ]);
     expect(run.status, run.stderr.toString()).toBe(0);
-    expect(run.stdout.toString()).toBe('emcc (Emscripten gcc/clang-like replacement + linker emulating GNU ld) 3.1.6 ()');
+    expect(run.stdout.toString()).toBe(
+      'emcc (Emscripten gcc/clang-like replacement + linker emulating GNU ld) 3.1.6 ()',
+    );
     // And a failing command still fails the build.
-    const failing = await runProcess('bash', ['-c', `set -euo pipefail\n${definition![0]}\nbanner=$(first_line false)\necho reached`]);
+    const failing = await runProcess('bash', [
+      '-c',
+      `set -euo pipefail\n${definition![0]}\nbanner=$(first_line false)\necho reached`,
+    ]);
     expect(failing.status).not.toBe(0);
     expect(failing.stdout.toString()).not.toContain('reached');
   });

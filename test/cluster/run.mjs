@@ -85,7 +85,14 @@ async function waitFor(what, test, ms = 20_000) {
 /** One HTTP request; resolves with status, headers, body, or rejects when the answer is cut off. */
 function request(port, method, path, body, headers = {}) {
   return new Promise((resolveRequest, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, method, path, agent: false, headers: { ...headers, ...(body ? { 'content-length': body.length } : {}) } });
+    const req = http.request({
+      host: '127.0.0.1',
+      port,
+      method,
+      path,
+      agent: false,
+      headers: { ...headers, ...(body ? { 'content-length': body.length } : {}) },
+    });
     req.setTimeout(30_000, () => req.destroy(new Error('request timed out')));
     req.on('error', reject);
     req.on('response', (res) => {
@@ -109,15 +116,25 @@ function startInstance(index) {
   instance.child = start(`instance-${instance.name}`, process.execPath, [
     join(root, 'dist/tools/cli/main.js'),
     'serve',
-    '--port', String(instance.port),
-    '--workers', '1',
-    '--redis', `redis://127.0.0.1:${ports.redis}`,
-    '--instance-id', instance.name,
-    '--lease-ms', String(LEASE_MS),
-    '--shutdown-timeout-ms', '20000',
-    '--log-level', 'info',
+    '--port',
+    String(instance.port),
+    '--workers',
+    '1',
+    '--redis',
+    `redis://127.0.0.1:${ports.redis}`,
+    '--instance-id',
+    instance.name,
+    '--lease-ms',
+    String(LEASE_MS),
+    '--shutdown-timeout-ms',
+    '20000',
+    '--log-level',
+    'info',
   ]);
-  return waitFor(`instance ${instance.name}`, async () => (await request(instance.port, 'GET', '/readyz')).status === 200);
+  return waitFor(
+    `instance ${instance.name}`,
+    async () => (await request(instance.port, 'GET', '/readyz')).status === 200,
+  );
 }
 
 async function stopInstance(index, signal) {
@@ -162,13 +179,37 @@ async function write(stream, data) {
 
 async function main() {
   for (const tool of ['/usr/bin/redis-server', '/usr/sbin/haproxy', 'python3']) {
-    if (spawnSync(tool, ['--version']).error) throw new Error(`${tool} is missing (Debian: apt-get install redis-server haproxy python3)`);
+    if (spawnSync(tool, ['--version']).error)
+      throw new Error(`${tool} is missing (Debian: apt-get install redis-server haproxy python3)`);
   }
   ports = { redis: await freePort(), proxy: await freePort(), stats: await freePort() };
   for (const name of ['a', 'b', 'c']) instances.push({ name, port: await freePort() });
 
-  start('redis', '/usr/bin/redis-server', ['--port', String(ports.redis), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', work]);
-  await waitFor('redis', () => new Promise((ok) => net.connect(ports.redis, '127.0.0.1').once('connect', function () { this.destroy(); ok(true); }).once('error', () => ok(false))));
+  start('redis', '/usr/bin/redis-server', [
+    '--port',
+    String(ports.redis),
+    '--bind',
+    '127.0.0.1',
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    '--dir',
+    work,
+  ]);
+  await waitFor(
+    'redis',
+    () =>
+      new Promise((ok) =>
+        net
+          .connect(ports.redis, '127.0.0.1')
+          .once('connect', function () {
+            this.destroy();
+            ok(true);
+          })
+          .once('error', () => ok(false)),
+      ),
+  );
   await Promise.all(instances.map((_, index) => startInstance(index)));
   start('haproxy', '/usr/sbin/haproxy', ['-f', join(root, 'deploy/haproxy.cfg'), '-db'], {
     ZACCEL_LISTEN: `127.0.0.1:${ports.proxy}`,
@@ -180,16 +221,26 @@ async function main() {
   check('Redis, three instances and HAProxy started', true, `proxy on ${ports.proxy}`);
 
   // The Python interop client, through HAProxy.
-  const python = spawnSync('python3', [join(root, 'test/interop/python/client.py'), `http://127.0.0.1:${ports.proxy}`], { encoding: 'utf8', timeout: 180_000 });
+  const python = spawnSync(
+    'python3',
+    [join(root, 'test/interop/python/client.py'), `http://127.0.0.1:${ports.proxy}`],
+    { encoding: 'utf8', timeout: 180_000 },
+  );
   const last = (python.stdout ?? '').trim().split('\n').pop() ?? '';
   const counts = /^(\d+) passed, (\d+) failed$/.exec(last);
-  check('Python interop client through HAProxy', python.status === 0 && counts !== null && counts[2] === '0', last || python.stderr?.slice(-300));
+  check(
+    'Python interop client through HAProxy',
+    python.status === 0 && counts !== null && counts[2] === '0',
+    last || python.stderr?.slice(-300),
+  );
 
   // 50 durable streams, both engines, levels 1/6/9.
   const streams = [];
   for (let i = 0; i < STREAMS; i++) {
     const stream = newStream(i % 2 === 0 ? 'zlib' : 'dfltcc', [1, 6, 9][i % 3]);
-    const body = Buffer.from(JSON.stringify({ mode: 'deflate', engine: stream.engine, format: 'zlib', level: stream.level }));
+    const body = Buffer.from(
+      JSON.stringify({ mode: 'deflate', engine: stream.engine, format: 'zlib', level: stream.level }),
+    );
     const opened = await request(ports.proxy, 'POST', '/v1/streams', body, { 'content-type': 'application/json' });
     if (opened.status !== 201) throw new Error(`open: ${opened.status} ${opened.body}`);
     stream.id = JSON.parse(opened.body).id;
@@ -211,7 +262,11 @@ async function main() {
   // While every instance is up, HAProxy's hash keeps each stream on one instance.
   const spread = streams.filter((stream) => stream.instances.size !== 1).length;
   const used = new Set(streams.flatMap((stream) => [...stream.instances]));
-  check('the load balancer keeps each stream on one instance, and uses all three', spread === 0 && used.size === 3, `${spread} streams on more than one; instances used: ${[...used].join(',')}`);
+  check(
+    'the load balancer keeps each stream on one instance, and uses all three',
+    spread === 0 && used.size === 3,
+    `${spread} streams on more than one; instances used: ${[...used].join(',')}`,
+  );
 
   // Rolling restart: each instance in turn gets SIGTERM, writes go on meanwhile, then it starts again.
   for (let index = 0; index < instances.length; index++) {
@@ -237,7 +292,11 @@ async function main() {
     const first = await request(instances[0].port, 'POST', path, data);
     const again = await request(instances[2].port, 'POST', path, data);
     const same = first.status === 200 && again.status === 200 && first.body.equals(again.body);
-    check('a retry of the last seq on another instance answers the same bytes', same && again.headers['x-zaccel-instance'] === 'c', `${first.status}/${again.status}`);
+    check(
+      'a retry of the last seq on another instance answers the same bytes',
+      same && again.headers['x-zaccel-instance'] === 'c',
+      `${first.status}/${again.status}`,
+    );
     if (same) {
       stream.seq = seq;
       stream.input.push(data);
@@ -247,7 +306,8 @@ async function main() {
 
   // SIGKILL of one instance while writes are in flight (256 KiB each); the writes are retried with the same seq.
   const victim = 1;
-  const big = (stream) => Buffer.concat([piece(stream), randomBytes(64 * 1024), Buffer.from(`${stream.id} `.repeat(5_000))]);
+  const big = (stream) =>
+    Buffer.concat([piece(stream), randomBytes(64 * 1024), Buffer.from(`${stream.id} `.repeat(5_000))]);
   const writing = writeRound(big);
   await sleep(50);
   const killedAt = Date.now();
@@ -270,7 +330,12 @@ async function main() {
   const problems = [];
   for (const stream of streams) {
     const seq = stream.seq + 1;
-    const finished = await request(ports.proxy, 'POST', `/v1/streams/${stream.id}/write?flush=finish&seq=${seq}`, Buffer.alloc(0));
+    const finished = await request(
+      ports.proxy,
+      'POST',
+      `/v1/streams/${stream.id}/write?flush=finish&seq=${seq}`,
+      Buffer.alloc(0),
+    );
     if (finished.status !== 200) {
       problems.push(`${stream.id}: finish ${finished.status}`);
       continue;
@@ -279,16 +344,30 @@ async function main() {
     try {
       const decoded = zlib.inflateSync(Buffer.concat(stream.output));
       if (decoded.equals(Buffer.concat(stream.input))) exact++;
-      else problems.push(`${stream.id}: ${decoded.length} bytes decoded, ${Buffer.concat(stream.input).length} written`);
+      else
+        problems.push(`${stream.id}: ${decoded.length} bytes decoded, ${Buffer.concat(stream.input).length} written`);
     } catch (error) {
       problems.push(`${stream.id}: ${error.message}`);
     }
   }
-  check(`every stream decodes to exactly its input (${round} rounds of writes)`, exact === STREAMS, problems.slice(0, 3).join('; ') || `${exact}/${STREAMS}`);
+  check(
+    `every stream decodes to exactly its input (${round} rounds of writes)`,
+    exact === STREAMS,
+    problems.slice(0, 3).join('; ') || `${exact}/${STREAMS}`,
+  );
   const moved = streams.filter((stream) => stream.instances.size > 1).length;
   check('streams moved between instances', moved > 0, `${moved}/${STREAMS} served by more than one instance`);
-  const deleted = await Promise.all(streams.map((stream) => request(ports.proxy, 'DELETE', `/v1/streams/${stream.id}`)));
-  check('every stream deleted through any instance', deleted.every((answer) => answer.status === 200), deleted.map((a) => a.status).filter((s) => s !== 200).join(','));
+  const deleted = await Promise.all(
+    streams.map((stream) => request(ports.proxy, 'DELETE', `/v1/streams/${stream.id}`)),
+  );
+  check(
+    'every stream deleted through any instance',
+    deleted.every((answer) => answer.status === 200),
+    deleted
+      .map((a) => a.status)
+      .filter((s) => s !== 200)
+      .join(','),
+  );
 }
 
 for (const signal of ['SIGINT', 'SIGTERM']) {

@@ -47,7 +47,12 @@ describe('classes', () => {
         }
       }
       const stream = new Labelled({ level: 3 });
-      const facts = [stream instanceof Labelled, stream instanceof zlib.Gzip, stream.label(), Object.getPrototypeOf(Labelled) === zlib.Gzip];
+      const facts = [
+        stream instanceof Labelled,
+        stream instanceof zlib.Gzip,
+        stream.label(),
+        Object.getPrototypeOf(Labelled) === zlib.Gzip,
+      ];
       const done = drain(stream as Zlib);
       stream.end(text);
       const output = await done;

@@ -25,7 +25,9 @@ describe('round trips', () => {
         const viaCallback = await new Promise<boolean>((resolve, reject) =>
           zlib[compress](text, (error: Error | null, packed: Buffer) => {
             if (error) return reject(error);
-            zlib[decompress](packed, (again: Error | null, plain: Buffer) => (again ? reject(again) : resolve(plain.equals(text))));
+            zlib[decompress](packed, (again: Error | null, plain: Buffer) =>
+              again ? reject(again) : resolve(plain.equals(text)),
+            );
           }),
         );
         const viaPromisify = (await promisify(zlib[decompress])(await promisify(zlib[compress])(text))).equals(text);
@@ -42,7 +44,9 @@ describe('info: true', () => {
     const result = await sideBySide(async (zlib: Zlib) => {
       const sync = zlib.gzipSync(text, { info: true });
       const viaCallback = await new Promise<{ buffer: Buffer; engine: unknown }>((resolve, reject) =>
-        zlib.deflateRaw(text, { info: true }, (error: Error | null, value: { buffer: Buffer; engine: unknown }) => (error ? reject(error) : resolve(value))),
+        zlib.deflateRaw(text, { info: true }, (error: Error | null, value: { buffer: Buffer; engine: unknown }) =>
+          error ? reject(error) : resolve(value),
+        ),
       );
       return [
         Object.keys(sync).sort(),
@@ -83,11 +87,14 @@ describe('errors of bad data', () => {
     ['bad block type', () => ['inflateRawSync', Buffer.from([0x07, 0, 0])]],
     ['empty input', () => ['inflateSync', Buffer.alloc(0)]],
     ['truncated gzip', (zlib) => ['gunzipSync', zlib.gzipSync(text).subarray(0, 100)]],
-    ['bad checksum', (zlib) => {
-      const packed = Buffer.from(zlib.deflateSync(text));
-      packed[packed.length - 1] ^= 0xff;
-      return ['inflateSync', packed];
-    }],
+    [
+      'bad checksum',
+      (zlib) => {
+        const packed = Buffer.from(zlib.deflateSync(text));
+        packed[packed.length - 1] ^= 0xff;
+        return ['inflateSync', packed];
+      },
+    ],
     ['missing dictionary', (zlib) => ['inflateSync', zlib.deflateSync(text, { dictionary: Buffer.from('fox dog') })]],
   ];
   for (const [label, make] of cases) {
@@ -103,7 +110,9 @@ describe('errors of bad data', () => {
       const result = await sideBySide(async (zlib: Zlib) => {
         const [method, input] = make(zlib);
         const name = method.replace(/Sync$/, '');
-        return new Promise((resolve) => zlib[name](input, (error: Error | null) => resolve(error ? shapeOf(error) : 'no error')));
+        return new Promise((resolve) =>
+          zlib[name](input, (error: Error | null) => resolve(error ? shapeOf(error) : 'no error')),
+        );
       });
       expect(result.zaccel).toEqual(result.node);
     });
@@ -118,7 +127,9 @@ describe('errors of bad data', () => {
   });
 
   test('output past maxOutputLength', async () => {
-    const result = await sideBySide((zlib: Zlib) => thrownBy(() => zlib.inflateSync(zlib.deflateSync(text), { maxOutputLength: 1000 })));
+    const result = await sideBySide((zlib: Zlib) =>
+      thrownBy(() => zlib.inflateSync(zlib.deflateSync(text), { maxOutputLength: 1000 })),
+    );
     expect(result.zaccel).toEqual(result.node);
   });
 });

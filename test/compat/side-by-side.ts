@@ -62,5 +62,8 @@ export function drain(stream: NodeJS.ReadableStream & NodeJS.WritableStream): Pr
 }
 
 export const text = Buffer.from(
-  Array.from({ length: 4000 }, (_, index) => `line ${index}: the quick brown fox ${index % 7} jumps over the lazy dog\n`).join(''),
+  Array.from(
+    { length: 4000 },
+    (_, index) => `line ${index}: the quick brown fox ${index % 7} jumps over the lazy dog\n`,
+  ).join(''),
 );

@@ -120,7 +120,10 @@ describe('asynchronous semantics', () => {
       const stream = zlib.createGunzip();
       const log: string[] = [];
       let shape: unknown;
-      stream.on('error', (error: Error & { code: string; errno: number }) => (shape = [error.message, error.code, error.errno]));
+      stream.on(
+        'error',
+        (error: Error & { code: string; errno: number }) => (shape = [error.message, error.code, error.errno]),
+      );
       const done = record(stream, log);
       stream.end(Buffer.from('this is not gzip'));
       await done;
@@ -184,11 +187,17 @@ describe('params()', () => {
       const stream = zlib.createDeflate({ level: 9 });
       const output = drain(stream);
       await new Promise<void>((resolve) => stream.write(text.subarray(0, 12 * 1024), () => resolve()));
-      await new Promise<void>((resolve, reject) => stream.params(0, zlib.constants.Z_DEFAULT_STRATEGY, (error?: Error) => (error ? reject(error) : resolve())));
+      await new Promise<void>((resolve, reject) =>
+        stream.params(0, zlib.constants.Z_DEFAULT_STRATEGY, (error?: Error) => (error ? reject(error) : resolve())),
+      );
       stream.end(text.subarray(12 * 1024));
       const packed = await output;
       // Level 0 stores the second part: it appears verbatim in the output.
-      return [zlib.inflateSync(packed).equals(text), packed.includes(text.subarray(20 * 1024, 21 * 1024)), stream._level];
+      return [
+        zlib.inflateSync(packed).equals(text),
+        packed.includes(text.subarray(20 * 1024, 21 * 1024)),
+        stream._level,
+      ];
     });
     expect(result.zaccel).toEqual(result.node);
     expect(result.zaccel).toEqual([true, true, 0]);
@@ -200,7 +209,9 @@ describe('params()', () => {
       const output = drain(stream);
       const packed = zlib.deflateSync(text);
       stream.write(packed.subarray(0, 100));
-      await new Promise<void>((resolve, reject) => stream.params(1, 0, (error?: Error) => (error ? reject(error) : resolve())));
+      await new Promise<void>((resolve, reject) =>
+        stream.params(1, 0, (error?: Error) => (error ? reject(error) : resolve())),
+      );
       stream.end(packed.subarray(100));
       return (await output).equals(text);
     });
@@ -248,7 +259,9 @@ describe('state and options', () => {
       await new Promise<void>((resolve) => stream.flush(() => resolve()));
       stream.reset();
       const after = first.length;
-      const output = new Promise<Buffer>((resolve) => stream.on('end', () => resolve(Buffer.concat(first.slice(after)))));
+      const output = new Promise<Buffer>((resolve) =>
+        stream.on('end', () => resolve(Buffer.concat(first.slice(after)))),
+      );
       stream.end(text);
       return zlib.inflateRawSync(await output).equals(text);
     });
@@ -258,7 +271,12 @@ describe('state and options', () => {
   test('highWaterMark and the other stream options are honoured', async () => {
     const result = await sideBySide((zlib: Zlib) => {
       const stream = zlib.createDeflate({ highWaterMark: 1234, objectMode: true, encoding: 'hex' });
-      const facts = [stream.readableHighWaterMark, stream.writableHighWaterMark, stream.readableObjectMode, stream.readableEncoding];
+      const facts = [
+        stream.readableHighWaterMark,
+        stream.writableHighWaterMark,
+        stream.readableObjectMode,
+        stream.readableEncoding,
+      ];
       const split = zlib.createInflate({ readableHighWaterMark: 100, writableHighWaterMark: 200 });
       facts.push(split.readableHighWaterMark, split.writableHighWaterMark);
       stream.close();

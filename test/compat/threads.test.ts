@@ -39,9 +39,13 @@ describe('size', () => {
   });
 
   test('setThreadPoolSize() checks its argument', () => {
-    expect(() => zaccel.setThreadPoolSize(0)).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE', zaccelCode: 'ZACCEL_BAD_OPTION' }));
+    expect(() => zaccel.setThreadPoolSize(0)).toThrow(
+      expect.objectContaining({ code: 'ERR_OUT_OF_RANGE', zaccelCode: 'ZACCEL_BAD_OPTION' }),
+    );
     expect(() => zaccel.setThreadPoolSize(1.5)).toThrow(RangeError);
-    expect(() => zaccel.setThreadPoolSize('2' as unknown as number)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
+    expect(() => zaccel.setThreadPoolSize('2' as unknown as number)).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }),
+    );
   });
 
   test('four concurrent one-shots run on four workers; a smaller size caps them', async () => {

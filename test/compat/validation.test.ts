@@ -54,7 +54,9 @@ describe('stream options', () => {
   }
 
   test('NaN options give the default output', async () => {
-    const result = await sideBySide((zlib: Zlib) => zlib.deflateSync(text, { level: NaN, memLevel: NaN, strategy: NaN, windowBits: NaN }).length);
+    const result = await sideBySide(
+      (zlib: Zlib) => zlib.deflateSync(text, { level: NaN, memLevel: NaN, strategy: NaN, windowBits: NaN }).length,
+    );
     const defaults = await sideBySide((zlib: Zlib) => zlib.deflateSync(text).length);
     expect(result.zaccel).toBe(defaults.zaccel);
     expect(result.node).toBe(defaults.node);
@@ -95,7 +97,11 @@ describe('one-shot arguments', () => {
   test('async input: undefined compresses nothing', async () => {
     const result = await sideBySide(
       (zlib: Zlib) =>
-        new Promise((resolve) => zlib.deflate(undefined, (error: Error | null, output: Buffer) => resolve(error ? error.message : zlib.inflateSync(output).length))),
+        new Promise((resolve) =>
+          zlib.deflate(undefined, (error: Error | null, output: Buffer) =>
+            resolve(error ? error.message : zlib.inflateSync(output).length),
+          ),
+        ),
     );
     expect(result.zaccel).toEqual(result.node);
   });

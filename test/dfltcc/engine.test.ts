@@ -43,7 +43,7 @@ describe('the accelerator path really runs', () => {
     }
   });
 
-  test('streamed in 64 KiB writes, the size stays within +15% of zlib level 1 (the hardware\'s range)', () => {
+  test("streamed in 64 KiB writes, the size stays within +15% of zlib level 1 (the hardware's range)", () => {
     // The first block is fixed-Huffman and holds the first write, as IBM's zlib does; dynamic blocks follow.
     for (const name of ['text', 'binary', 'vm-pages'] as const) {
       const data = Buffer.from(corpus(name, 2 << 20, 46));
@@ -64,7 +64,11 @@ describe('the accelerator path really runs', () => {
     const stored = deflateSync(mixed, { engine: 'dfltcc', level: 0, info: true });
     expect(stored.engine.fallbacks).toBeGreaterThan(0);
     expect(nodeZlib.inflateSync(stored.buffer).equals(mixed)).toBe(true);
-    for (const options of [{ windowBits: 12 }, { strategy: constants.Z_FILTERED as 1 }, { strategy: constants.Z_RLE as 3 }]) {
+    for (const options of [
+      { windowBits: 12 },
+      { strategy: constants.Z_FILTERED as 1 },
+      { strategy: constants.Z_RLE as 3 },
+    ]) {
       const result = gzipSync(text, { ...dfltcc, ...options, info: true });
       expect(result.engine.fallbacks).toBeGreaterThan(0);
       expect(result.buffer.equals(gzipSync(text, { level: 1, ...options }))).toBe(true);
@@ -81,9 +85,17 @@ describe('the accelerator path really runs', () => {
 describe('round trips', () => {
   for (const format of ['raw', 'zlib', 'gzip'] as const) {
     test(`${format}: dfltcc deflate -> node:zlib, node:zlib -> dfltcc inflate, every level`, () => {
-      const nodeInflate = { raw: nodeZlib.inflateRawSync, zlib: nodeZlib.inflateSync, gzip: nodeZlib.gunzipSync }[format];
+      const nodeInflate = { raw: nodeZlib.inflateRawSync, zlib: nodeZlib.inflateSync, gzip: nodeZlib.gunzipSync }[
+        format
+      ];
       const nodeDeflate = { raw: nodeZlib.deflateRawSync, zlib: nodeZlib.deflateSync, gzip: nodeZlib.gzipSync }[format];
-      const ours = ({ raw: [deflateRawSync, inflateRawSync], zlib: [deflateSync, inflateSync], gzip: [gzipSync, gunzipSync] } as const)[format];
+      const ours = (
+        {
+          raw: [deflateRawSync, inflateRawSync],
+          zlib: [deflateSync, inflateSync],
+          gzip: [gzipSync, gunzipSync],
+        } as const
+      )[format];
       for (const data of [mixed, Buffer.alloc(0), Buffer.from([9]), Buffer.from(corpus('random', 70_000, 4))]) {
         expect(nodeInflate(ours[0](data, dfltcc)).equals(data)).toBe(true);
         for (const level of [0, 1, 6, 9]) {
@@ -101,7 +113,10 @@ describe('round trips', () => {
     expect(nodeZlib.inflateSync(compressed).equals(large)).toBe(true);
     expect(inflateSync(compressed, { engine: 'dfltcc' }).equals(large)).toBe(true);
     // Smaller blocks give more dynamic blocks; still decodes.
-    const small = deflateChunks(splitEvery(large, 100_000), { ...dfltcc, dfltcc: { blockSize: 65536, firstFhtBlockSize: 0 } });
+    const small = deflateChunks(splitEvery(large, 100_000), {
+      ...dfltcc,
+      dfltcc: { blockSize: 65536, firstFhtBlockSize: 0 },
+    });
     expect(nodeZlib.inflateSync(small).equals(large)).toBe(true);
   });
 
@@ -130,7 +145,11 @@ describe('round trips', () => {
   test('1-byte input chunks, growing/shrinking and random splits', () => {
     const data = mixed.subarray(0, 20_000);
     const compressed = nodeZlib.gzipSync(data, { level: 9 });
-    const splitters = [(bytes: Uint8Array) => splitEvery(bytes, 1), (bytes: Uint8Array) => growingShrinking(bytes, 500), (bytes: Uint8Array) => randomSplits(bytes, 7, 3000)];
+    const splitters = [
+      (bytes: Uint8Array) => splitEvery(bytes, 1),
+      (bytes: Uint8Array) => growingShrinking(bytes, 500),
+      (bytes: Uint8Array) => randomSplits(bytes, 7, 3000),
+    ];
     for (const split of splitters) {
       expect(nodeZlib.inflateSync(deflateChunks(split(data), dfltcc)).equals(data)).toBe(true);
       expect(inflateChunks(split(compressed), 'gzip', { engine: 'dfltcc' }).equals(data)).toBe(true);
@@ -147,7 +166,13 @@ describe('round trips', () => {
     const compressed: number[] = [];
     let offset = 0;
     for (let calls = 0; calls < 1_000_000; calls++) {
-      const step = deflater.codec.deflate(input.address + offset, data.length - offset, output.address, 1, constants.Z_FINISH);
+      const step = deflater.codec.deflate(
+        input.address + offset,
+        data.length - offset,
+        output.address,
+        1,
+        constants.Z_FINISH,
+      );
       offset += step.consumed;
       if (step.produced) compressed.push(machine.u8(output.address));
       if (step.status === constants.Z_STREAM_END) break;
@@ -163,7 +188,13 @@ describe('round trips', () => {
     const restored: number[] = [];
     offset = 0;
     for (let calls = 0; calls < 1_000_000; calls++) {
-      const step = inflater.codec.inflate(staged.address + offset, Math.min(1, source.length - offset), output.address, 1, constants.Z_NO_FLUSH);
+      const step = inflater.codec.inflate(
+        staged.address + offset,
+        Math.min(1, source.length - offset),
+        output.address,
+        1,
+        constants.Z_NO_FLUSH,
+      );
       offset += step.consumed;
       if (step.produced) restored.push(machine.u8(output.address));
       if (step.status === constants.Z_STREAM_END) break;
@@ -183,7 +214,11 @@ describe('round trips', () => {
         fc.constantFrom<'single' | 'multiple'>('single', 'multiple'),
         fc.integer({ min: 0, max: 1000 }),
         (cpuAmount, sizes, flushes, model, seed) => {
-          const data = corpus('mixed', sizes.reduce((a, b) => a + b, 0), seed);
+          const data = corpus(
+            'mixed',
+            sizes.reduce((a, b) => a + b, 0),
+            seed,
+          );
           const options: DeflateOptions = { ...dfltcc, cpuAmount, dfltccModel: model, chunkSize: 64 + (seed % 3000) };
           const core = createDeflateCore('gzip', options);
           const out: Buffer[] = [];
@@ -197,7 +232,9 @@ describe('round trips', () => {
           core.close();
           const compressed = Buffer.concat(out);
           expect(nodeZlib.gunzipSync(compressed).equals(Buffer.from(data))).toBe(true);
-          expect(gunzipSync(compressed, { engine: 'dfltcc', cpuAmount, dfltccModel: model }).equals(Buffer.from(data))).toBe(true);
+          expect(
+            gunzipSync(compressed, { engine: 'dfltcc', cpuAmount, dfltccModel: model }).equals(Buffer.from(data)),
+          ).toBe(true);
         },
       ),
       { numRuns: 40, seed: 20261126 },
@@ -213,12 +250,18 @@ describe('dictionaries, parameters and settings', () => {
     const ours = deflateSync(data, { ...dfltcc, dictionary });
     expect(nodeZlib.inflateSync(ours, { dictionary }).equals(data)).toBe(true);
     expect(inflateSync(ours, { engine: 'dfltcc', dictionary }).equals(data)).toBe(true);
-    expect(inflateSync(nodeZlib.deflateSync(data, { dictionary }), { engine: 'dfltcc', dictionary }).equals(data)).toBe(true);
+    expect(inflateSync(nodeZlib.deflateSync(data, { dictionary }), { engine: 'dfltcc', dictionary }).equals(data)).toBe(
+      true,
+    );
     const raw = deflateRawSync(data, { ...dfltcc, dictionary });
     expect(nodeZlib.inflateRawSync(raw, { dictionary }).equals(data)).toBe(true);
     expect(inflateRawSync(raw, { engine: 'dfltcc', dictionary }).equals(data)).toBe(true);
-    expect(() => inflateSync(ours, { engine: 'dfltcc', dictionary: Buffer.from('wrong') })).toThrow(expect.objectContaining({ zaccelCode: 'ZACCEL_NEED_DICTIONARY' }));
-    expect(() => inflateSync(ours, { engine: 'dfltcc' })).toThrow(expect.objectContaining({ zaccelCode: 'ZACCEL_NEED_DICTIONARY' }));
+    expect(() => inflateSync(ours, { engine: 'dfltcc', dictionary: Buffer.from('wrong') })).toThrow(
+      expect.objectContaining({ zaccelCode: 'ZACCEL_NEED_DICTIONARY' }),
+    );
+    expect(() => inflateSync(ours, { engine: 'dfltcc' })).toThrow(
+      expect.objectContaining({ zaccelCode: 'ZACCEL_NEED_DICTIONARY' }),
+    );
   });
 
   test('deflateParams switches between accelerator and software mid-stream', () => {
@@ -262,7 +305,9 @@ describe('dictionaries, parameters and settings', () => {
       expect(result.engine.fallbacks).toBe(0);
       expect(nodeZlib.inflateSync(result.buffer).equals(mixed)).toBe(true);
     }
-    expect(() => deflateSync(mixed, { ...mask, dfltcc: { levelMask: 0x10000 } })).toThrow(expect.objectContaining({ zaccelCode: 'ZACCEL_BAD_OPTION' }));
+    expect(() => deflateSync(mixed, { ...mask, dfltcc: { levelMask: 0x10000 } })).toThrow(
+      expect.objectContaining({ zaccelCode: 'ZACCEL_BAD_OPTION' }),
+    );
   });
 
   test('output stays within 2n + 288 plus the wrapper on random data', () => {
@@ -280,7 +325,10 @@ describe('dictionaries, parameters and settings', () => {
 describe('XPND errors surface as coded errors with the OESC', () => {
   test('a stored block whose NLEN is wrong gives OESC 0x12 (the Node test input)', () => {
     expect(() => inflateRawSync(Buffer.from([0x00, 0xbb, 0x04, 0x09, 0x01, 0xa5]), { engine: 'dfltcc' })).toThrow(
-      expect.objectContaining({ zaccelCode: 'ZACCEL_DATA_ERROR', message: 'Operation-Ending-Supplemental Code is 0x12' }),
+      expect.objectContaining({
+        zaccelCode: 'ZACCEL_DATA_ERROR',
+        message: 'Operation-Ending-Supplemental Code is 0x12',
+      }),
     );
   });
 
@@ -288,14 +336,38 @@ describe('XPND errors surface as coded errors with the OESC', () => {
     const stream = nodeZlib.gzipSync(text);
     const bad = Buffer.from(stream);
     bad[bad.length - 4] ^= 1; // ISIZE, the uncompressed length
-    expect(() => gunzipSync(bad, { engine: 'dfltcc' })).toThrow(expect.objectContaining({ zaccelCode: 'ZACCEL_DATA_ERROR', message: 'incorrect length check' }));
-    expect(() => gunzipSync(stream.subarray(0, 100), { engine: 'dfltcc' })).toThrow(expect.objectContaining({ zaccelCode: 'ZACCEL_TRUNCATED' }));
-    expect(() => inflateSync(Buffer.from([0x78, 0x9d, 0, 0]), { engine: 'dfltcc' })).toThrow(expect.objectContaining({ message: 'incorrect header check' }));
+    expect(() => gunzipSync(bad, { engine: 'dfltcc' })).toThrow(
+      expect.objectContaining({ zaccelCode: 'ZACCEL_DATA_ERROR', message: 'incorrect length check' }),
+    );
+    expect(() => gunzipSync(stream.subarray(0, 100), { engine: 'dfltcc' })).toThrow(
+      expect.objectContaining({ zaccelCode: 'ZACCEL_TRUNCATED' }),
+    );
+    expect(() => inflateSync(Buffer.from([0x78, 0x9d, 0, 0]), { engine: 'dfltcc' })).toThrow(
+      expect.objectContaining({ message: 'incorrect header check' }),
+    );
   });
 
   test('gzip headers with extra field, name, comment and header CRC', () => {
     const body = nodeZlib.deflateRawSync(text);
-    const header = [0x1f, 0x8b, 8, 0x02 | 0x04 | 0x08 | 0x10, 0, 0, 0, 0, 0, 3, 4, 0, 1, 2, 3, 4, ...Buffer.from('name\0comment\0')];
+    const header = [
+      0x1f,
+      0x8b,
+      8,
+      0x02 | 0x04 | 0x08 | 0x10,
+      0,
+      0,
+      0,
+      0,
+      0,
+      3,
+      4,
+      0,
+      1,
+      2,
+      3,
+      4,
+      ...Buffer.from('name\0comment\0'),
+    ];
     const crc = nodeZlib.crc32(Buffer.from(header)) & 0xffff;
     const trailer = Buffer.alloc(8);
     trailer.writeUInt32LE(nodeZlib.crc32(text), 0);
@@ -305,6 +377,8 @@ describe('XPND errors surface as coded errors with the OESC', () => {
     expect(gunzipSync(member, { engine: 'dfltcc' }).equals(text)).toBe(true);
     const corrupt = Buffer.from(member);
     corrupt[header.length] ^= 1;
-    expect(() => gunzipSync(corrupt, { engine: 'dfltcc' })).toThrow(expect.objectContaining({ message: 'header crc mismatch' }));
+    expect(() => gunzipSync(corrupt, { engine: 'dfltcc' })).toThrow(
+      expect.objectContaining({ message: 'header crc mismatch' }),
+    );
   });
 });

@@ -50,7 +50,13 @@ function scenario(engine: 'zlib' | 'dfltcc', model: 'single' | 'multiple', copy:
     const output = machine.alloc(64);
     let offset = 0;
     while (offset < HALF) {
-      const step = core.codec.deflate(buffer.address + offset, Math.min(256, HALF - offset), output.address, 64, constants.Z_NO_FLUSH);
+      const step = core.codec.deflate(
+        buffer.address + offset,
+        Math.min(256, HALF - offset),
+        output.address,
+        64,
+        constants.Z_NO_FLUSH,
+      );
       if (step.produced) out.push(machine.read(output.address, step.produced));
       offset += step.consumed;
       machine.write(buffer.address, mutated);
@@ -63,7 +69,12 @@ function scenario(engine: 'zlib' | 'dfltcc', model: 'single' | 'multiple', copy:
   core.close();
   machine.free(buffer);
   const decoded = nodeZlib.inflateRawSync(Buffer.concat(out));
-  return { secondHalfRight: decoded.length === 2 * HALF && Buffer.from(mutated).equals(decoded.subarray(HALF)), copies, copyBytes, hazardCalls };
+  return {
+    secondHalfRight: decoded.length === 2 * HALF && Buffer.from(mutated).equals(decoded.subarray(HALF)),
+    copies,
+    copyBytes,
+    hazardCalls,
+  };
 }
 
 describe('deterministic test_deflate_concurrency through env.hazard', () => {

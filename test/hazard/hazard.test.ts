@@ -7,7 +7,15 @@ import { describe, expect, test } from 'vitest';
 import { runDeterministic, runThreaded } from '../../tools/hazard/hazard.js';
 import { HALF, type HazardOptions } from '../../tools/hazard/scenario.js';
 
-const base: HazardOptions = { engine: 'dfltcc', model: 'multiple', copy: 'never', deterministic: true, pattern: 'snapshot', cpuAmount: 0, iterations: 25 };
+const base: HazardOptions = {
+  engine: 'dfltcc',
+  model: 'multiple',
+  copy: 'never',
+  deterministic: true,
+  pattern: 'snapshot',
+  cpuAmount: 0,
+  iterations: 25,
+};
 
 describe('deterministic hazard mode', () => {
   test('multiple model, copy never: (nearly) every run corrupts the untouched half', () => {
@@ -33,7 +41,7 @@ describe('deterministic hazard mode', () => {
     }
   });
 
-  test('the sweep pattern (zlib-ng\'s writer) and a small CPU amount corrupt too', () => {
+  test("the sweep pattern (zlib-ng's writer) and a small CPU amount corrupt too", () => {
     expect(runDeterministic({ ...base, pattern: 'sweep' }).corruptRuns).toBeGreaterThan(0);
     expect(runDeterministic({ ...base, cpuAmount: 512 }).corruptRuns).toBeGreaterThan(0);
   });
@@ -45,11 +53,18 @@ describe('deterministic hazard mode', () => {
     expect(auto.copyNanoseconds).toBeGreaterThan(0);
     const always = runDeterministic({ ...base, copy: 'always' });
     expect(always).toMatchObject({ copies: 50, copyBytes: 50 * HALF });
-    for (const options of [{ ...base, model: 'single' as const, copy: 'auto' as const }, { ...base, engine: 'zlib' as const, copy: 'auto' as const }, base]) {
+    for (const options of [
+      { ...base, model: 'single' as const, copy: 'auto' as const },
+      { ...base, engine: 'zlib' as const, copy: 'auto' as const },
+      base,
+    ]) {
       expect(runDeterministic(options)).toMatchObject({ copies: 0, copyBytes: 0, copyNanoseconds: 0 });
     }
     // zlib under always copies each 256-byte piece of the first half and the second half.
-    expect(runDeterministic({ ...base, engine: 'zlib', copy: 'always' })).toMatchObject({ copies: 25 * 17, copyBytes: 50 * HALF });
+    expect(runDeterministic({ ...base, engine: 'zlib', copy: 'always' })).toMatchObject({
+      copies: 25 * 17,
+      copyBytes: 50 * HALF,
+    });
   });
 });
 
@@ -74,7 +89,7 @@ describe('real threads', () => {
 
   // A free race may not happen at all on a busy machine (the threads need not overlap), so the unsafe case runs in
   // rendezvous mode: the writer thread writes inside the accelerator's window whenever the compressor's hook asks.
-  test('multiple model, copy never: the writer thread, writing inside the accelerator\'s window, corrupts (nearly) every run', async () => {
+  test("multiple model, copy never: the writer thread, writing inside the accelerator's window, corrupts (nearly) every run", async () => {
     for (const pattern of ['snapshot', 'sweep'] as const) {
       const result = await runThreaded({ ...threads, pattern, iterations: 25, rendezvous: true });
       expect(result.runs).toBe(25);

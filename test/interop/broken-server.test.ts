@@ -71,7 +71,12 @@ function openStream(options: { mode?: string; format?: string; level?: number })
   if (options.mode !== 'deflate') return undefined;
   const level = options.level ?? 6;
   const format = options.format ?? 'zlib';
-  const codec = format === 'raw' ? zlib.createDeflateRaw({ level }) : format === 'gzip' ? zlib.createGzip({ level }) : zlib.createDeflate({ level });
+  const codec =
+    format === 'raw'
+      ? zlib.createDeflateRaw({ level })
+      : format === 'gzip'
+        ? zlib.createGzip({ level })
+        : zlib.createDeflate({ level });
   const stream: FakeStream = { codec, chunks: [], writes: 0 };
   codec.on('data', (chunk: Buffer) => stream.chunks.push(chunk));
   const id = randomUUID();
@@ -151,7 +156,9 @@ async function answer(request: IncomingMessage, response: ServerResponse): Promi
   } catch {
     // fall through to the 500
   }
-  const error = Buffer.from(JSON.stringify({ error: { code: 'ZACCEL_INTERNAL', message: 'a fake service: this route is not faked' } }));
+  const error = Buffer.from(
+    JSON.stringify({ error: { code: 'ZACCEL_INTERNAL', message: 'a fake service: this route is not faked' } }),
+  );
   send(500, error, { 'content-type': 'application/json' });
 }
 
@@ -177,27 +184,35 @@ const available = (name: string) => languages[name].missing() === undefined;
 describe('interop clients against a service that corrupts its deflate output', () => {
   for (const name of ['python', 'java', 'go', 'shell']) {
     // Python is required: without it this test fails rather than skips.
-    test.skipIf(name !== 'python' && !available(name))(name, async () => {
-      const run: ClientRun = await runClient(name, url, 240, false);
-      const lines = run.stdout.split('\n');
-      const counts = tally(lines);
-      const context = `${name} exited ${run.code ?? run.signal}${run.timedOut ? ' (timed out)' : ''}\n${run.stdout.slice(-2000)}\n${run.stderr.slice(-2000)}`;
+    test.skipIf(name !== 'python' && !available(name))(
+      name,
+      async () => {
+        const run: ClientRun = await runClient(name, url, 240, false);
+        const lines = run.stdout.split('\n');
+        const counts = tally(lines);
+        const context = `${name} exited ${run.code ?? run.signal}${run.timedOut ? ' (timed out)' : ''}\n${run.stdout.slice(-2000)}\n${run.stderr.slice(-2000)}`;
 
-      expect(run.timedOut, context).toBe(false);
-      expect(run.code, context).not.toBe(0);
-      expect(lines.filter(Boolean).at(-1), context).toMatch(/^\d+ passed, [1-9]\d* failed$/);
-      expect(counts.summary, context).toEqual({ passed: counts.passed, failed: counts.failed });
+        expect(run.timedOut, context).toBe(false);
+        expect(run.code, context).not.toBe(0);
+        expect(lines.filter(Boolean).at(-1), context).toMatch(/^\d+ passed, [1-9]\d* failed$/);
+        expect(counts.summary, context).toEqual({ passed: counts.passed, failed: counts.failed });
 
-      // Every one-shot deflate check caught the flipped byte...
-      const deflateLines = lines.filter((line) => /^(ok|FAIL)\s+deflate engine=/.test(line));
-      expect(deflateLines, context).toHaveLength(DEFLATE_CHECKS);
-      expect(deflateLines.filter((line) => line.startsWith('ok')), context).toEqual([]);
-      // Every deflate stream check failed, at the write whose answer was corrupted.
-      const streamLines = lines.filter((line) => /^(ok|FAIL)\s+stream deflate engine=/.test(line));
-      expect(streamLines, context).toHaveLength(8);
-      for (const line of streamLines) expect(line, context).toMatch(new RegExp(`^FAIL .*after write ${CORRUPTED_WRITE}\\b`));
-      // ...while the honest inflate answers passed: the client tells right from wrong.
-      expect(lines.filter((line) => /^ok\s+inflate engine=/.test(line)).length, context).toBeGreaterThan(0);
-    }, 300_000);
+        // Every one-shot deflate check caught the flipped byte...
+        const deflateLines = lines.filter((line) => /^(ok|FAIL)\s+deflate engine=/.test(line));
+        expect(deflateLines, context).toHaveLength(DEFLATE_CHECKS);
+        expect(
+          deflateLines.filter((line) => line.startsWith('ok')),
+          context,
+        ).toEqual([]);
+        // Every deflate stream check failed, at the write whose answer was corrupted.
+        const streamLines = lines.filter((line) => /^(ok|FAIL)\s+stream deflate engine=/.test(line));
+        expect(streamLines, context).toHaveLength(8);
+        for (const line of streamLines)
+          expect(line, context).toMatch(new RegExp(`^FAIL .*after write ${CORRUPTED_WRITE}\\b`));
+        // ...while the honest inflate answers passed: the client tells right from wrong.
+        expect(lines.filter((line) => /^ok\s+inflate engine=/.test(line)).length, context).toBeGreaterThan(0);
+      },
+      300_000,
+    );
   }
 });

@@ -26,12 +26,18 @@ function parseArgs(argv) {
       if (i + 1 >= argv.length) throw new Error(`${arg} needs a value`);
       return argv[++i];
     };
-    if (arg === '--only') options.only = value().split(',').map((name) => name.trim()).filter(Boolean);
+    if (arg === '--only')
+      options.only = value()
+        .split(',')
+        .map((name) => name.trim())
+        .filter(Boolean);
     else if (arg === '--url') options.url = value();
     else if (arg === '--timeout') options.timeoutSeconds = Number(value());
     else if (arg === '--verbose' || arg === '-v') options.verbose = true;
     else if (arg === '--help' || arg === '-h') {
-      console.log('usage: node test/interop/run.mjs [--only python,java,go,shell] [--url URL] [--timeout SECONDS] [--verbose]');
+      console.log(
+        'usage: node test/interop/run.mjs [--only python,java,go,shell] [--url URL] [--timeout SECONDS] [--verbose]',
+      );
       process.exit(0);
     } else throw new Error(`unknown argument ${arg}`);
   }
@@ -74,7 +80,9 @@ export const languages = {
   },
   go: {
     missing() {
-      return probe('go', ['version']) ? undefined : 'go not found (Debian: apt-get install golang-go; .ci/run installs it)';
+      return probe('go', ['version'])
+        ? undefined
+        : 'go not found (Debian: apt-get install golang-go; .ci/run installs it)';
     },
     command(url) {
       // No module, no network; the build cache in a writable temporary directory unless one is set.
@@ -194,7 +202,10 @@ async function startServer() {
 async function waitUntilReady(server, logPath) {
   let buffered = '';
   const port = await new Promise((resolvePort, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the server did not report its port within 60 s (log: ${logPath})`)), 60_000);
+    const timer = setTimeout(
+      () => reject(new Error(`the server did not report its port within 60 s (log: ${logPath})`)),
+      60_000,
+    );
     server.stdout.setEncoding('utf8').on('data', (chunk) => {
       writeFileSync(logPath, chunk, { flag: 'a' });
       const lines = (buffered + chunk).split('\n');
@@ -257,7 +268,9 @@ async function runLanguage(name, url, options) {
   else if (run.code !== 0) problems.push(`exited with ${run.code ?? run.signal}`);
   if (!counts.summary) problems.push('no "N passed, M failed" line');
   else if (counts.summary.passed !== counts.passed || counts.summary.failed !== counts.failed) {
-    problems.push(`its summary (${counts.summary.passed} passed, ${counts.summary.failed} failed) disagrees with its check lines (${counts.passed}, ${counts.failed})`);
+    problems.push(
+      `its summary (${counts.summary.passed} passed, ${counts.summary.failed} failed) disagrees with its check lines (${counts.passed}, ${counts.failed})`,
+    );
   }
   for (const engine of ['zlib', 'dfltcc']) {
     if (!counts.byEngine[engine]?.passed) problems.push(`no check passed on engine=${engine}`);
@@ -265,7 +278,10 @@ async function runLanguage(name, url, options) {
   // A client that went wrong without reporting a failed check still counts one.
   const failed = counts.failed + (problems.length > 0 && counts.failed === 0 ? 1 : 0);
   const engines = Object.entries(counts.byEngine)
-    .map(([engine, slot]) => `${engine === 'engine-independent' ? engine : `engine=${engine}`} ${slot.passed}/${slot.passed + slot.failed}`)
+    .map(
+      ([engine, slot]) =>
+        `${engine === 'engine-independent' ? engine : `engine=${engine}`} ${slot.passed}/${slot.passed + slot.failed}`,
+    )
     .join(', ');
   const line = `${name}: ${counts.passed} passed, ${failed} failed (${engines || 'no checks'}; ${run.seconds.toFixed(1)} s)`;
   for (const failure of counts.failures) console.log(`  ${failure}`);
@@ -282,7 +298,8 @@ async function runLanguage(name, url, options) {
 async function main() {
   const options = parseArgs(process.argv.slice(2));
   const names = options.only ?? Object.keys(languages);
-  for (const name of names) if (!languages[name]) throw new Error(`unknown language ${name} (have ${Object.keys(languages).join(', ')})`);
+  for (const name of names)
+    if (!languages[name]) throw new Error(`unknown language ${name} (have ${Object.keys(languages).join(', ')})`);
 
   work = mkdtempSync(join(tmpdir(), 'zaccel-interop-'));
   const started = Date.now();
@@ -309,8 +326,10 @@ async function main() {
     if (startedServer) {
       const early = startedServer.server.exitCode !== null || startedServer.server.signalCode !== null;
       const { code, signal } = await stopServer(startedServer.server);
-      if (early) serverProblem = `the server exited during the run (code ${code}, signal ${signal}); log: ${startedServer.logPath}`;
-      else if (code !== 0) serverProblem = `the server did not shut down cleanly on SIGTERM (code ${code}, signal ${signal}); log: ${startedServer.logPath}`;
+      if (early)
+        serverProblem = `the server exited during the run (code ${code}, signal ${signal}); log: ${startedServer.logPath}`;
+      else if (code !== 0)
+        serverProblem = `the server did not shut down cleanly on SIGTERM (code ${code}, signal ${signal}); log: ${startedServer.logPath}`;
     }
   }
 

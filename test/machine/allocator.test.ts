@@ -86,6 +86,8 @@ describe('Machine', () => {
 
   test('accesses outside the memory are refused', () => {
     const machine = Machine.create({ initialBytes: 1 << 20, maximumBytes: 8 << 20 });
-    expect(() => machine.read(machine.stats().memoryBytes - 2, 4)).toThrow(expect.objectContaining({ zaccelCode: 'ZACCEL_INTERNAL' }));
+    expect(() => machine.read(machine.stats().memoryBytes - 2, 4)).toThrow(
+      expect.objectContaining({ zaccelCode: 'ZACCEL_INTERNAL' }),
+    );
   });
 });

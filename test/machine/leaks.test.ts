@@ -4,7 +4,16 @@
  */
 import * as nodeZlib from 'node:zlib';
 import { expect, test } from 'vitest';
-import { closeThreadPool, constants, createDeflate, createDeflateCore, createInflateCore, deflateSync, inflateSync, Machine } from '../../src/index.js';
+import {
+  closeThreadPool,
+  constants,
+  createDeflate,
+  createDeflateCore,
+  createInflateCore,
+  deflateSync,
+  inflateSync,
+  Machine,
+} from '../../src/index.js';
 
 test('10,000 deflate and inflate streams, finished and abandoned, leave no memory behind', () => {
   const machine = Machine.create({ maximumBytes: 256 << 20 });

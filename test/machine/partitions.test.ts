@@ -52,7 +52,10 @@ test('a worker thread that dies leaves its partitions to the next thread, which 
     });`;
   const machineUrl = new URL('../../dist/src/machine/machine.js', import.meta.url).href;
   const stats = await new Promise<{ bytesOwned: number }>((resolve, reject) => {
-    const worker = new Worker(source, { eval: true, workerData: { descriptor: machine.descriptor, owner, machineUrl } });
+    const worker = new Worker(source, {
+      eval: true,
+      workerData: { descriptor: machine.descriptor, owner, machineUrl },
+    });
     let message: { bytesOwned: number } | undefined;
     worker.once('message', (value) => (message = value));
     worker.once('error', reject);

@@ -14,16 +14,18 @@ test('two workers on one Machine compress different data concurrently and correc
   const results = await Promise.all(
     inputs.map(
       (data) =>
-        new Promise<{ output: Uint8Array; mismatches: number; stats: { carvedTop: number; bytesOwned: number } }>((resolve, reject) => {
-          const worker = new Worker(new URL('../support/compress-worker.mjs', import.meta.url), {
-            workerData: { descriptor: machine.descriptor, data, rounds: 4, start },
-          });
-          worker.once('message', (message) => {
-            resolve(message);
-            void worker.terminate();
-          });
-          worker.once('error', reject);
-        }),
+        new Promise<{ output: Uint8Array; mismatches: number; stats: { carvedTop: number; bytesOwned: number } }>(
+          (resolve, reject) => {
+            const worker = new Worker(new URL('../support/compress-worker.mjs', import.meta.url), {
+              workerData: { descriptor: machine.descriptor, data, rounds: 4, start },
+            });
+            worker.once('message', (message) => {
+              resolve(message);
+              void worker.terminate();
+            });
+            worker.once('error', reject);
+          },
+        ),
     ),
   );
   results.forEach((result, index) => {

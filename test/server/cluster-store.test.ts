@@ -30,7 +30,10 @@ function freePort(): Promise<number> {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 test('the cluster settings: flags and environment', () => {
-  const config = resolveConfig({ redis: 'redis://127.0.0.1:7000', instanceId: 'a', leaseMs: '2500' }, { ZACCEL_HANDOVER_MS: '100' });
+  const config = resolveConfig(
+    { redis: 'redis://127.0.0.1:7000', instanceId: 'a', leaseMs: '2500' },
+    { ZACCEL_HANDOVER_MS: '100' },
+  );
   expect(config).toMatchObject({ redis: 'redis://127.0.0.1:7000', instanceId: 'a', leaseMs: 2500, handoverMs: 100 });
   expect(resolveConfig({}, {}).redis).toBeUndefined();
   expect(() => resolveConfig({ leaseMs: '10' }, {})).toThrow(/--lease-ms/);
@@ -49,7 +52,9 @@ describe.skipIf(!existsSync(REDIS))('the Redis store', () => {
   beforeAll(async () => {
     const port = await freePort();
     url = `redis://127.0.0.1:${port}`;
-    redis = spawn(REDIS, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    redis = spawn(REDIS, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+      stdio: 'ignore',
+    });
     for (let i = 0; i < 100; i++) {
       const up = await new Promise<boolean>((resolve) => {
         const socket = net.connect(port, '127.0.0.1');
@@ -95,7 +100,7 @@ describe.skipIf(!existsSync(REDIS))('the Redis store', () => {
     expect(await b.renewAll()).toEqual([]);
   });
 
-  test('release is compare-and-delete: a stale holder does not free the new holder\'s lease', async () => {
+  test("release is compare-and-delete: a stale holder does not free the new holder's lease", async () => {
     const a = await connect('a', 150);
     const b = await connect('b');
     const c = await connect('c');

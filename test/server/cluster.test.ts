@@ -55,7 +55,9 @@ describe.skipIf(!existsSync(REDIS))('two instances on one Redis', () => {
 
   beforeAll(async () => {
     const port = await freePort();
-    redis = spawn(REDIS, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    redis = spawn(REDIS, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+      stdio: 'ignore',
+    });
     for (let i = 0; i < 100; i++) {
       const up = await new Promise<boolean>((resolve) => {
         const socket = net.connect(port, '127.0.0.1');
@@ -66,7 +68,14 @@ describe.skipIf(!existsSync(REDIS))('two instances on one Redis', () => {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     const tokens = join(directory, 'tokens.json');
-    writeFileSync(tokens, JSON.stringify([{ name: 'alice', token: alice, maxStreams: 2 }, { name: 'bob', token: bob }]), { mode: 0o600 });
+    writeFileSync(
+      tokens,
+      JSON.stringify([
+        { name: 'alice', token: alice, maxStreams: 2 },
+        { name: 'bob', token: bob },
+      ]),
+      { mode: 0o600 },
+    );
     const common = { redis: `redis://127.0.0.1:${port}`, authTokens: tokens, leaseMs: 5_000, handoverMs: 5_000 };
     a = await testServer({ ...common, instanceId: 'a' });
     b = await testServer({ ...common, instanceId: 'b' });
@@ -80,10 +89,20 @@ describe.skipIf(!existsSync(REDIS))('two instances on one Redis', () => {
   });
 
   const write = (app: FastifyInstance, id: string, seq: number, payload: Buffer, flush = 'sync', token = alice) =>
-    app.inject({ method: 'POST', url: `/v1/streams/${id}/write?flush=${flush}&seq=${seq}`, payload, headers: { ...auth(token), 'content-type': 'application/octet-stream' } });
+    app.inject({
+      method: 'POST',
+      url: `/v1/streams/${id}/write?flush=${flush}&seq=${seq}`,
+      payload,
+      headers: { ...auth(token), 'content-type': 'application/octet-stream' },
+    });
 
   test('a stream opened on one instance goes on on the other, owned by the same token', async () => {
-    const opened = await a.inject({ method: 'POST', url: '/v1/streams', payload: { mode: 'deflate', engine: 'dfltcc', level: 6 }, headers: auth(alice) });
+    const opened = await a.inject({
+      method: 'POST',
+      url: '/v1/streams',
+      payload: { mode: 'deflate', engine: 'dfltcc', level: 6 },
+      headers: auth(alice),
+    });
     expect(opened.statusCode).toBe(201);
     const { id } = opened.json() as { id: string };
     const pieces = [textBytes(100_000, 1), textBytes(70_000, 2), textBytes(3_000, 3)];
@@ -100,7 +119,8 @@ describe.skipIf(!existsSync(REDIS))('two instances on one Redis', () => {
     expect(second.statusCode).toBe(200);
     expect(second.headers['x-zaccel-instance']).toBe('b');
     expect(a.zaccel.streams.held(id)).toBeUndefined();
-    const metrics = async (app: FastifyInstance) => (await app.inject({ method: 'GET', url: '/metrics', headers: auth(alice) })).body;
+    const metrics = async (app: FastifyInstance) =>
+      (await app.inject({ method: 'GET', url: '/metrics', headers: auth(alice) })).body;
     expect(await metrics(a)).toMatch(/^zaccel_cluster_let_go_total\{reason="handover"\} 1$/m);
     expect(await metrics(b)).toMatch(/^zaccel_cluster_takeovers_total 1$/m);
     expect(await metrics(b)).toMatch(/^zaccel_cluster_checkpoint_bytes_total [1-9]\d*$/m);
@@ -124,7 +144,12 @@ describe.skipIf(!existsSync(REDIS))('two instances on one Redis', () => {
   test('an inflate stream moves too, mid-way through its compressed input', async () => {
     const original = textBytes(300_000, 5);
     const compressed = deflateSync(original, { level: 9 });
-    const opened = await b.inject({ method: 'POST', url: '/v1/streams', payload: { mode: 'inflate', format: 'zlib' }, headers: auth(alice) });
+    const opened = await b.inject({
+      method: 'POST',
+      url: '/v1/streams',
+      payload: { mode: 'inflate', format: 'zlib' },
+      headers: auth(alice),
+    });
     expect(opened.statusCode).toBe(201);
     const { id } = opened.json() as { id: string };
     const cut = Math.floor(compressed.length / 2);
@@ -137,7 +162,8 @@ describe.skipIf(!existsSync(REDIS))('two instances on one Redis', () => {
   });
 
   test("a token's quota counts its streams on every instance", async () => {
-    const open = (app: FastifyInstance) => app.inject({ method: 'POST', url: '/v1/streams', payload: { mode: 'deflate' }, headers: auth(alice) });
+    const open = (app: FastifyInstance) =>
+      app.inject({ method: 'POST', url: '/v1/streams', payload: { mode: 'deflate' }, headers: auth(alice) });
     expect((await open(a)).statusCode).toBe(201);
     expect((await open(b)).statusCode).toBe(201);
     const refused = await open(a);

@@ -50,18 +50,22 @@ afterAll(async () => {
   await spied.close();
 });
 
-test.each(['gzip', 'deflate'])('responses compressed with %s by zaccel (the namespace as the zlib option)', async (encoding) => {
-  for (const [url, body] of [
-    ['/big', big],
-    ['/small', small],
-  ]) {
-    const response = await plain.inject({ method: 'GET', url, headers: { 'accept-encoding': encoding } });
-    expect(response.statusCode).toBe(200);
-    expect(response.headers['content-encoding']).toBe(encoding);
-    const decoded = encoding === 'gzip' ? zlib.gunzipSync(response.rawPayload) : zlib.inflateSync(response.rawPayload);
-    expect(decoded.toString('latin1')).toBe(body);
-  }
-});
+test.each(['gzip', 'deflate'])(
+  'responses compressed with %s by zaccel (the namespace as the zlib option)',
+  async (encoding) => {
+    for (const [url, body] of [
+      ['/big', big],
+      ['/small', small],
+    ]) {
+      const response = await plain.inject({ method: 'GET', url, headers: { 'accept-encoding': encoding } });
+      expect(response.statusCode).toBe(200);
+      expect(response.headers['content-encoding']).toBe(encoding);
+      const decoded =
+        encoding === 'gzip' ? zlib.gunzipSync(response.rawPayload) : zlib.inflateSync(response.rawPayload);
+      expect(decoded.toString('latin1')).toBe(body);
+    }
+  },
+);
 
 test('the plugin called zaccel: streams for large payloads, one-shots for small ones', async () => {
   for (const key of Object.keys(calls)) delete calls[key];

@@ -24,7 +24,8 @@ afterAll(async () => {
   await app.close();
 });
 
-const errorOf = (response: { json: () => unknown }) => (response.json() as { error: { code: string; message: string } }).error;
+const errorOf = (response: { json: () => unknown }) =>
+  (response.json() as { error: { code: string; message: string } }).error;
 
 async function open(body: Record<string, unknown>): Promise<string> {
   const response = await app.inject({ method: 'POST', url: '/v1/streams', payload: body });
@@ -42,43 +43,52 @@ const write = (id: string, payload: Buffer, flush: string, seq?: number) =>
     headers: { 'content-type': 'application/octet-stream' },
   });
 
-const seqOf = async (id: string) => ((await app.inject({ method: 'GET', url: `/v1/streams/${id}` })).json() as { seq: number }).seq;
+const seqOf = async (id: string) =>
+  ((await app.inject({ method: 'GET', url: `/v1/streams/${id}` })).json() as { seq: number }).seq;
 
-const pieces = [text.subarray(0, 150_000), text.subarray(150_000, 160_000), text.subarray(160_000, 420_000), text.subarray(420_000)];
+const pieces = [
+  text.subarray(0, 150_000),
+  text.subarray(150_000, 160_000),
+  text.subarray(160_000, 420_000),
+  text.subarray(420_000),
+];
 const flushes = ['sync', 'none', 'full', 'finish'];
 
 describe('numbered writes', () => {
   test.each([
     ['zlib', 6],
     ['dfltcc', 1],
-  ] as const)('%s level %d: every retry answers the same bytes; the stream equals one without retries', async (engine, level) => {
-    const numbered = await open({ mode: 'deflate', engine, level, format: 'gzip' });
-    const plain = await open({ mode: 'deflate', engine, level, format: 'gzip' });
-    const answers: Buffer[] = [];
-    const plainAnswers: Buffer[] = [];
-    for (const [index, piece] of pieces.entries()) {
-      const first = await write(numbered, piece, flushes[index], index + 1);
-      expect(first.statusCode, first.body).toBe(200);
-      expect(first.headers['x-zaccel-seq']).toBe(String(index + 1));
-      // The client "lost" the answer: the same write again, twice.
-      for (let retry = 0; retry < 2; retry++) {
-        const again = await write(numbered, piece, flushes[index], index + 1);
-        expect(again.statusCode, again.body).toBe(200);
-        expect(again.rawPayload.equals(first.rawPayload)).toBe(true);
-        expect(again.headers['x-zaccel-bytes-in']).toBe(first.headers['x-zaccel-bytes-in']);
-        expect(again.headers['x-zaccel-ended']).toBe(first.headers['x-zaccel-ended']);
+  ] as const)(
+    '%s level %d: every retry answers the same bytes; the stream equals one without retries',
+    async (engine, level) => {
+      const numbered = await open({ mode: 'deflate', engine, level, format: 'gzip' });
+      const plain = await open({ mode: 'deflate', engine, level, format: 'gzip' });
+      const answers: Buffer[] = [];
+      const plainAnswers: Buffer[] = [];
+      for (const [index, piece] of pieces.entries()) {
+        const first = await write(numbered, piece, flushes[index], index + 1);
+        expect(first.statusCode, first.body).toBe(200);
+        expect(first.headers['x-zaccel-seq']).toBe(String(index + 1));
+        // The client "lost" the answer: the same write again, twice.
+        for (let retry = 0; retry < 2; retry++) {
+          const again = await write(numbered, piece, flushes[index], index + 1);
+          expect(again.statusCode, again.body).toBe(200);
+          expect(again.rawPayload.equals(first.rawPayload)).toBe(true);
+          expect(again.headers['x-zaccel-bytes-in']).toBe(first.headers['x-zaccel-bytes-in']);
+          expect(again.headers['x-zaccel-ended']).toBe(first.headers['x-zaccel-ended']);
+        }
+        expect(await seqOf(numbered)).toBe(index + 1);
+        answers.push(first.rawPayload);
+        plainAnswers.push((await write(plain, piece, flushes[index])).rawPayload);
       }
-      expect(await seqOf(numbered)).toBe(index + 1);
-      answers.push(first.rawPayload);
-      plainAnswers.push((await write(plain, piece, flushes[index])).rawPayload);
-    }
-    const whole = Buffer.concat(answers);
-    expect(whole.equals(Buffer.concat(plainAnswers))).toBe(true);
-    expect(zlib.gunzipSync(whole).equals(text)).toBe(true);
-    // Finished: the next number is refused as for any write after the end; the last is still answered.
-    expect(errorOf(await write(numbered, Buffer.from('more'), 'none', 5)).code).toBe('ZACCEL_STREAM_CLOSED');
-    expect((await write(numbered, pieces[3], 'finish', 4)).rawPayload.equals(answers[3])).toBe(true);
-  });
+      const whole = Buffer.concat(answers);
+      expect(whole.equals(Buffer.concat(plainAnswers))).toBe(true);
+      expect(zlib.gunzipSync(whole).equals(text)).toBe(true);
+      // Finished: the next number is refused as for any write after the end; the last is still answered.
+      expect(errorOf(await write(numbered, Buffer.from('more'), 'none', 5)).code).toBe('ZACCEL_STREAM_CLOSED');
+      expect((await write(numbered, pieces[3], 'finish', 4)).rawPayload.equals(answers[3])).toBe(true);
+    },
+  );
 
   test('a retry that does not repeat its write (other bytes, or another flush) is 409 ZACCEL_SEQUENCE; the stream goes on', async () => {
     for (const engine of ['zlib', 'dfltcc'] as const) {
@@ -100,7 +110,11 @@ describe('numbered writes', () => {
       expect((await write(id, pieces[0], 'sync', 1)).rawPayload.equals(first.rawPayload)).toBe(true);
       const second = await write(id, pieces[1], 'finish', 2);
       expect(second.statusCode).toBe(200);
-      expect(zlib.inflateSync(Buffer.concat([first.rawPayload, second.rawPayload])).equals(Buffer.concat([pieces[0], pieces[1]]))).toBe(true);
+      expect(
+        zlib
+          .inflateSync(Buffer.concat([first.rawPayload, second.rawPayload]))
+          .equals(Buffer.concat([pieces[0], pieces[1]])),
+      ).toBe(true);
     }
   });
 
@@ -132,13 +146,18 @@ describe('numbered writes', () => {
     expect((await write(id, pieces[0], 'sync', 1)).statusCode).toBe(200);
     const skipped = await write(id, pieces[1], 'sync', 3);
     expect(skipped.statusCode).toBe(409);
-    expect(errorOf(skipped).message).toMatch(/expected seq 2 \(or 1 to have the last acknowledged write answered again\)/);
+    expect(errorOf(skipped).message).toMatch(
+      /expected seq 2 \(or 1 to have the last acknowledged write answered again\)/,
+    );
     // Once numbered, always numbered: an unnumbered write would move the stream past what a retry restores.
     const unnumbered = await write(id, pieces[1], 'sync');
     expect(unnumbered.statusCode).toBe(409);
     expect(errorOf(unnumbered).code).toBe('ZACCEL_SEQUENCE');
     expect(unnumbered.headers['x-zaccel-expected-seq']).toBe('2');
-    expect((await app.inject({ method: 'POST', url: `/v1/streams/${id}/write?seq=0`, payload: Buffer.from('x') })).statusCode).toBe(400);
+    expect(
+      (await app.inject({ method: 'POST', url: `/v1/streams/${id}/write?seq=0`, payload: Buffer.from('x') }))
+        .statusCode,
+    ).toBe(400);
     const second = await write(id, pieces[1], 'finish', 2);
     expect(second.statusCode).toBe(200);
     const first = await write(id, pieces[0], 'sync', 1);
@@ -154,10 +173,23 @@ describe('numbered writes whose client goes away', () => {
   });
 
   /** Send `body` to a numbered write and go away after `sentBytes` of it, or after `readBytes` of the answer. */
-  function abandon(id: string, seq: number, body: Buffer, flush: string, cut: { sentBytes?: number; readBytes?: number }): Promise<void> {
+  function abandon(
+    id: string,
+    seq: number,
+    body: Buffer,
+    flush: string,
+    cut: { sentBytes?: number; readBytes?: number },
+  ): Promise<void> {
     return new Promise((resolve) => {
       const req = http.request(
-        { host: '127.0.0.1', port, method: 'POST', path: `/v1/streams/${id}/write?flush=${flush}&seq=${seq}`, agent: false, headers: { 'content-length': body.length } },
+        {
+          host: '127.0.0.1',
+          port,
+          method: 'POST',
+          path: `/v1/streams/${id}/write?flush=${flush}&seq=${seq}`,
+          agent: false,
+          headers: { 'content-length': body.length },
+        },
         (res) => {
           let read = 0;
           res.on('data', (chunk: Buffer) => {
@@ -178,20 +210,34 @@ describe('numbered writes whose client goes away', () => {
   }
 
   const post = (id: string, seq: number, body: Buffer, flush: string) =>
-    request({ port, path: `/v1/streams/${id}/write?flush=${flush}&seq=${seq}`, body, headers: { 'content-type': 'application/octet-stream' } });
+    request({
+      port,
+      path: `/v1/streams/${id}/write?flush=${flush}&seq=${seq}`,
+      body,
+      headers: { 'content-type': 'application/octet-stream' },
+    });
 
   test('gone in the middle of the body: the write is undone, and the same number runs it', async () => {
     const id = await open({ mode: 'deflate', engine: 'dfltcc', level: 1, format: 'zlib' });
     const first = await post(id, 1, pieces[0], 'sync');
     expect(first.status).toBe(200);
     await abandon(id, 2, pieces[2], 'full', { sentBytes: 100_000 });
-    await eventually(async () => ((await app.inject({ method: 'GET', url: `/v1/streams/${id}` })).json() as { state: string }).state === 'open', 10_000, 'the stream to be idle');
+    await eventually(
+      async () =>
+        ((await app.inject({ method: 'GET', url: `/v1/streams/${id}` })).json() as { state: string }).state === 'open',
+      10_000,
+      'the stream to be idle',
+    );
     expect(await seqOf(id)).toBe(1);
     const second = await post(id, 2, pieces[2], 'full');
     expect(second.status, second.body.toString()).toBe(200);
     const third = await post(id, 3, text.subarray(420_000), 'finish');
     expect(third.status).toBe(200);
-    expect(zlib.inflateSync(Buffer.concat([first.body, second.body, third.body])).equals(Buffer.concat([pieces[0], pieces[2], text.subarray(420_000)]))).toBe(true);
+    expect(
+      zlib
+        .inflateSync(Buffer.concat([first.body, second.body, third.body]))
+        .equals(Buffer.concat([pieces[0], pieces[2], text.subarray(420_000)])),
+    ).toBe(true);
   });
 
   test('gone while the answer streams: the write is acknowledged or undone, and resending it gives the right bytes', async () => {
@@ -201,7 +247,13 @@ describe('numbered writes whose client goes away', () => {
       const big = textBytes(3 << 20, 5);
       // Its output is far over commitBytes (64 KiB): the answer streams, and the client leaves after 16 KiB of it.
       await abandon(id, 1, big, 'sync', { readBytes: 16 * 1024 });
-      await eventually(async () => ((await app.inject({ method: 'GET', url: `/v1/streams/${id}` })).json() as { state: string }).state === 'open', 10_000, 'the stream to be idle');
+      await eventually(
+        async () =>
+          ((await app.inject({ method: 'GET', url: `/v1/streams/${id}` })).json() as { state: string }).state ===
+          'open',
+        10_000,
+        'the stream to be idle',
+      );
       const acknowledged = await seqOf(id);
       expect([0, 1]).toContain(acknowledged);
       // Whether it was acknowledged (then this is a retry) or undone (then this runs it), seq 1 answers it.
@@ -217,7 +269,8 @@ describe('numbered writes whose client goes away', () => {
 });
 
 test('after retries and undone writes, deleting the streams returns the Machine to its baseline', async () => {
-  for (const id of opened) expect((await app.inject({ method: 'DELETE', url: `/v1/streams/${id}` })).statusCode).toBe(200);
+  for (const id of opened)
+    expect((await app.inject({ method: 'DELETE', url: `/v1/streams/${id}` })).statusCode).toBe(200);
   await eventually(
     async () => {
       const now = await app.zaccel.pool.memoryStats();

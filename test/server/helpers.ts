@@ -50,7 +50,14 @@ export function request(options: RequestOptions): Promise<Answer> {
   return new Promise<Answer>((resolve, reject) => {
     let answered = false;
     const req = http.request(
-      { host: '127.0.0.1', port: options.port, method: options.method ?? 'POST', path: options.path, headers: options.headers, agent: false },
+      {
+        host: '127.0.0.1',
+        port: options.port,
+        method: options.method ?? 'POST',
+        path: options.path,
+        headers: options.headers,
+        agent: false,
+      },
       (res) => {
         answered = true;
         const chunks: Buffer[] = [];
@@ -59,7 +66,13 @@ export function request(options: RequestOptions): Promise<Answer> {
         res.on('aborted', () => (aborted = true));
         const finish = () => {
           clearTimeout(timer);
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, trailers: res.trailers, body: Buffer.concat(chunks), aborted: aborted || !res.complete });
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            trailers: res.trailers,
+            body: Buffer.concat(chunks),
+            aborted: aborted || !res.complete,
+          });
         };
         res.on('end', finish);
         res.on('error', () => {
@@ -92,7 +105,19 @@ export function request(options: RequestOptions): Promise<Answer> {
 
 /** Deterministic, compressible bytes: text-like lines with counters. */
 export function textBytes(length: number, seed = 1): Buffer {
-  const words = ['zaccel', 'deflate', 'inflate', 'window', 'history', 'page', 'guest', 'migration', 'accelerator', 'stream', 'zlib'];
+  const words = [
+    'zaccel',
+    'deflate',
+    'inflate',
+    'window',
+    'history',
+    'page',
+    'guest',
+    'migration',
+    'accelerator',
+    'stream',
+    'zlib',
+  ];
   let state = seed >>> 0 || 1;
   const parts: string[] = [];
   let size = 0;
@@ -119,7 +144,8 @@ export function generated(total: number, block: Buffer, chunk = 64 * 1024): { st
       }
       const size = Math.min(chunk, total - produced);
       const piece = Buffer.allocUnsafe(size);
-      for (let offset = 0; offset < size; offset += block.length) block.copy(piece, offset, 0, Math.min(block.length, size - offset));
+      for (let offset = 0; offset < size; offset += block.length)
+        block.copy(piece, offset, 0, Math.min(block.length, size - offset));
       if (size >= 4) piece.writeUInt32LE(counter++ >>> 0, 0);
       produced += size;
       hash.update(piece);
@@ -135,7 +161,11 @@ export const sha256 = (data: Buffer) => createHash('sha256').update(data).digest
  * Poll until `check` returns true, or fail after `timeoutMs`: a hang guard, not a speed expectation, so it is
  * generous (a loaded two-core CI machine can take many seconds to start a worker or free its memory).
  */
-export async function eventually(check: () => Promise<boolean> | boolean, timeoutMs = 60_000, what = 'condition'): Promise<void> {
+export async function eventually(
+  check: () => Promise<boolean> | boolean,
+  timeoutMs = 60_000,
+  what = 'condition',
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await check()) return;

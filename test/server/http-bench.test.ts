@@ -7,7 +7,13 @@ import { expect, test } from 'vitest';
 import { runHttpSuite } from '../../tools/http-bench/http-bench.js';
 
 test('runHttpSuite: autocannon against /v1/deflate beside in-process deflateSync', async () => {
-  const result = await runHttpSuite({ workers: 1, seconds: 0.5, concurrencies: [1, 2], levels: [1], bodyBytes: 256 * 1024 });
+  const result = await runHttpSuite({
+    workers: 1,
+    seconds: 0.5,
+    concurrencies: [1, 2],
+    levels: [1],
+    bodyBytes: 256 * 1024,
+  });
   expect(result.kind).toBe('zaccel-http-bench');
   expect(result.workers).toBe(1);
   expect(result.levels).toHaveLength(1);

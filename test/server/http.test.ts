@@ -61,15 +61,18 @@ describe('early errors read and drop the body', () => {
     ['an unknown stream 404', '/v1/streams/no-such-stream/write', 404, 'ZACCEL_NOT_FOUND'],
     ['a strict-decimal 400', '/v1/inflate?maxOutput=1e6', 400, 'ZACCEL_BAD_OPTION'],
     ['an unknown route 404', '/v1/nothing-here', 404, 'ZACCEL_NOT_FOUND'],
-  ])('%s: a client that sends 5 MiB before it reads gets the JSON error, not a broken pipe', async (_name, path, status, code) => {
-    const exchange = await sendThenRead(
-      `POST ${path} HTTP/1.1\r\nhost: 127.0.0.1\r\nconnection: close\r\ncontent-type: application/octet-stream\r\ncontent-length: ${big.length}\r\n\r\n`,
-      big,
-    );
-    expect(exchange.sendError).toBeUndefined();
-    expect(statusOf(exchange.text)).toBe(status);
-    expect(JSON.parse(bodyOf(exchange.text)).error.code).toBe(code);
-  });
+  ])(
+    '%s: a client that sends 5 MiB before it reads gets the JSON error, not a broken pipe',
+    async (_name, path, status, code) => {
+      const exchange = await sendThenRead(
+        `POST ${path} HTTP/1.1\r\nhost: 127.0.0.1\r\nconnection: close\r\ncontent-type: application/octet-stream\r\ncontent-length: ${big.length}\r\n\r\n`,
+        big,
+      );
+      expect(exchange.sendError).toBeUndefined();
+      expect(statusOf(exchange.text)).toBe(status);
+      expect(JSON.parse(bodyOf(exchange.text)).error.code).toBe(code);
+    },
+  );
 });
 
 describe('HTTP/1.0', () => {
@@ -92,7 +95,10 @@ describe('HTTP/1.0', () => {
     expect(error.code).toBe('ZACCEL_HTTP_VERSION');
     expect(error.message).toMatch(/HTTP\/1\.1/);
     // The same request over HTTP/1.1 streams.
-    const streamed = await sendThenRead(`POST /v1/deflate HTTP/1.1\r\nhost: 127.0.0.1\r\nconnection: close\r\ncontent-length: ${body.length}\r\n\r\n`, body);
+    const streamed = await sendThenRead(
+      `POST /v1/deflate HTTP/1.1\r\nhost: 127.0.0.1\r\nconnection: close\r\ncontent-length: ${body.length}\r\n\r\n`,
+      body,
+    );
     expect(statusOf(streamed.text)).toBe(200);
     expect(streamed.text.toLowerCase()).toContain('transfer-encoding: chunked');
   });
@@ -100,10 +106,25 @@ describe('HTTP/1.0', () => {
 
 describe('framing errors', () => {
   test.each([
-    ['a bad Content-Length', 'POST /v1/deflate HTTP/1.1\r\nhost: x\r\ncontent-length: abc\r\n\r\n', 400, 'ZACCEL_BAD_REQUEST'],
+    [
+      'a bad Content-Length',
+      'POST /v1/deflate HTTP/1.1\r\nhost: x\r\ncontent-length: abc\r\n\r\n',
+      400,
+      'ZACCEL_BAD_REQUEST',
+    ],
     ['a header without a colon', 'GET /healthz HTTP/1.1\r\nhost: x\r\nnot a header\r\n\r\n', 400, 'ZACCEL_BAD_REQUEST'],
-    ['a bad chunk size', 'POST /v1/deflate HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\n\r\nzz\r\n', 400, 'ZACCEL_BAD_REQUEST'],
-    ['headers over 16 KiB', `GET /healthz HTTP/1.1\r\nhost: x\r\nx-big: ${'a'.repeat(20 * KiB)}\r\n\r\n`, 431, 'ZACCEL_HEADERS_TOO_LARGE'],
+    [
+      'a bad chunk size',
+      'POST /v1/deflate HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\n\r\nzz\r\n',
+      400,
+      'ZACCEL_BAD_REQUEST',
+    ],
+    [
+      'headers over 16 KiB',
+      `GET /healthz HTTP/1.1\r\nhost: x\r\nx-big: ${'a'.repeat(20 * KiB)}\r\n\r\n`,
+      431,
+      'ZACCEL_HEADERS_TOO_LARGE',
+    ],
   ])('%s: answered in zaccel’s error shape, and the connection closed', async (_name, raw, status, code) => {
     const exchange = await sendThenRead(raw);
     expect(statusOf(exchange.text)).toBe(status);

@@ -26,7 +26,14 @@ afterAll(async () => {
 
 /** A request that declares `declared` bytes, sends `sendBytes` of them, and waits for the caller. */
 function partialUpload(path: string, declared: number, sendBytes: number): http.ClientRequest {
-  const req = http.request({ host: '127.0.0.1', port, method: 'POST', path, agent: false, headers: { 'content-length': declared } });
+  const req = http.request({
+    host: '127.0.0.1',
+    port,
+    method: 'POST',
+    path,
+    agent: false,
+    headers: { 'content-length': declared },
+  });
   req.on('error', () => {});
   req.on('response', (res) => res.resume());
   req.write(textBytes(sendBytes, 3));
@@ -59,11 +66,21 @@ describe('a queued write whose client leaves (issue 12, critical)', () => {
     // Write A runs: its body is still coming.
     const slow = partialUpload(`/v1/streams/${id}/write?flush=sync`, body.length, 1024);
     const slowAnswer = new Promise<number>((resolve) => slow.on('response', (res) => resolve(res.statusCode ?? 0)));
-    await eventually(async () => (await describeStream(id)).pendingWrites === 1 && app.zaccel.state.inflight === 1, 10_000, 'write A to run');
+    await eventually(
+      async () => (await describeStream(id)).pendingWrites === 1 && app.zaccel.state.inflight === 1,
+      10_000,
+      'write A to run',
+    );
     // Four writes B queue behind it, and their clients leave while they wait: more than --max-inflight of them.
     // (Their bodies fit in the request's read buffer, so the server keeps reading their sockets and sees them close.)
     const queued = Array.from({ length: 4 }, () => {
-      const req = http.request({ host: '127.0.0.1', port, method: 'POST', path: `/v1/streams/${id}/write`, agent: false });
+      const req = http.request({
+        host: '127.0.0.1',
+        port,
+        method: 'POST',
+        path: `/v1/streams/${id}/write`,
+        agent: false,
+      });
       req.on('error', () => {});
       req.end(body.subarray(0, 4 * KiB));
       return req;
@@ -71,7 +88,11 @@ describe('a queued write whose client leaves (issue 12, critical)', () => {
     await eventually(async () => (await describeStream(id)).pendingWrites === 5, 10_000, 'the writes B to queue');
     for (const req of queued) req.destroy();
     // Their turns are given up at once: only A holds the stream.
-    await eventually(async () => (await describeStream(id)).pendingWrites === 1, 10_000, 'the gone writes to leave the queue');
+    await eventually(
+      async () => (await describeStream(id)).pendingWrites === 1,
+      10_000,
+      'the gone writes to leave the queue',
+    );
     slow.end(body.subarray(1024));
     expect(await slowAnswer).toBe(200);
     await eventually(async () => (await describeStream(id)).state === 'open', 10_000, 'the stream to be open again');
@@ -95,7 +116,13 @@ describe('a queued write whose client leaves (issue 12, critical)', () => {
     const slow = partialUpload(`/v1/streams/${id}/write`, 4096, 1024);
     const slowAnswer = new Promise<number>((resolve) => slow.on('response', (res) => resolve(res.statusCode ?? 0)));
     await eventually(async () => (await describeStream(id)).pendingWrites === 1, 10_000, 'the write to run');
-    const big = http.request({ host: '127.0.0.1', port, method: 'POST', path: `/v1/streams/${id}/write`, agent: false });
+    const big = http.request({
+      host: '127.0.0.1',
+      port,
+      method: 'POST',
+      path: `/v1/streams/${id}/write`,
+      agent: false,
+    });
     big.on('error', () => {});
     big.end(textBytes(2 * MiB, 7));
     await eventually(async () => (await describeStream(id)).pendingWrites === 2, 10_000, 'the large write to queue');
@@ -116,7 +143,11 @@ describe('a queued write whose client leaves (issue 12, critical)', () => {
     gone.end();
     await eventually(async () => (await describeStream(id)).pendingWrites === 2, 10_000, 'the DELETE to queue');
     gone.destroy();
-    await eventually(async () => (await describeStream(id)).pendingWrites === 1, 10_000, 'the DELETE to leave the queue');
+    await eventually(
+      async () => (await describeStream(id)).pendingWrites === 1,
+      10_000,
+      'the DELETE to leave the queue',
+    );
     slow.end(textBytes(3072, 4));
     await eventually(async () => (await describeStream(id)).pendingWrites === 0, 10_000, 'the write to finish');
     expect((await describeStream(id)).state).toBe('open');
@@ -134,7 +165,9 @@ describe('every ending releases the slot once', () => {
     ]);
     expect(answers.map((answer) => answer.status)).toEqual([200, 400]);
     await released();
-    expect(await metric('zaccel_request_endings_total{route="/v1/deflate",ending="finished"}')).toBe(finishedBefore + 1);
+    expect(await metric('zaccel_request_endings_total{route="/v1/deflate",ending="finished"}')).toBe(
+      finishedBefore + 1,
+    );
     expect(await metric('zaccel_request_endings_total{route="/v1/inflate",ending="failed"}')).toBe(before + 1);
     expect(app.zaccel.state.inflight).toBe(0);
   });
@@ -145,7 +178,11 @@ describe('every ending releases the slot once', () => {
     await eventually(() => app.zaccel.state.inflight === 1, 10_000, 'the request to be admitted');
     req.destroy();
     await released();
-    await eventually(async () => (await metric('zaccel_client_disconnects_total{route="/v1/deflate",phase="reading"}')) >= 1, 10_000, 'the disconnect metric');
+    await eventually(
+      async () => (await metric('zaccel_client_disconnects_total{route="/v1/deflate",phase="reading"}')) >= 1,
+      10_000,
+      'the disconnect metric',
+    );
     expect(await metric('zaccel_errors_total{code="ZACCEL_BAD_REQUEST"}')).toBe(badRequests);
     expect(app.zaccel.state.inflight).toBe(0);
   });
@@ -164,7 +201,11 @@ describe('every ending releases the slot once', () => {
     req.end(textBytes(8 * MiB, 6));
     await gone;
     await released();
-    await eventually(async () => (await metric('zaccel_client_disconnects_total{route="/v1/deflate",phase="answering"}')) >= 1, 10_000, 'the disconnect metric');
+    await eventually(
+      async () => (await metric('zaccel_client_disconnects_total{route="/v1/deflate",phase="answering"}')) >= 1,
+      10_000,
+      'the disconnect metric',
+    );
   });
 });
 
@@ -175,13 +216,26 @@ describe('server draining', () => {
     const opened = await server.inject({ method: 'POST', url: '/v1/streams', payload: { mode: 'deflate' } });
     const { id } = opened.json() as { id: string };
     const body = textBytes(32 * KiB, 8);
-    const running = http.request({ host: '127.0.0.1', port: serverPort, method: 'POST', path: `/v1/streams/${id}/write`, agent: false, headers: { 'content-length': body.length } });
+    const running = http.request({
+      host: '127.0.0.1',
+      port: serverPort,
+      method: 'POST',
+      path: `/v1/streams/${id}/write`,
+      agent: false,
+      headers: { 'content-length': body.length },
+    });
     running.on('error', () => {});
-    const runningStatus = new Promise<number>((resolve) => running.on('response', (res) => (res.resume(), resolve(res.statusCode ?? 0))));
+    const runningStatus = new Promise<number>((resolve) =>
+      running.on('response', (res) => (res.resume(), resolve(res.statusCode ?? 0))),
+    );
     running.write(body.subarray(0, 1024));
     await eventually(() => server.zaccel.state.inflight === 1, 10_000, 'the write to run');
     const queued = request({ port: serverPort, path: `/v1/streams/${id}/write?flush=finish`, body, timeoutMs: 10_000 });
-    await eventually(async () => (await server.inject({ method: 'GET', url: `/v1/streams/${id}` })).json().pendingWrites === 2, 10_000, 'the queue');
+    await eventually(
+      async () => (await server.inject({ method: 'GET', url: `/v1/streams/${id}` })).json().pendingWrites === 2,
+      10_000,
+      'the queue',
+    );
     // A request that arrives during the drain, pipelined on a connection that was busy when it began.
     const socket = net.connect(serverPort, '127.0.0.1');
     socket.on('error', () => {});
@@ -193,11 +247,20 @@ describe('server draining', () => {
     await eventually(() => server.zaccel.state.inflight === 2, 10_000, 'the one-shot to run');
     const closing = server.close();
     await eventually(() => server.zaccel.state.shuttingDown, 10_000, 'shutdown to start');
-    socket.write(Buffer.concat([small.subarray(100), Buffer.from('POST /v1/deflate HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-length: 1\r\n\r\nx')]));
+    socket.write(
+      Buffer.concat([
+        small.subarray(100),
+        Buffer.from('POST /v1/deflate HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-length: 1\r\n\r\nx'),
+      ]),
+    );
     running.end(body.subarray(1024));
     expect(await runningStatus).toBe(200);
     expect((await queued).status).toBe(200);
-    await eventually(() => /HTTP\/1\.1 503/.test(Buffer.concat(raw).toString('latin1')), 10_000, 'the pipelined request to be refused');
+    await eventually(
+      () => /HTTP\/1\.1 503/.test(Buffer.concat(raw).toString('latin1')),
+      10_000,
+      'the pipelined request to be refused',
+    );
     expect(Buffer.concat(raw).toString('latin1')).toMatch(/^HTTP\/1\.1 200 /);
     socket.destroy();
     await closing;

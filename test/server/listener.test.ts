@@ -27,7 +27,11 @@ beforeAll(async () => {
   // Warm both workers so their partitions are carved; the baseline is what stays in use between requests.
   await Promise.all([0, 1, 2, 3].map(() => request({ port, path: '/v1/deflate', body: textBytes(MiB) })));
   // Sessions close just after their answers: wait for that before taking the baseline.
-  await eventually(async () => (await app.zaccel.pool.memoryStats()).sessions === 0, 60_000, 'warm-up sessions to close');
+  await eventually(
+    async () => (await app.zaccel.pool.memoryStats()).sessions === 0,
+    60_000,
+    'warm-up sessions to close',
+  );
   baseline = await app.zaccel.pool.memoryStats();
   const zeros = Buffer.alloc(MiB);
   let left = 1024;
@@ -55,7 +59,12 @@ async function backToBaseline(): Promise<void> {
   await eventually(
     async () => {
       const now = await app.zaccel.pool.memoryStats();
-      return now.sessions === 0 && now.bytesInUse === baseline.bytesInUse && now.liveRegions === baseline.liveRegions && app.zaccel.state.inflight === 0;
+      return (
+        now.sessions === 0 &&
+        now.bytesInUse === baseline.bytesInUse &&
+        now.liveRegions === baseline.liveRegions &&
+        app.zaccel.state.inflight === 0
+      );
     },
     60_000,
     'the Machine back at its baseline',
@@ -64,7 +73,14 @@ async function backToBaseline(): Promise<void> {
 
 /** Start a request, send `sendBytes` of a larger declared body, and let the caller cut it. */
 function partialUpload(path: string, declared: number, sendBytes: number) {
-  const req = http.request({ host: '127.0.0.1', port, method: 'POST', path, agent: false, headers: { 'content-length': declared } });
+  const req = http.request({
+    host: '127.0.0.1',
+    port,
+    method: 'POST',
+    path,
+    agent: false,
+    headers: { 'content-length': declared },
+  });
   req.on('error', () => {});
   const data = textBytes(sendBytes, 9);
   for (let offset = 0; offset < data.length; offset += 64 * 1024) req.write(data.subarray(offset, offset + 64 * 1024));
@@ -74,7 +90,11 @@ function partialUpload(path: string, declared: number, sendBytes: number) {
 describe('clients that go away', () => {
   test('mid-body: the session is aborted and the Machine returns to its baseline', async () => {
     const req = partialUpload('/v1/deflate?level=9', 64 * MiB, 6 * MiB);
-    await eventually(async () => (await app.zaccel.pool.memoryStats()).bytesInUse > baseline.bytesInUse, 60_000, 'the request to start');
+    await eventually(
+      async () => (await app.zaccel.pool.memoryStats()).bytesInUse > baseline.bytesInUse,
+      60_000,
+      'the request to start',
+    );
     req.destroy();
     await backToBaseline();
     expect(app.zaccel.pool.openSessions).toBe(0);
@@ -83,18 +103,21 @@ describe('clients that go away', () => {
   test('mid-response: reading a little of a large answer and leaving frees everything', async () => {
     let received = 0;
     await new Promise<void>((resolve, reject) => {
-      const req = http.request({ host: '127.0.0.1', port, method: 'POST', path: '/v1/inflate?format=gzip&maxOutput=1073741824', agent: false }, (res) => {
-        expect(res.statusCode).toBe(200);
-        res.on('data', (chunk: Buffer) => {
-          received += chunk.length;
-          if (received > 4 * MiB) {
-            res.destroy();
-            req.destroy();
-            resolve();
-          }
-        });
-        res.on('error', () => {});
-      });
+      const req = http.request(
+        { host: '127.0.0.1', port, method: 'POST', path: '/v1/inflate?format=gzip&maxOutput=1073741824', agent: false },
+        (res) => {
+          expect(res.statusCode).toBe(200);
+          res.on('data', (chunk: Buffer) => {
+            received += chunk.length;
+            if (received > 4 * MiB) {
+              res.destroy();
+              req.destroy();
+              resolve();
+            }
+          });
+          res.on('error', () => {});
+        },
+      );
       req.on('error', (error) => (received > 4 * MiB ? resolve() : reject(error)));
       req.end(bomb);
     });
@@ -130,7 +153,11 @@ describe('clients that go away', () => {
     await eventually(() => app.zaccel.state.inflight === 1, 60_000, 'the write to start');
     await new Promise((resolve) => setTimeout(resolve, 200));
     req.destroy();
-    await eventually(async () => (await app.inject({ method: 'GET', url: `/v1/streams/${id}` })).json().state === 'failed', 60_000, 'the stream to fail');
+    await eventually(
+      async () => (await app.inject({ method: 'GET', url: `/v1/streams/${id}` })).json().state === 'failed',
+      60_000,
+      'the stream to fail',
+    );
     await backToBaseline();
     const next = await app.inject({ method: 'POST', url: `/v1/streams/${id}/write`, payload: Buffer.from('x') });
     expect(next.statusCode).toBe(409);
@@ -148,7 +175,11 @@ describe('stateful streams over HTTP', () => {
         const opened = await request({
           port,
           path: '/v1/streams',
-          body: Buffer.from(JSON.stringify(inflate ? { mode: 'inflate', format: 'gzip' } : { mode: 'deflate', format: 'raw', level: 1 + index })),
+          body: Buffer.from(
+            JSON.stringify(
+              inflate ? { mode: 'inflate', format: 'gzip' } : { mode: 'deflate', format: 'raw', level: 1 + index },
+            ),
+          ),
           headers: { 'content-type': 'application/json' },
         });
         expect(opened.status).toBe(201);
@@ -159,7 +190,11 @@ describe('stateful streams over HTTP', () => {
         const outputs: Buffer[] = [];
         for (let piece = 0; piece < pieces; piece++) {
           const flush = piece === pieces - 1 ? 'finish' : flushes[piece % flushes.length];
-          const answer = await request({ port, path: `/v1/streams/${id}/write?flush=${flush}`, body: source.subarray(piece * size, (piece + 1) * size) });
+          const answer = await request({
+            port,
+            path: `/v1/streams/${id}/write?flush=${flush}`,
+            body: source.subarray(piece * size, (piece + 1) * size),
+          });
           expect(answer.status, answer.body.toString()).toBe(200);
           outputs.push(answer.body);
           if (!inflate && (flush === 'sync' || flush === 'full')) {
@@ -172,7 +207,12 @@ describe('stateful streams over HTTP', () => {
         const info = await request({ port, method: 'GET', path: `/v1/streams/${id}` });
         const closed = await request({ port, method: 'DELETE', path: `/v1/streams/${id}` });
         expect(closed.status).toBe(200);
-        return { inflate, input, output: Buffer.concat(outputs), info: JSON.parse(info.body.toString()) as Record<string, unknown> };
+        return {
+          inflate,
+          input,
+          output: Buffer.concat(outputs),
+          info: JSON.parse(info.body.toString()) as Record<string, unknown>,
+        };
       }),
     );
     for (const { inflate, input, output, info } of results) {
@@ -185,7 +225,11 @@ describe('stateful streams over HTTP', () => {
   });
 
   test('writes to one stream queue and run in arrival order; too many waiting is 503', async () => {
-    const opened = await app.inject({ method: 'POST', url: '/v1/streams', payload: { mode: 'deflate', format: 'zlib' } });
+    const opened = await app.inject({
+      method: 'POST',
+      url: '/v1/streams',
+      payload: { mode: 'deflate', format: 'zlib' },
+    });
     const { id } = opened.json() as { id: string };
     const pieces = [textBytes(300_000, 1), textBytes(1000, 2), textBytes(2000, 3), textBytes(3000, 4)];
     // The first write's body stops after its first piece until the others are queued, so they queue behind it however
@@ -204,12 +248,28 @@ describe('stateful streams over HTTP', () => {
         else void released.then(() => this.push(chunk));
       },
     });
-    const info = async () => (await app.inject({ method: 'GET', url: `/v1/streams/${id}` })).json() as { state: string; pendingWrites: number };
-    const answers: Array<Promise<Awaited<ReturnType<typeof request>>>> = [request({ port, path: `/v1/streams/${id}/write?flush=sync`, body: slow })];
+    const info = async () =>
+      (await app.inject({ method: 'GET', url: `/v1/streams/${id}` })).json() as {
+        state: string;
+        pendingWrites: number;
+      };
+    const answers: Array<Promise<Awaited<ReturnType<typeof request>>>> = [
+      request({ port, path: `/v1/streams/${id}/write?flush=sync`, body: slow }),
+    ];
     await eventually(async () => (await info()).pendingWrites === 1, 60_000, 'the first write on the stream');
     for (let index = 1; index < pieces.length; index++) {
-      answers.push(request({ port, path: `/v1/streams/${id}/write?flush=${index === pieces.length - 1 ? 'finish' : 'sync'}`, body: pieces[index] }));
-      await eventually(async () => (await info()).pendingWrites === index + 1, 60_000, `write ${index + 1} on the stream`);
+      answers.push(
+        request({
+          port,
+          path: `/v1/streams/${id}/write?flush=${index === pieces.length - 1 ? 'finish' : 'sync'}`,
+          body: pieces[index],
+        }),
+      );
+      await eventually(
+        async () => (await info()).pendingWrites === index + 1,
+        60_000,
+        `write ${index + 1} on the stream`,
+      );
     }
     expect((await info()).state).toBe('busy');
     // maxQueuedWrites is 3: the running write plus 3 waiting is the most.
@@ -223,7 +283,8 @@ describe('stateful streams over HTTP', () => {
     });
     expect(zlib.inflateSync(Buffer.concat(outputs)).equals(Buffer.concat(pieces))).toBe(true);
     // Each answer alone ends at its own sync flush: it held exactly its write's output.
-    for (const output of outputs.slice(0, -1)) expect(output.subarray(-4).equals(Buffer.from([0, 0, 0xff, 0xff]))).toBe(true);
+    for (const output of outputs.slice(0, -1))
+      expect(output.subarray(-4).equals(Buffer.from([0, 0, 0xff, 0xff]))).toBe(true);
     await app.inject({ method: 'DELETE', url: `/v1/streams/${id}` });
   });
 });
@@ -254,7 +315,13 @@ describe('decompression bombs', () => {
 
   test('a cap past the commit window: the answer started, so it is cut off at the cap, never completed', async () => {
     let received = 0;
-    const answer = await request({ port, path: `/v1/inflate?maxOutput=${32 * MiB}`, body: bomb, sink: (chunk) => (received += chunk.length), timeoutMs: 60_000 });
+    const answer = await request({
+      port,
+      path: `/v1/inflate?maxOutput=${32 * MiB}`,
+      body: bomb,
+      sink: (chunk) => (received += chunk.length),
+      timeoutMs: 60_000,
+    });
     expect(answer.status).toBe(200);
     expect(answer.aborted).toBe(true);
     expect(answer.trailers['x-zaccel-bytes-out']).toBeUndefined();
@@ -264,7 +331,10 @@ describe('decompression bombs', () => {
 });
 
 describe('malformed bodies', () => {
-  const random = zlib.gzipSync(Buffer.from(Array.from({ length: 8 * MiB }, (_, index) => (index * 2654435761) >>> 24)), { level: 1 });
+  const random = zlib.gzipSync(
+    Buffer.from(Array.from({ length: 8 * MiB }, (_, index) => (index * 2654435761) >>> 24)),
+    { level: 1 },
+  );
 
   test('bad from the first bytes: a JSON 400', async () => {
     const answer = await request({ port, path: '/v1/inflate', body: Buffer.from('\x1f\x8bgarbage garbage garbage') });
@@ -283,7 +353,11 @@ describe('malformed bodies', () => {
   });
 
   test('truncated after the commit window: aborted too', async () => {
-    const answer = await request({ port, path: '/v1/inflate?format=gzip', body: random.subarray(0, random.length - 10) });
+    const answer = await request({
+      port,
+      path: '/v1/inflate?format=gzip',
+      body: random.subarray(0, random.length - 10),
+    });
     expect(answer.status).toBe(200);
     expect(answer.aborted).toBe(true);
     await backToBaseline();
@@ -307,14 +381,17 @@ describe('early answers to clients that send the whole body before reading', () 
       socket.on('data', (chunk) => received.push(chunk));
       socket.on('error', reject);
       socket.on('close', () => resolve(Buffer.concat(received).toString('latin1')));
-      socket.write(`POST ${path} HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/octet-stream\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n`);
+      socket.write(
+        `POST ${path} HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/octet-stream\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n`,
+      );
       socket.end(body);
     });
   }
 
   test('an output cap found mid-body: the 413 arrives, the rest of the body is read and dropped', async () => {
     const random = Buffer.alloc(8 * MiB);
-    for (let index = 0; index < random.length; index += 4) random.writeUInt32LE((Math.imul(index, 2654435761) ^ (index >>> 7)) >>> 0, index);
+    for (let index = 0; index < random.length; index += 4)
+      random.writeUInt32LE((Math.imul(index, 2654435761) ^ (index >>> 7)) >>> 0, index);
     for (let attempt = 0; attempt < 3; attempt++) {
       const answer = await sendAllThenRead('/v1/deflate?level=1&maxOutput=1024', random);
       expect(answer).toMatch(/^HTTP\/1\.1 413 /);
@@ -324,7 +401,12 @@ describe('early answers to clients that send the whole body before reading', () 
   });
 
   test('a stream write over --max-write, refused before its body is read: the 413 arrives', async () => {
-    const opened = await request({ port, path: '/v1/streams', body: Buffer.from(JSON.stringify({ mode: 'deflate' })), headers: { 'content-type': 'application/json' } });
+    const opened = await request({
+      port,
+      path: '/v1/streams',
+      body: Buffer.from(JSON.stringify({ mode: 'deflate' })),
+      headers: { 'content-type': 'application/json' },
+    });
     const { id } = JSON.parse(opened.body.toString()) as { id: string };
     const answer = await sendAllThenRead(`/v1/streams/${id}/write?flush=sync`, Buffer.alloc(20 * MiB));
     expect(answer).toMatch(/^HTTP\/1\.1 413 /);
@@ -337,7 +419,14 @@ describe('capacity', () => {
     const small = await testServer({ maxInflight: 1 });
     try {
       const smallPort = await listen(small);
-      const req = http.request({ host: '127.0.0.1', port: smallPort, method: 'POST', path: '/v1/deflate?format=gzip', agent: false, headers: { 'content-length': 2000 } });
+      const req = http.request({
+        host: '127.0.0.1',
+        port: smallPort,
+        method: 'POST',
+        path: '/v1/deflate?format=gzip',
+        agent: false,
+        headers: { 'content-length': 2000 },
+      });
       const first = new Promise<{ status: number; body: Buffer }>((resolve, reject) => {
         req.on('response', (res) => {
           const chunks: Buffer[] = [];
@@ -355,7 +444,9 @@ describe('capacity', () => {
       req.end(Buffer.alloc(1000, 98));
       const done = await first;
       expect(done.status).toBe(200);
-      expect(zlib.gunzipSync(done.body).equals(Buffer.concat([Buffer.alloc(1000, 97), Buffer.alloc(1000, 98)]))).toBe(true);
+      expect(zlib.gunzipSync(done.body).equals(Buffer.concat([Buffer.alloc(1000, 97), Buffer.alloc(1000, 98)]))).toBe(
+        true,
+      );
     } finally {
       await small.close();
     }
@@ -373,7 +464,10 @@ describe('a worker that dies', () => {
       await handle.worker.terminate(); // as a crash would
       await eventually(() => server.zaccel.pool.ready, 60_000, 'the replacement worker');
       expect(server.zaccel.pool.handles[0]).not.toBe(handle);
-      const info = (await server.inject({ method: 'GET', url: `/v1/streams/${id}` })).json() as { state: string; error: { code: string } };
+      const info = (await server.inject({ method: 'GET', url: `/v1/streams/${id}` })).json() as {
+        state: string;
+        error: { code: string };
+      };
       expect(info).toMatchObject({ state: 'failed', error: { code: 'ZACCEL_INTERNAL' } });
       const write = await server.inject({ method: 'POST', url: `/v1/streams/${id}/write`, payload: Buffer.from('x') });
       expect(write.statusCode).toBe(409);

@@ -50,7 +50,17 @@ describe('deflate', () => {
   });
 
   test('level, strategy, windowBits and memLevel reach zlib', async () => {
-    for (const query of ['level=0', 'level=1', 'level=9', 'strategy=filtered', 'strategy=huffman', 'strategy=rle', 'strategy=fixed', 'windowBits=9', 'memLevel=1&level=9']) {
+    for (const query of [
+      'level=0',
+      'level=1',
+      'level=9',
+      'strategy=filtered',
+      'strategy=huffman',
+      'strategy=rle',
+      'strategy=fixed',
+      'windowBits=9',
+      'memLevel=1&level=9',
+    ]) {
       const response = await post(`/v1/deflate?${query}`, text);
       expect(response.statusCode, query).toBe(200);
       const parameters = Object.fromEntries(new URLSearchParams(query));
@@ -143,11 +153,30 @@ describe('inflate', () => {
 
   test.each([
     ['garbage', Buffer.from('this is not compressed data at all'), 'zlib', 'ZACCEL_DATA_ERROR'],
-    ['a bad checksum', (() => { const b = zlib.deflateSync(text); b[b.length - 1] ^= 0xff; return b; })(), 'zlib', 'ZACCEL_DATA_ERROR'],
+    [
+      'a bad checksum',
+      (() => {
+        const b = zlib.deflateSync(text);
+        b[b.length - 1] ^= 0xff;
+        return b;
+      })(),
+      'zlib',
+      'ZACCEL_DATA_ERROR',
+    ],
     ['a truncated stream', zlib.gzipSync(text).subarray(0, 1000), 'gzip', 'ZACCEL_TRUNCATED'],
     ['an empty body', Buffer.alloc(0), 'zlib', 'ZACCEL_TRUNCATED'],
-    ['bytes after the end', Buffer.concat([zlib.deflateSync(text), Buffer.from('extra')]), 'zlib', 'ZACCEL_TRAILING_DATA'],
-    ['a stream that needs a dictionary', zlib.deflateSync(text, { dictionary: Buffer.from('zaccel deflate') }), 'zlib', 'ZACCEL_NEED_DICTIONARY'],
+    [
+      'bytes after the end',
+      Buffer.concat([zlib.deflateSync(text), Buffer.from('extra')]),
+      'zlib',
+      'ZACCEL_TRAILING_DATA',
+    ],
+    [
+      'a stream that needs a dictionary',
+      zlib.deflateSync(text, { dictionary: Buffer.from('zaccel deflate') }),
+      'zlib',
+      'ZACCEL_NEED_DICTIONARY',
+    ],
   ])('%s: 400 with its code', async (_name, body, format, code) => {
     const response = await post(`/v1/inflate?format=${format}`, body);
     expect(response.statusCode).toBe(400);
@@ -229,7 +258,7 @@ describe('body limits', () => {
     const body = new Readable({
       read() {
         sent += chunk.length;
-        this.push(sent > (6 << 20) ? null : chunk);
+        this.push(sent > 6 << 20 ? null : chunk);
       },
     });
     const response = await post('/v1/deflate?level=1', body);

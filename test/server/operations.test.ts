@@ -26,12 +26,17 @@ const serviceSection = readme.slice(readme.indexOf('## Service'), readme.indexOf
 
 describe('the status table', () => {
   test('every library code and every service code has exactly one status', () => {
-    expect(Object.keys(statusByCode).sort()).toEqual([...Object.keys(ErrorCodes), ...Object.keys(ServiceErrorCodes)].sort());
+    expect(Object.keys(statusByCode).sort()).toEqual(
+      [...Object.keys(ErrorCodes), ...Object.keys(ServiceErrorCodes)].sort(),
+    );
   });
 
   test("the README's service error table is the status table", () => {
     const table = serviceSection.slice(serviceSection.indexOf('### Service errors'));
-    const rows = [...table.matchAll(/^\| (\d{3}) \| `(ZACCEL_[A-Z_]+)` \|/gm)].map((match) => [match[2], Number(match[1])]);
+    const rows = [...table.matchAll(/^\| (\d{3}) \| `(ZACCEL_[A-Z_]+)` \|/gm)].map((match) => [
+      match[2],
+      Number(match[1]),
+    ]);
     expect(Object.fromEntries(rows)).toEqual(statusByCode);
     expect(rows.length).toBe(Object.keys(statusByCode).length);
   });
@@ -47,12 +52,20 @@ describe('the status table', () => {
 
   test('anything else thrown is a 500 ZACCEL_INTERNAL', () => {
     expect(toHttpError(new TypeError('oops'))).toMatchObject({ status: 500, code: 'ZACCEL_INTERNAL' });
-    expect(toHttpError({ code: 'ZACCEL_AT_CAPACITY', message: 'full' })).toMatchObject({ status: 503, headers: { 'retry-after': '1' } });
+    expect(toHttpError({ code: 'ZACCEL_AT_CAPACITY', message: 'full' })).toMatchObject({
+      status: 503,
+      headers: { 'retry-after': '1' },
+    });
   });
 
   test("the README's configuration table lists every setting with its flag and variable", () => {
-    const table = serviceSection.slice(serviceSection.indexOf('### Configuration'), serviceSection.indexOf('### Service errors'));
-    const rows = [...table.matchAll(/^\| `(--[a-z-]+)` \| `(ZACCEL_[A-Z_]+)` \|/gm)].map((match) => `${match[1]} ${match[2]}`);
+    const table = serviceSection.slice(
+      serviceSection.indexOf('### Configuration'),
+      serviceSection.indexOf('### Service errors'),
+    );
+    const rows = [...table.matchAll(/^\| `(--[a-z-]+)` \| `(ZACCEL_[A-Z_]+)` \|/gm)].map(
+      (match) => `${match[1]} ${match[2]}`,
+    );
     expect(rows.sort()).toEqual(settings.map((setting) => `${setting.flag} ${setting.env}`).sort());
   });
 });
@@ -211,7 +224,9 @@ describe('shutting down', () => {
       expect(refused.statusCode).toBe(503);
       expect(refused.json()).toMatchObject({ error: { code: 'ZACCEL_SHUTTING_DOWN' } });
       expect(refused.headers.connection).toBe('close');
-      expect((await server.inject({ method: 'POST', url: '/v1/streams', payload: { mode: 'deflate' } })).statusCode).toBe(503);
+      expect(
+        (await server.inject({ method: 'POST', url: '/v1/streams', payload: { mode: 'deflate' } })).statusCode,
+      ).toBe(503);
       expect((await server.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
       expect((await server.inject({ method: 'GET', url: '/metrics' })).statusCode).toBe(200);
       const ready = await server.inject({ method: 'GET', url: '/readyz' });

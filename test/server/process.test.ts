@@ -24,10 +24,14 @@ interface Served {
 
 /** Start `zaccel serve` and wait for its 'ready' log line. */
 async function serve(args: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<Served> {
-  const child = spawn(process.execPath, [join(packageRoot(), 'dist/tools/cli/main.js'), 'serve', '--port', '0', ...args], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [join(packageRoot(), 'dist/tools/cli/main.js'), 'serve', '--port', '0', ...args],
+    {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   const logs: Array<Record<string, unknown>> = [];
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   let stderr = '';
@@ -122,7 +126,9 @@ describe('large bodies through a real server process', () => {
     expect(answer.trailers['x-zaccel-bytes-out']).toBe(String(compressed));
     const after = status(served.child.pid!);
     const growth = (peakReset ? after.hwm : Math.max(after.hwm, after.rss)) - baseline.rss;
-    console.log(`deflate ${BODY / MiB} MiB: server RSS ${(baseline.rss / MiB).toFixed(0)} MiB, peak ${(after.hwm / MiB).toFixed(0)} MiB (growth ${(growth / MiB).toFixed(1)} MiB)`);
+    console.log(
+      `deflate ${BODY / MiB} MiB: server RSS ${(baseline.rss / MiB).toFixed(0)} MiB, peak ${(after.hwm / MiB).toFixed(0)} MiB (growth ${(growth / MiB).toFixed(1)} MiB)`,
+    );
     expect(growth).toBeLessThan(RSS_GROWTH_LIMIT);
   });
 
@@ -152,7 +158,9 @@ describe('large bodies through a real server process', () => {
     expect(answer.trailers['x-zaccel-bytes-out']).toBe(String(BODY));
     const after = status(served.child.pid!);
     const growth = (peakReset ? after.hwm : Math.max(after.hwm, after.rss)) - baseline.rss;
-    console.log(`inflate ${BODY / MiB} MiB: server RSS ${(baseline.rss / MiB).toFixed(0)} MiB, peak ${(after.hwm / MiB).toFixed(0)} MiB (growth ${(growth / MiB).toFixed(1)} MiB)`);
+    console.log(
+      `inflate ${BODY / MiB} MiB: server RSS ${(baseline.rss / MiB).toFixed(0)} MiB, peak ${(after.hwm / MiB).toFixed(0)} MiB (growth ${(growth / MiB).toFixed(1)} MiB)`,
+    );
     expect(growth).toBeLessThan(RSS_GROWTH_LIMIT);
   });
 });
@@ -188,10 +196,18 @@ describe('graceful shutdown', () => {
     });
     const inFlight = request({ port: served.port, path: '/v1/deflate?format=gzip', body: slow, timeoutMs: 120_000 });
     const logged = (message: string, path?: string) =>
-      served.logs.some((entry) => entry.msg === message && (path === undefined || String((entry.req as { url?: string } | undefined)?.url).startsWith(path)));
+      served.logs.some(
+        (entry) =>
+          entry.msg === message &&
+          (path === undefined || String((entry.req as { url?: string } | undefined)?.url).startsWith(path)),
+      );
     await eventually(() => logged('incoming request', '/v1/deflate'), 60_000, 'the upload to reach the server');
     served.child.kill('SIGTERM');
-    await eventually(() => logged('signal received: finishing requests in flight'), 60_000, 'the server to take the signal');
+    await eventually(
+      () => logged('signal received: finishing requests in flight'),
+      60_000,
+      'the server to take the signal',
+    );
     // Once the server has begun to close (a moment after the signal), a new connection is refused (the listener is
     // closed) or answered 503.
     let late: number | string | undefined;
@@ -216,6 +232,8 @@ describe('graceful shutdown', () => {
     expect(messages).toContain('signal received: finishing requests in flight');
     expect(messages).toContain('shut down');
     // Structured logs: JSON lines with pino's fields, one per request.
-    expect(served.logs.some((entry) => entry.msg === 'request completed' && typeof entry.responseTime === 'number')).toBe(true);
+    expect(
+      served.logs.some((entry) => entry.msg === 'request completed' && typeof entry.responseTime === 'number'),
+    ).toBe(true);
   });
 });

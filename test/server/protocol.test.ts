@@ -21,11 +21,13 @@ afterAll(async () => {
 });
 
 test('GET /v1/engines lists exactly the engines of the registry, in its order', async () => {
-  const { engines } = (await app.inject({ method: 'GET', url: '/v1/engines' })).json() as { engines: Array<{ name: string }> };
+  const { engines } = (await app.inject({ method: 'GET', url: '/v1/engines' })).json() as {
+    engines: Array<{ name: string }>;
+  };
   expect(engines.map((engine) => engine.name)).toEqual(engineNames());
 });
 
-test('the openapi description offers the registry\'s engines', async () => {
+test("the openapi description offers the registry's engines", async () => {
   const document = (await app.inject({ method: 'GET', url: '/openapi.json' })).json() as {
     paths: Record<string, { post?: { parameters?: Array<{ name: string; schema: { enum?: string[] } }> } }>;
   };

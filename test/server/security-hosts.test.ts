@@ -36,7 +36,11 @@ function raw(serverPort: number, head: string, body = ''): Promise<{ status: num
     socket.on('error', reject);
     socket.on('close', () => {
       const split = text.indexOf('\r\n\r\n');
-      resolve({ status: Number(text.slice(9, 12)), headers: text.slice(0, split).toLowerCase(), body: text.slice(split + 4) });
+      resolve({
+        status: Number(text.slice(9, 12)),
+        headers: text.slice(0, split).toLowerCase(),
+        body: text.slice(split + 4),
+      });
     });
     socket.setTimeout(10_000, () => socket.destroy(new Error('no answer')));
     socket.write(`${head}\r\n${body.length > 0 ? `content-length: ${body.length}\r\n` : ''}\r\n${body}`);
@@ -44,24 +48,44 @@ function raw(serverPort: number, head: string, body = ''): Promise<{ status: num
 }
 
 describe('bound to loopback, by default', () => {
-  test.each(['localhost', '127.0.0.1', '[::1]', 'LOCALHOST', 'localhost.', '127.0.0.1:9', '[::1]:65535', '[0:0:0:0:0:0:0:1]'])('Host: %s (with the port) is answered', async (name) => {
+  test.each([
+    'localhost',
+    '127.0.0.1',
+    '[::1]',
+    'LOCALHOST',
+    'localhost.',
+    '127.0.0.1:9',
+    '[::1]:65535',
+    '[0:0:0:0:0:0:0:1]',
+  ])('Host: %s (with the port) is answered', async (name) => {
     const host = /:\d+$/.test(name) && !name.endsWith(']') ? name : `${name}:${port}`;
     const answer = await request({ port, method: 'GET', path: '/v1/engines', headers: { host } });
     expect(answer.status).toBe(200);
   });
 
-  test.each(['evil.example', 'localhost.evil.example', 'evil.example:80', '127.0.0.2', '10.0.0.1', 'localhost@evil.example', 'local host', '[::2]'])(
-    'Host: %s gets 421 ZACCEL_HOST_NOT_ALLOWED, and the connection is closed',
-    async (host) => {
-      const answer = await raw(port, `GET /v1/engines HTTP/1.1\r\nhost: ${host}`);
-      expect(answer.status).toBe(421);
-      expect(JSON.parse(answer.body)).toMatchObject({ error: { code: 'ZACCEL_HOST_NOT_ALLOWED' } });
-      expect(answer.headers).toMatch(/^connection: close$/m);
-    },
-  );
+  test.each([
+    'evil.example',
+    'localhost.evil.example',
+    'evil.example:80',
+    '127.0.0.2',
+    '10.0.0.1',
+    'localhost@evil.example',
+    'local host',
+    '[::2]',
+  ])('Host: %s gets 421 ZACCEL_HOST_NOT_ALLOWED, and the connection is closed', async (host) => {
+    const answer = await raw(port, `GET /v1/engines HTTP/1.1\r\nhost: ${host}`);
+    expect(answer.status).toBe(421);
+    expect(JSON.parse(answer.body)).toMatchObject({ error: { code: 'ZACCEL_HOST_NOT_ALLOWED' } });
+    expect(answer.headers).toMatch(/^connection: close$/m);
+  });
 
   test('DNS rebinding: a page of evil.example cannot read, write or delete, even /healthz', async () => {
-    const opened = await request({ port, path: '/v1/streams', headers: { 'content-type': 'application/json' }, body: Buffer.from('{"mode":"deflate"}') });
+    const opened = await request({
+      port,
+      path: '/v1/streams',
+      headers: { 'content-type': 'application/json' },
+      body: Buffer.from('{"mode":"deflate"}'),
+    });
     const { id } = JSON.parse(opened.body.toString()) as { id: string };
     const rebound = { host: `evil.example:${port}` };
     for (const [method, path] of [
@@ -72,7 +96,13 @@ describe('bound to loopback, by default', () => {
       ['GET', '/healthz'],
       ['GET', '/metrics'],
     ]) {
-      const answer = await request({ port, method, path, headers: { ...rebound, 'content-type': 'text/plain' }, body: method === 'POST' ? textBytes(50_000) : undefined });
+      const answer = await request({
+        port,
+        method,
+        path,
+        headers: { ...rebound, 'content-type': 'text/plain' },
+        body: method === 'POST' ? textBytes(50_000) : undefined,
+      });
       expect(answer.status, `${method} ${path}`).toBe(421);
     }
     const info = await request({ port, method: 'GET', path: `/v1/streams/${id}` });
@@ -88,8 +118,14 @@ describe('bound to loopback, by default', () => {
     const server = await testServer({ host: '127.0.0.2' });
     try {
       const serverPort = await listen(server);
-      expect((await request({ port: serverPort, method: 'GET', path: '/healthz', headers: { host: '127.0.0.2:8080' } })).status).toBe(200);
-      expect((await request({ port: serverPort, method: 'GET', path: '/healthz', headers: { host: '127.0.0.3:8080' } })).status).toBe(421);
+      expect(
+        (await request({ port: serverPort, method: 'GET', path: '/healthz', headers: { host: '127.0.0.2:8080' } }))
+          .status,
+      ).toBe(200);
+      expect(
+        (await request({ port: serverPort, method: 'GET', path: '/healthz', headers: { host: '127.0.0.3:8080' } }))
+          .status,
+      ).toBe(421);
     } finally {
       await server.close();
     }
@@ -101,7 +137,8 @@ describe('--allowed-hosts', () => {
     const server = await testServer({ host: '127.0.0.1', allowedHosts: ['zaccel.internal', 'api.example:8443'] });
     try {
       const serverPort = await listen(server);
-      const status = async (host: string) => (await request({ port: serverPort, method: 'GET', path: '/healthz', headers: { host } })).status;
+      const status = async (host: string) =>
+        (await request({ port: serverPort, method: 'GET', path: '/healthz', headers: { host } })).status;
       expect(await status('zaccel.internal:1234')).toBe(200);
       expect(await status('ZACCEL.internal')).toBe(200);
       expect(await status('api.example:8443')).toBe(200);
@@ -117,7 +154,10 @@ describe('--allowed-hosts', () => {
     const server = await testServer({ host: '127.0.0.1', allowedHosts: ['*'] });
     try {
       const serverPort = await listen(server);
-      expect((await request({ port: serverPort, method: 'GET', path: '/healthz', headers: { host: 'anything.example' } })).status).toBe(200);
+      expect(
+        (await request({ port: serverPort, method: 'GET', path: '/healthz', headers: { host: 'anything.example' } }))
+          .status,
+      ).toBe(200);
     } finally {
       await server.close();
     }
@@ -130,9 +170,17 @@ describe('--allowed-hosts', () => {
       // The policy follows the configured bind address; the test listener itself stays on 127.0.0.1.
       const openPort = await listen(open);
       const listedPort = await listen(listed);
-      expect((await request({ port: openPort, method: 'GET', path: '/healthz', headers: { host: 'evil.example' } })).status).toBe(200);
-      expect((await request({ port: listedPort, method: 'GET', path: '/healthz', headers: { host: 'evil.example' } })).status).toBe(421);
-      expect((await request({ port: listedPort, method: 'GET', path: '/healthz', headers: { host: 'zaccel.example.com' } })).status).toBe(200);
+      expect(
+        (await request({ port: openPort, method: 'GET', path: '/healthz', headers: { host: 'evil.example' } })).status,
+      ).toBe(200);
+      expect(
+        (await request({ port: listedPort, method: 'GET', path: '/healthz', headers: { host: 'evil.example' } }))
+          .status,
+      ).toBe(421);
+      expect(
+        (await request({ port: listedPort, method: 'GET', path: '/healthz', headers: { host: 'zaccel.example.com' } }))
+          .status,
+      ).toBe(200);
     } finally {
       await open.close();
       await listed.close();
@@ -141,20 +189,30 @@ describe('--allowed-hosts', () => {
 
   test('an entry that is not a host stops the server with ZACCEL_BAD_OPTION', async () => {
     for (const entry of ['http://a.example', 'a.example/path', 'a b', 'a.example:99999']) {
-      await expect(testServer({ allowedHosts: [entry] })).rejects.toMatchObject({ zaccelCode: 'ZACCEL_BAD_OPTION', message: expect.stringContaining('--allowed-hosts') });
+      await expect(testServer({ allowedHosts: [entry] })).rejects.toMatchObject({
+        zaccelCode: 'ZACCEL_BAD_OPTION',
+        message: expect.stringContaining('--allowed-hosts'),
+      });
     }
   });
 
   test('ZACCEL_ALLOWED_HOSTS is comma-separated, and the flag wins', () => {
-    expect(resolveConfig({}, { ZACCEL_ALLOWED_HOSTS: 'a.example,b.example:8080' }).allowedHosts).toEqual(['a.example', 'b.example:8080']);
-    expect(resolveConfig({ allowedHosts: 'c.example' }, { ZACCEL_ALLOWED_HOSTS: 'a.example' }).allowedHosts).toEqual(['c.example']);
+    expect(resolveConfig({}, { ZACCEL_ALLOWED_HOSTS: 'a.example,b.example:8080' }).allowedHosts).toEqual([
+      'a.example',
+      'b.example:8080',
+    ]);
+    expect(resolveConfig({ allowedHosts: 'c.example' }, { ZACCEL_ALLOWED_HOSTS: 'a.example' }).allowedHosts).toEqual([
+      'c.example',
+    ]);
   });
 });
 
 describe('the pieces', () => {
   test('which bind addresses are loopback', () => {
-    for (const host of ['127.0.0.1', '127.1.2.3', 'localhost', '::1', '[::1]', '::ffff:127.0.0.1']) expect(isLoopbackBind(host), host).toBe(true);
-    for (const host of ['0.0.0.0', '::', '10.0.0.1', '192.168.1.1', 'example.com', '::ffff:10.0.0.1']) expect(isLoopbackBind(host), host).toBe(false);
+    for (const host of ['127.0.0.1', '127.1.2.3', 'localhost', '::1', '[::1]', '::ffff:127.0.0.1'])
+      expect(isLoopbackBind(host), host).toBe(true);
+    for (const host of ['0.0.0.0', '::', '10.0.0.1', '192.168.1.1', 'example.com', '::ffff:10.0.0.1'])
+      expect(isLoopbackBind(host), host).toBe(false);
   });
 
   test('Host values are parsed as a URL parser does', () => {

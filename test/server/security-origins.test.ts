@@ -30,7 +30,12 @@ afterAll(async () => {
 const json = (answer: Answer) => JSON.parse(answer.body.toString()) as Record<string, any>;
 
 async function openStream(): Promise<string> {
-  const opened = await request({ port, path: '/v1/streams', headers: { 'content-type': 'application/json' }, body: Buffer.from('{"mode":"deflate"}') });
+  const opened = await request({
+    port,
+    path: '/v1/streams',
+    headers: { 'content-type': 'application/json' },
+    body: Buffer.from('{"mode":"deflate"}'),
+  });
   expect(opened.status).toBe(201);
   return json(opened).id as string;
 }
@@ -54,21 +59,40 @@ describe('an Origin that is not allowed', () => {
     expect(answer.headers['access-control-allow-origin']).toBeUndefined();
     expect(await streamInfo(id)).toMatchObject({ status: 200, state: 'open', writes: 0, bytesIn: 0 });
     // Nor can it delete the stream, nor read it.
-    expect((await request({ port, method: 'DELETE', path: `/v1/streams/${id}`, headers: { origin: evil } })).status).toBe(403);
-    expect((await request({ port, method: 'GET', path: `/v1/streams/${id}`, headers: { origin: evil } })).status).toBe(403);
+    expect(
+      (await request({ port, method: 'DELETE', path: `/v1/streams/${id}`, headers: { origin: evil } })).status,
+    ).toBe(403);
+    expect((await request({ port, method: 'GET', path: `/v1/streams/${id}`, headers: { origin: evil } })).status).toBe(
+      403,
+    );
     expect((await streamInfo(id)).status).toBe(200);
     // The same write without an Origin (curl, a server) goes through.
-    const direct = await request({ port, path: `/v1/streams/${id}/write?flush=sync`, headers: { 'content-type': 'text/plain' }, body: textBytes(1000) });
+    const direct = await request({
+      port,
+      path: `/v1/streams/${id}/write?flush=sync`,
+      headers: { 'content-type': 'text/plain' },
+      body: textBytes(1000),
+    });
     expect(direct.status).toBe(200);
     expect(await streamInfo(id)).toMatchObject({ writes: 1, bytesIn: 1000 });
   });
 
   test('a cross-origin one-shot is not run, and opens no stream', async () => {
     const before = app.zaccel.streams.size;
-    const deflate = await request({ port, path: '/v1/deflate', headers: { origin: evil, 'content-type': 'text/plain' }, body: textBytes(100_000) });
+    const deflate = await request({
+      port,
+      path: '/v1/deflate',
+      headers: { origin: evil, 'content-type': 'text/plain' },
+      body: textBytes(100_000),
+    });
     expect(deflate.status).toBe(403);
     expect(deflate.headers['content-type']).toMatch(/^application\/json/);
-    const stream = await request({ port, path: '/v1/streams', headers: { origin: evil, 'content-type': 'text/plain' }, body: Buffer.from('{"mode":"deflate"}') });
+    const stream = await request({
+      port,
+      path: '/v1/streams',
+      headers: { origin: evil, 'content-type': 'text/plain' },
+      body: Buffer.from('{"mode":"deflate"}'),
+    });
     expect(stream.status).toBe(403);
     expect(app.zaccel.streams.size).toBe(before);
     const metrics = await request({ port, method: 'GET', path: '/metrics' });
@@ -76,7 +100,15 @@ describe('an Origin that is not allowed', () => {
   });
 
   test('every kind of origin that is not on the list: another port, scheme or host, null, garbage', async () => {
-    for (const origin of ['http://app.example:3001', 'https://app.example:3000', 'http://app.example', 'http://app.example.evil.example:3000', 'null', 'app.example:3000', '*']) {
+    for (const origin of [
+      'http://app.example:3001',
+      'https://app.example:3000',
+      'http://app.example',
+      'http://app.example.evil.example:3000',
+      'null',
+      'app.example:3000',
+      '*',
+    ]) {
       const answer = await request({ port, method: 'GET', path: '/v1/engines', headers: { origin } });
       expect(answer.status, origin).toBe(403);
       expect(json(answer).error.code).toBe('ZACCEL_FORBIDDEN_ORIGIN');
@@ -88,7 +120,11 @@ describe('an Origin that is not allowed', () => {
       port,
       method: 'OPTIONS',
       path: '/v1/deflate',
-      headers: { origin: evil, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
+      headers: {
+        origin: evil,
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'content-type',
+      },
     });
     expect(answer.status).toBe(403);
     expect(answer.headers['access-control-allow-origin']).toBeUndefined();
@@ -102,7 +138,11 @@ describe('an allowed origin', () => {
       port,
       method: 'OPTIONS',
       path: '/v1/streams/abc/write?flush=sync',
-      headers: { origin: allowed, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type' },
+      headers: {
+        origin: allowed,
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'authorization, content-type',
+      },
     });
     expect(answer.status).toBe(204);
     expect(answer.body.length).toBe(0);
@@ -121,7 +161,11 @@ describe('an allowed origin', () => {
       port,
       method: 'OPTIONS',
       path: '/v1/deflate',
-      headers: { origin: allowed, 'access-control-request-method': 'POST', 'access-control-request-private-network': 'true' },
+      headers: {
+        origin: allowed,
+        'access-control-request-method': 'POST',
+        'access-control-request-private-network': 'true',
+      },
     });
     expect(answer.status).toBe(204);
     expect(answer.headers['access-control-allow-private-network']).toBe('true');
@@ -129,14 +173,23 @@ describe('an allowed origin', () => {
       port,
       method: 'OPTIONS',
       path: '/v1/deflate',
-      headers: { origin: evil, 'access-control-request-method': 'POST', 'access-control-request-private-network': 'true' },
+      headers: {
+        origin: evil,
+        'access-control-request-method': 'POST',
+        'access-control-request-private-network': 'true',
+      },
     });
     expect(refused.status).toBe(403);
     expect(refused.headers['access-control-allow-private-network']).toBeUndefined();
   });
 
   test('its requests are served, readable by it, with their headers exposed', async () => {
-    const answer = await request({ port, path: '/v1/deflate?level=1', headers: { origin: allowed, 'content-type': 'text/plain' }, body: textBytes(5000) });
+    const answer = await request({
+      port,
+      path: '/v1/deflate?level=1',
+      headers: { origin: allowed, 'content-type': 'text/plain' },
+      body: textBytes(5000),
+    });
     expect(answer.status).toBe(200);
     expect(answer.headers['access-control-allow-origin']).toBe(allowed);
     expect(answer.headers.vary).toMatch(/origin/i);
@@ -150,7 +203,12 @@ describe('an allowed origin', () => {
     expect(plain.headers.vary).toBe('origin');
     expect(plain.headers['access-control-allow-origin']).toBeUndefined();
     // The second allowed origin too; and error answers are readable by the page.
-    const second = await request({ port, method: 'GET', path: '/v1/streams/00000000-0000-4000-8000-000000000000', headers: { origin: 'https://second.example' } });
+    const second = await request({
+      port,
+      method: 'GET',
+      path: '/v1/streams/00000000-0000-4000-8000-000000000000',
+      headers: { origin: 'https://second.example' },
+    });
     expect(second.status).toBe(404);
     expect(second.headers['access-control-allow-origin']).toBe('https://second.example');
   });
@@ -166,19 +224,38 @@ describe('an allowed origin', () => {
         port: serverPort,
         method: 'OPTIONS',
         path: '/v1/deflate',
-        headers: { origin: allowed, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization' },
+        headers: {
+          origin: allowed,
+          'access-control-request-method': 'POST',
+          'access-control-request-headers': 'authorization',
+        },
       });
       expect(preflight.status).toBe(204);
       expect(preflight.headers['access-control-allow-headers']).toContain('authorization');
-      const refused = await request({ port: serverPort, path: '/v1/deflate', headers: { origin: allowed }, body: Buffer.from('x') });
+      const refused = await request({
+        port: serverPort,
+        path: '/v1/deflate',
+        headers: { origin: allowed },
+        body: Buffer.from('x'),
+      });
       expect(refused.status).toBe(401);
       // The page can read why, and the challenge.
       expect(refused.headers['access-control-allow-origin']).toBe(allowed);
       expect(refused.headers['access-control-expose-headers']).toContain('www-authenticate');
-      const served = await request({ port: serverPort, path: '/v1/deflate', headers: { origin: allowed, authorization: 'Bearer page-token-0123456789' }, body: Buffer.from('x') });
+      const served = await request({
+        port: serverPort,
+        path: '/v1/deflate',
+        headers: { origin: allowed, authorization: 'Bearer page-token-0123456789' },
+        body: Buffer.from('x'),
+      });
       expect(served.status).toBe(200);
       // An OPTIONS that is not a preflight is an ordinary request: it needs the token.
-      const options = await request({ port: serverPort, method: 'OPTIONS', path: '/v1/deflate', headers: { origin: allowed } });
+      const options = await request({
+        port: serverPort,
+        method: 'OPTIONS',
+        path: '/v1/deflate',
+        headers: { origin: allowed },
+      });
       expect(options.status).toBe(401);
     } finally {
       await server.close();
@@ -189,11 +266,15 @@ describe('an allowed origin', () => {
 
 describe('configuration', () => {
   test('--allow-origin is repeatable, ZACCEL_ALLOW_ORIGINS is comma-separated, and the flag wins', () => {
-    expect(resolveConfig({}, { ZACCEL_ALLOW_ORIGINS: 'http://a.example, https://b.example:8443' }).allowOrigins).toEqual(['http://a.example', 'https://b.example:8443']);
-    expect(resolveConfig({ allowOrigins: ['http://c.example', 'http://d.example'] }, { ZACCEL_ALLOW_ORIGINS: 'http://a.example' }).allowOrigins).toEqual([
-      'http://c.example',
-      'http://d.example',
-    ]);
+    expect(
+      resolveConfig({}, { ZACCEL_ALLOW_ORIGINS: 'http://a.example, https://b.example:8443' }).allowOrigins,
+    ).toEqual(['http://a.example', 'https://b.example:8443']);
+    expect(
+      resolveConfig(
+        { allowOrigins: ['http://c.example', 'http://d.example'] },
+        { ZACCEL_ALLOW_ORIGINS: 'http://a.example' },
+      ).allowOrigins,
+    ).toEqual(['http://c.example', 'http://d.example']);
     expect(resolveConfig({}, {}).allowOrigins).toEqual([]);
   });
 
@@ -206,11 +287,20 @@ describe('configuration', () => {
     expect(policy.allows('null')).toBe(false);
   });
 
-  test.each(['app.example', 'http://app.example/path', 'http://user@app.example', 'ftp://app.example', 'http://app.example/?q', 'null', '*', 'http://app.example/.'])(
-    'an invalid --allow-origin %j stops the server with ZACCEL_BAD_OPTION',
-    async (origin) => {
-      expect(normalizeOrigin(origin)).toBeUndefined();
-      await expect(testServer({ allowOrigins: [origin] })).rejects.toMatchObject({ zaccelCode: 'ZACCEL_BAD_OPTION', message: expect.stringContaining('--allow-origin') });
-    },
-  );
+  test.each([
+    'app.example',
+    'http://app.example/path',
+    'http://user@app.example',
+    'ftp://app.example',
+    'http://app.example/?q',
+    'null',
+    '*',
+    'http://app.example/.',
+  ])('an invalid --allow-origin %j stops the server with ZACCEL_BAD_OPTION', async (origin) => {
+    expect(normalizeOrigin(origin)).toBeUndefined();
+    await expect(testServer({ allowOrigins: [origin] })).rejects.toMatchObject({
+      zaccelCode: 'ZACCEL_BAD_OPTION',
+      message: expect.stringContaining('--allow-origin'),
+    });
+  });
 });

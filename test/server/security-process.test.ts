@@ -64,27 +64,54 @@ describe('zaccel serve', () => {
     const served = how === 'flag' ? serve(['--auth-tokens', path]) : serve([], { ZACCEL_AUTH_TOKENS: path });
     const outcome = await served.outcome;
     expect(outcome.code).toBe(2);
-    expect(served.stderr()).toMatch(new RegExp(`^zaccel: ZACCEL_BAD_OPTION: invalid tokens file ${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`, 'm'));
+    expect(served.stderr()).toMatch(
+      new RegExp(`^zaccel: ZACCEL_BAD_OPTION: invalid tokens file ${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`, 'm'),
+    );
     expect(served.logs.some((entry) => entry.msg === 'listening')).toBe(false);
   });
 
   test('a good tokens file and repeated --allow-origin are enforced', async () => {
     const path = file('good.json', JSON.stringify([{ name: 'ops', token, maxStreams: 1 }]), 0o644);
-    const served = serve(['--auth-tokens', path, '--allow-origin', 'http://a.example', '--allow-origin', 'http://b.example:8080']);
+    const served = serve([
+      '--auth-tokens',
+      path,
+      '--allow-origin',
+      'http://a.example',
+      '--allow-origin',
+      'http://b.example:8080',
+    ]);
     try {
       const { port } = await served.outcome;
       expect(port).toBeGreaterThan(0);
       const authorization = `Bearer ${token}`;
       for (const origin of ['http://a.example', 'http://b.example:8080']) {
-        const answer = await request({ port: port!, path: '/v1/deflate', headers: { origin, authorization }, body: Buffer.from('hello') });
+        const answer = await request({
+          port: port!,
+          path: '/v1/deflate',
+          headers: { origin, authorization },
+          body: Buffer.from('hello'),
+        });
         expect(answer.status, origin).toBe(200);
         expect(answer.headers['access-control-allow-origin']).toBe(origin);
       }
-      expect((await request({ port: port!, path: '/v1/deflate', headers: { origin: 'http://c.example', authorization }, body: Buffer.from('x') })).status).toBe(403);
+      expect(
+        (
+          await request({
+            port: port!,
+            path: '/v1/deflate',
+            headers: { origin: 'http://c.example', authorization },
+            body: Buffer.from('x'),
+          })
+        ).status,
+      ).toBe(403);
       expect((await request({ port: port!, path: '/v1/deflate', body: Buffer.from('x') })).status).toBe(401);
       expect((await request({ port: port!, method: 'GET', path: '/healthz' })).status).toBe(200);
-      expect((await request({ port: port!, method: 'GET', path: '/healthz', headers: { host: 'evil.example' } })).status).toBe(421);
-      expect(served.logs.find((entry) => entry.msg === 'bearer tokens required on every route but /healthz and /readyz')).toMatchObject({ tokens: 1 });
+      expect(
+        (await request({ port: port!, method: 'GET', path: '/healthz', headers: { host: 'evil.example' } })).status,
+      ).toBe(421);
+      expect(
+        served.logs.find((entry) => entry.msg === 'bearer tokens required on every route but /healthz and /readyz'),
+      ).toMatchObject({ tokens: 1 });
       // The file is readable by others (0644): the server says so.
       expect(served.logs.some((entry) => entry.level === 40 && String(entry.msg).includes('chmod 600'))).toBe(true);
       expect(JSON.stringify(served.logs)).not.toContain(token);

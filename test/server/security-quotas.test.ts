@@ -19,7 +19,8 @@ afterAll(async () => {
   await app.close();
 });
 
-const open = (remoteAddress: string) => app.inject({ method: 'POST', url: '/v1/streams', remoteAddress, payload: { mode: 'deflate' } });
+const open = (remoteAddress: string) =>
+  app.inject({ method: 'POST', url: '/v1/streams', remoteAddress, payload: { mode: 'deflate' } });
 const idOf = (response: { json: () => unknown }) => (response.json() as { id: string }).id;
 const remove = (id: string) => app.inject({ method: 'DELETE', url: `/v1/streams/${id}` });
 
@@ -29,7 +30,10 @@ describe('the per-client stream quota', () => {
     expect(first.map((response) => response.statusCode)).toEqual([201, 201]);
     const refused = await open('10.0.0.1');
     expect(refused.statusCode).toBe(429);
-    expect((refused.json() as { error: { code: string; message: string } }).error).toMatchObject({ code: 'ZACCEL_QUOTA', message: expect.stringContaining('10.0.0.1') });
+    expect((refused.json() as { error: { code: string; message: string } }).error).toMatchObject({
+      code: 'ZACCEL_QUOTA',
+      message: expect.stringContaining('10.0.0.1'),
+    });
     const retryAfter = Number(refused.headers['retry-after']);
     expect(retryAfter).toBeGreaterThanOrEqual(1);
     expect(retryAfter).toBeLessThanOrEqual(20);
@@ -72,7 +76,12 @@ describe('the per-client stream quota', () => {
 
   test('a stream that failed to open gives its quota back', async () => {
     for (let attempt = 0; attempt < 4; attempt++) {
-      const bad = await app.inject({ method: 'POST', url: '/v1/streams', remoteAddress: '10.2.0.1', payload: { mode: 'deflate', format: 'gzip', dictionary: 'AAAA' } });
+      const bad = await app.inject({
+        method: 'POST',
+        url: '/v1/streams',
+        remoteAddress: '10.2.0.1',
+        payload: { mode: 'deflate', format: 'gzip', dictionary: 'AAAA' },
+      });
       // Refused by the worker as it makes the core: the stream was registered, then removed.
       expect(bad.statusCode).toBe(400);
     }
@@ -88,7 +97,11 @@ describe('the per-client stream quota', () => {
       expect(first.statusCode).toBe(201);
       const refused = await server.inject({ method: 'POST', url: '/v1/streams', payload: { mode: 'deflate' } });
       expect(refused.statusCode).toBe(429);
-      await eventually(async () => (await server.inject({ method: 'GET', url: `/v1/streams/${idOf(first)}` })).statusCode === 404, 10_000, 'the reaper');
+      await eventually(
+        async () => (await server.inject({ method: 'GET', url: `/v1/streams/${idOf(first)}` })).statusCode === 404,
+        10_000,
+        'the reaper',
+      );
       const second = await server.inject({ method: 'POST', url: '/v1/streams', payload: { mode: 'deflate' } });
       expect(second.statusCode).toBe(201);
     } finally {
@@ -126,7 +139,9 @@ describe('configuration', () => {
   test('--max-streams-per-client and ZACCEL_MAX_STREAMS_PER_CLIENT, default 256', () => {
     expect(resolveConfig({}, {}).maxStreamsPerClient).toBe(256);
     expect(resolveConfig({}, { ZACCEL_MAX_STREAMS_PER_CLIENT: '16' }).maxStreamsPerClient).toBe(16);
-    expect(resolveConfig({ maxStreamsPerClient: '8' }, { ZACCEL_MAX_STREAMS_PER_CLIENT: '16' }).maxStreamsPerClient).toBe(8);
+    expect(
+      resolveConfig({ maxStreamsPerClient: '8' }, { ZACCEL_MAX_STREAMS_PER_CLIENT: '16' }).maxStreamsPerClient,
+    ).toBe(8);
     expect(() => resolveConfig({ maxStreamsPerClient: '0' }, {})).toThrow(/max-streams-per-client/);
   });
 

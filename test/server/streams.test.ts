@@ -18,7 +18,8 @@ afterAll(async () => {
   await app.close();
 });
 
-const errorOf = (response: { json: () => unknown }) => (response.json() as { error: { code: string; message: string } }).error;
+const errorOf = (response: { json: () => unknown }) =>
+  (response.json() as { error: { code: string; message: string } }).error;
 
 async function open(body: Record<string, unknown>, server = app): Promise<string> {
   const response = await server.inject({ method: 'POST', url: '/v1/streams', payload: body });
@@ -29,7 +30,12 @@ async function open(body: Record<string, unknown>, server = app): Promise<string
 }
 
 const write = (id: string, payload: Buffer, flush = 'none', server = app) =>
-  server.inject({ method: 'POST', url: `/v1/streams/${id}/write?flush=${flush}`, payload, headers: { 'content-type': 'application/octet-stream' } });
+  server.inject({
+    method: 'POST',
+    url: `/v1/streams/${id}/write?flush=${flush}`,
+    payload,
+    headers: { 'content-type': 'application/octet-stream' },
+  });
 
 const info = async (id: string) => {
   const response = await app.inject({ method: 'GET', url: `/v1/streams/${id}` });
@@ -41,7 +47,12 @@ describe('deflate streams', () => {
   test('writes with sync and full flushes: everything so far decodes with node:zlib after each flush', async () => {
     const id = await open({ mode: 'deflate', format: 'zlib', level: 6 });
     const outputs: Buffer[] = [];
-    const pieces = [text.subarray(0, 100_000), text.subarray(100_000, 150_000), text.subarray(150_000, 250_000), text.subarray(250_000)];
+    const pieces = [
+      text.subarray(0, 100_000),
+      text.subarray(100_000, 150_000),
+      text.subarray(150_000, 250_000),
+      text.subarray(250_000),
+    ];
     let written = 0;
     for (const [index, flush] of (['sync', 'none', 'full', 'finish'] as const).entries()) {
       const response = await write(id, pieces[index], flush);
@@ -61,7 +72,15 @@ describe('deflate streams', () => {
     // Each answer held exactly that write's output: together they are the whole stream.
     expect(zlib.inflateSync(Buffer.concat(outputs)).equals(text)).toBe(true);
     const state = await info(id);
-    expect(state).toMatchObject({ id, mode: 'deflate', engine: 'zlib', format: 'zlib', state: 'ended', bytesIn: text.length, writes: 4 });
+    expect(state).toMatchObject({
+      id,
+      mode: 'deflate',
+      engine: 'zlib',
+      format: 'zlib',
+      state: 'ended',
+      bytesIn: text.length,
+      writes: 4,
+    });
     expect(state.bytesOut).toBe(Buffer.concat(outputs).length);
   });
 
@@ -91,9 +110,17 @@ describe('deflate streams', () => {
     for (const flush of ['sync', 'none', 'finish'] as const) {
       const after = await write(id, Buffer.from('more'), flush);
       expect(after.statusCode).toBe(409);
-      expect(errorOf(after)).toMatchObject({ code: 'ZACCEL_STREAM_CLOSED', message: expect.stringMatching(/has finished/) });
+      expect(errorOf(after)).toMatchObject({
+        code: 'ZACCEL_STREAM_CLOSED',
+        message: expect.stringMatching(/has finished/),
+      });
     }
-    expect(await info(id)).toMatchObject({ state: 'ended', writes: 1, bytesIn: before.bytesIn, bytesOut: before.bytesOut });
+    expect(await info(id)).toMatchObject({
+      state: 'ended',
+      writes: 1,
+      bytesIn: before.bytesIn,
+      bytesOut: before.bytesOut,
+    });
   });
 });
 
@@ -189,10 +216,20 @@ describe('lifecycle and limits', () => {
   });
 
   test('malformed JSON is 400 ZACCEL_BAD_REQUEST; another media type is 415; a JSON body over 1 MiB is 413', async () => {
-    const bad = await app.inject({ method: 'POST', url: '/v1/streams', payload: '{"mode":', headers: { 'content-type': 'application/json' } });
+    const bad = await app.inject({
+      method: 'POST',
+      url: '/v1/streams',
+      payload: '{"mode":',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(bad.statusCode).toBe(400);
     expect(errorOf(bad).code).toBe('ZACCEL_BAD_REQUEST');
-    const notJson = await app.inject({ method: 'POST', url: '/v1/streams', payload: 'mode=deflate', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const notJson = await app.inject({
+      method: 'POST',
+      url: '/v1/streams',
+      payload: 'mode=deflate',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     expect(notJson.statusCode).toBe(415);
     expect(errorOf(notJson).code).toBe('ZACCEL_UNSUPPORTED_MEDIA_TYPE');
     const huge = await app.inject({
@@ -232,8 +269,16 @@ describe('lifecycle and limits', () => {
       const id = await open({ mode: 'deflate', level: 9 }, server);
       const busy = await server.zaccel.pool.memoryStats();
       expect(busy.bytesInUse).toBeGreaterThan(before.bytesInUse);
-      await eventually(async () => (await server.inject({ method: 'GET', url: `/v1/streams/${id}` })).statusCode === 404, 60_000, 'the reaper');
-      await eventually(async () => (await server.zaccel.pool.memoryStats()).bytesInUse === before.bytesInUse, 60_000, 'memory back');
+      await eventually(
+        async () => (await server.inject({ method: 'GET', url: `/v1/streams/${id}` })).statusCode === 404,
+        60_000,
+        'the reaper',
+      );
+      await eventually(
+        async () => (await server.zaccel.pool.memoryStats()).bytesInUse === before.bytesInUse,
+        60_000,
+        'memory back',
+      );
       const metrics = await server.inject({ method: 'GET', url: '/metrics' });
       expect(metrics.body).toMatch(/^zaccel_streams_reaped_total 1$/m);
     } finally {
@@ -247,7 +292,11 @@ describe('lifecycle and limits', () => {
       const ids: string[] = [];
       let refused: { statusCode: number; json: () => unknown; headers: Record<string, unknown> } | undefined;
       for (let attempt = 0; attempt < 200 && refused === undefined; attempt++) {
-        const response = await server.inject({ method: 'POST', url: '/v1/streams', payload: { mode: 'deflate', level: 9, memLevel: 9 } });
+        const response = await server.inject({
+          method: 'POST',
+          url: '/v1/streams',
+          payload: { mode: 'deflate', level: 9, memLevel: 9 },
+        });
         if (response.statusCode === 201) ids.push((response.json() as { id: string }).id);
         else refused = response;
       }
@@ -263,7 +312,11 @@ describe('lifecycle and limits', () => {
 
   test('the engine list decides: an engine that is not available is 501 at open', async () => {
     const dfltcc = app.zaccel.pool.engines().find((engine) => engine.name === 'dfltcc');
-    const response = await app.inject({ method: 'POST', url: '/v1/streams', payload: { mode: 'deflate', engine: 'dfltcc' } });
+    const response = await app.inject({
+      method: 'POST',
+      url: '/v1/streams',
+      payload: { mode: 'deflate', engine: 'dfltcc' },
+    });
     if (dfltcc?.available) {
       expect(response.statusCode).toBe(201);
       const { id } = response.json() as { id: string };

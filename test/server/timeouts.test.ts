@@ -55,12 +55,19 @@ async function metric(line: string): Promise<number> {
 describe('timeouts', () => {
   test('each is a flag and an environment variable, 60 s by default', () => {
     const defaults = resolveConfig({}, {});
-    expect([defaults.headerTimeoutMs, defaults.bodyTimeoutMs, defaults.sendTimeoutMs, defaults.keepaliveTimeoutMs]).toEqual([60_000, 60_000, 60_000, 60_000]);
+    expect([
+      defaults.headerTimeoutMs,
+      defaults.bodyTimeoutMs,
+      defaults.sendTimeoutMs,
+      defaults.keepaliveTimeoutMs,
+    ]).toEqual([60_000, 60_000, 60_000, 60_000]);
     const set = resolveConfig(
       { headerTimeoutMs: '1000', sendTimeoutMs: '3000' },
       { ZACCEL_HEADER_TIMEOUT_MS: '5', ZACCEL_BODY_TIMEOUT_MS: '2000', ZACCEL_KEEPALIVE_TIMEOUT_MS: '4000' },
     );
-    expect([set.headerTimeoutMs, set.bodyTimeoutMs, set.sendTimeoutMs, set.keepaliveTimeoutMs]).toEqual([1000, 2000, 3000, 4000]);
+    expect([set.headerTimeoutMs, set.bodyTimeoutMs, set.sendTimeoutMs, set.keepaliveTimeoutMs]).toEqual([
+      1000, 2000, 3000, 4000,
+    ]);
     expect(() => resolveConfig({ bodyTimeoutMs: '0' }, {})).toThrow(/integer >= 1/);
   });
 
@@ -84,12 +91,16 @@ describe('timeouts', () => {
     expect(answer.toLowerCase()).toContain('connection: close');
     expect(jsonOf(answer).error.code).toBe('ZACCEL_TIMEOUT');
     await eventually(() => app.zaccel.state.inflight === 0, 10_000, 'the slot to be released');
-    expect(await metric('zaccel_request_endings_total{route="/v1/deflate",ending="timed-out"}')).toBeGreaterThanOrEqual(1);
+    expect(await metric('zaccel_request_endings_total{route="/v1/deflate",ending="timed-out"}')).toBeGreaterThanOrEqual(
+      1,
+    );
   });
 
   test('a JSON body that stalls (POST /v1/streams): 408 ZACCEL_TIMEOUT too', async () => {
     const { socket, received, closed } = connect();
-    socket.write('POST /v1/streams HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{"mode":');
+    socket.write(
+      'POST /v1/streams HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{"mode":',
+    );
     await closed;
     const answer = received();
     expect(answer).toMatch(/^HTTP\/1\.1 408 /);
@@ -102,7 +113,9 @@ describe('timeouts', () => {
     // socket while the worker catches up, longer than the 200 ms body timeout.
     const body = textBytes(6 * MiB, 12);
     const { socket, received, closed } = connect();
-    socket.write(`POST /v1/deflate?level=9 HTTP/1.1\r\nhost: 127.0.0.1\r\nconnection: close\r\ncontent-length: ${body.length}\r\n\r\n`);
+    socket.write(
+      `POST /v1/deflate?level=9 HTTP/1.1\r\nhost: 127.0.0.1\r\nconnection: close\r\ncontent-length: ${body.length}\r\n\r\n`,
+    );
     socket.end(body);
     await closed;
     const answer = received();
@@ -112,7 +125,9 @@ describe('timeouts', () => {
   test('a client that stops reading its answer is disconnected, and everything it held is given back', async () => {
     const bomb = zlib.gzipSync(Buffer.alloc(64 * MiB), { level: 1 });
     const { socket, closed } = connect();
-    socket.write(`POST /v1/inflate?maxOutput=${256 * MiB} HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-length: ${bomb.length}\r\n\r\n`);
+    socket.write(
+      `POST /v1/inflate?maxOutput=${256 * MiB} HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-length: ${bomb.length}\r\n\r\n`,
+    );
     socket.write(bomb);
     // Read the first bytes, then nothing more.
     await new Promise<void>((resolve) => socket.once('data', () => resolve()));

@@ -87,8 +87,22 @@ const streamOptions = fc.record({
 });
 
 const operation = fc.oneof(
-  { weight: 6, arbitrary: fc.record({ kind: fc.constant('write'), size: fc.integer({ min: 0, max: 40000 }), flush: fc.constantFrom(0, 0, 0, 1, 2, 3, 5) }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('params'), level: fc.constantFrom(1, 6, 9), strategy: fc.constantFrom(0, 0, 1, 4) }) },
+  {
+    weight: 6,
+    arbitrary: fc.record({
+      kind: fc.constant('write'),
+      size: fc.integer({ min: 0, max: 40000 }),
+      flush: fc.constantFrom(0, 0, 0, 1, 2, 3, 5),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('params'),
+      level: fc.constantFrom(1, 6, 9),
+      strategy: fc.constantFrom(0, 0, 1, 4),
+    }),
+  },
 );
 
 function coreOptions(options, machine, dictionary) {
@@ -165,14 +179,17 @@ function deflateCase(options, middle, cut, dataSeed) {
   const expectedBytes = Buffer.concat(expected);
   const actualBytes = Buffer.concat(actual);
   if (!actualBytes.equals(expectedBytes)) {
-    throw new Error(`restored output differs (${actualBytes.length} vs ${expectedBytes.length} bytes, snapshot after ${snapshotAt} operations)`);
+    throw new Error(
+      `restored output differs (${actualBytes.length} vs ${expectedBytes.length} bytes, snapshot after ${snapshotAt} operations)`,
+    );
   }
   if (!ended) throw new Error('the restored stream did not end');
   if (!decodeWith(options.format, expectedBytes, options.format === 'gzip' ? undefined : dictionary).equals(data)) {
     throw new Error('the output does not decode to the input');
   }
   const after = [regionsOf(machineA), regionsOf(machineB)];
-  if (after[0] !== before[0] || after[1] !== before[1]) throw new Error(`machine regions leaked: ${before} -> ${after}`);
+  if (after[0] !== before[0] || after[1] !== before[1])
+    throw new Error(`machine regions leaked: ${before} -> ${after}`);
   counts.deflate++;
   progress();
 }
@@ -185,15 +202,32 @@ const deflateProperty = fc.property(
   deflateCase,
 );
 
-function inflateCase(engine, format, detect, splits, cut, dataSeed, withDictionary, cpuAmount, chunkSize, accelerator = true) {
-  const data = makeData(dataSeed, splits.reduce((sum, size) => sum + size, 0));
+function inflateCase(
+  engine,
+  format,
+  detect,
+  splits,
+  cut,
+  dataSeed,
+  withDictionary,
+  cpuAmount,
+  chunkSize,
+  accelerator = true,
+) {
+  const data = makeData(
+    dataSeed,
+    splits.reduce((sum, size) => sum + size, 0),
+  );
   const dictionary = withDictionary && format !== 'gzip' ? makeData(dataSeed ^ 0x3333, 3000) : undefined;
   const level = 1 + (dataSeed % 9);
   const options = dictionary === undefined ? { level } : { level, dictionary };
   // Two gzip members, to carry the between-members state through a snapshot too.
   const compressed =
     format === 'gzip'
-      ? Buffer.concat([nodeZlib.gzipSync(data.subarray(0, data.length >> 1), options), nodeZlib.gzipSync(data.subarray(data.length >> 1), options)])
+      ? Buffer.concat([
+          nodeZlib.gzipSync(data.subarray(0, data.length >> 1), options),
+          nodeZlib.gzipSync(data.subarray(data.length >> 1), options),
+        ])
       : format === 'raw'
         ? nodeZlib.deflateRawSync(data, options)
         : nodeZlib.deflateSync(data, options);
@@ -201,13 +235,24 @@ function inflateCase(engine, format, detect, splits, cut, dataSeed, withDictiona
   const pieces = [];
   let at = 0;
   for (let index = 0; at < compressed.length; index++) {
-    const size = Math.max(1, Math.floor((splits[index % splits.length] * compressed.length) / Math.max(1, data.length)));
+    const size = Math.max(
+      1,
+      Math.floor((splits[index % splits.length] * compressed.length) / Math.max(1, data.length)),
+    );
     pieces.push(compressed.subarray(at, at + size));
     at += size;
   }
   const snapshotAt = cut % (pieces.length + 1);
   const before = [regionsOf(machineA), regionsOf(machineB)];
-  const make = () => createInflateCore(inflateFormat, { engine, dictionary, cpuAmount, chunkSize, dfltcc: { enabled: accelerator }, machine: machineA });
+  const make = () =>
+    createInflateCore(inflateFormat, {
+      engine,
+      dictionary,
+      cpuAmount,
+      chunkSize,
+      dfltcc: { enabled: accelerator },
+      machine: machineA,
+    });
 
   const output = [];
   let core = make();
@@ -230,9 +275,11 @@ function inflateCase(engine, format, detect, splits, cut, dataSeed, withDictiona
   }
   core.close();
   const result = Buffer.concat(output);
-  if (!result.equals(data)) throw new Error(`restored inflate output differs (${result.length} vs ${data.length} bytes)`);
+  if (!result.equals(data))
+    throw new Error(`restored inflate output differs (${result.length} vs ${data.length} bytes)`);
   const after = [regionsOf(machineA), regionsOf(machineB)];
-  if (after[0] !== before[0] || after[1] !== before[1]) throw new Error(`machine regions leaked: ${before} -> ${after}`);
+  if (after[0] !== before[0] || after[1] !== before[1])
+    throw new Error(`machine regions leaked: ${before} -> ${after}`);
   counts.inflate++;
   progress();
 }
@@ -253,18 +300,66 @@ const inflateProperty = fc.property(
 
 // Cases that run first, whatever the time: the accelerator snapshot mid-block, with a CPU amount, across a
 // params() switch to software and back, and the software fallback with a dictionary.
-const accelerated = { engine: 'dfltcc', level: 1, strategy: 0, windowBits: 15, memLevel: 8, dictionary: undefined, levelMask: 0x2 };
+const accelerated = {
+  engine: 'dfltcc',
+  level: 1,
+  strategy: 0,
+  windowBits: 15,
+  memLevel: 8,
+  dictionary: undefined,
+  levelMask: 0x2,
+};
 const deflateExamples = [
-  [{ ...accelerated, format: 'gzip', chunkSize: 1000, dfltccModel: 'multiple', cpuAmount: 700 }, [{ kind: 'write', size: 30000, flush: 0 }, { kind: 'write', size: 9000, flush: 2 }], 1, 11],
+  [
+    { ...accelerated, format: 'gzip', chunkSize: 1000, dfltccModel: 'multiple', cpuAmount: 700 },
+    [
+      { kind: 'write', size: 30000, flush: 0 },
+      { kind: 'write', size: 9000, flush: 2 },
+    ],
+    1,
+    11,
+  ],
   [
     { ...accelerated, format: 'zlib', chunkSize: 64, dfltccModel: 'single', cpuAmount: 0 },
-    [{ kind: 'write', size: 20000, flush: 0 }, { kind: 'params', level: 6, strategy: 0 }, { kind: 'write', size: 5000, flush: 3 }, { kind: 'params', level: 1, strategy: 0 }, { kind: 'write', size: 7000, flush: 1 }],
+    [
+      { kind: 'write', size: 20000, flush: 0 },
+      { kind: 'params', level: 6, strategy: 0 },
+      { kind: 'write', size: 5000, flush: 3 },
+      { kind: 'params', level: 1, strategy: 0 },
+      { kind: 'write', size: 7000, flush: 1 },
+    ],
     3,
     12,
   ],
-  [{ ...accelerated, format: 'raw', chunkSize: 16384, dfltccModel: 'multiple', cpuAmount: 1, dictionary: 5000 }, [{ kind: 'write', size: 3000, flush: 5 }, { kind: 'write', size: 3000, flush: 0 }], 1, 13],
-  [{ ...accelerated, level: 9, format: 'zlib', chunkSize: 65536, dfltccModel: 'multiple', cpuAmount: 4096, dictionary: 300 }, [{ kind: 'write', size: 40000, flush: 2 }], 1, 14],
-  [{ ...accelerated, format: 'gzip', chunkSize: 1000, dfltccModel: 'multiple', cpuAmount: 0, accelerator: false }, [{ kind: 'write', size: 9000, flush: 2 }], 1, 15],
+  [
+    { ...accelerated, format: 'raw', chunkSize: 16384, dfltccModel: 'multiple', cpuAmount: 1, dictionary: 5000 },
+    [
+      { kind: 'write', size: 3000, flush: 5 },
+      { kind: 'write', size: 3000, flush: 0 },
+    ],
+    1,
+    13,
+  ],
+  [
+    {
+      ...accelerated,
+      level: 9,
+      format: 'zlib',
+      chunkSize: 65536,
+      dfltccModel: 'multiple',
+      cpuAmount: 4096,
+      dictionary: 300,
+    },
+    [{ kind: 'write', size: 40000, flush: 2 }],
+    1,
+    14,
+  ],
+  [
+    { ...accelerated, format: 'gzip', chunkSize: 1000, dfltccModel: 'multiple', cpuAmount: 0, accelerator: false },
+    [{ kind: 'write', size: 9000, flush: 2 }],
+    1,
+    15,
+  ],
 ];
 const inflateExamples = [
   ['dfltcc', 'gzip', 'auto', [3000, 5000], 1, 21, false, 700, 64],
@@ -287,10 +382,19 @@ try {
   }
   example = '';
   const half = Math.floor(timeLimitMs / 2);
-  const settings = (offset) => ({ seed: seed + offset, numRuns: 1_000_000, interruptAfterTimeLimit: half, markInterruptAsFailure: false });
+  const settings = (offset) => ({
+    seed: seed + offset,
+    numRuns: 1_000_000,
+    interruptAfterTimeLimit: half,
+    markInterruptAsFailure: false,
+  });
   fc.assert(deflateProperty, settings(0));
   fc.assert(inflateProperty, settings(1));
   parentPort.postMessage({ type: 'done', counts });
 } catch (error) {
-  parentPort.postMessage({ type: 'done', counts, failure: `${example} ${String(error?.message ?? error).slice(0, 3000)}\ncause: ${String(error?.cause?.stack ?? error?.cause ?? "").slice(0, 2000)}` });
+  parentPort.postMessage({
+    type: 'done',
+    counts,
+    failure: `${example} ${String(error?.message ?? error).slice(0, 3000)}\ncause: ${String(error?.cause?.stack ?? error?.cause ?? '').slice(0, 2000)}`,
+  });
 }

@@ -10,7 +10,15 @@
 import { createHash } from 'node:crypto';
 import { gunzipSync, inflateSync } from 'node:zlib';
 import { describe, expect, test } from 'vitest';
-import { constants, createDeflateCore, createInflateCore, Machine, restoreStream, snapshotKind, ZaccelError } from '../../src/index.js';
+import {
+  constants,
+  createDeflateCore,
+  createInflateCore,
+  Machine,
+  restoreStream,
+  snapshotKind,
+  ZaccelError,
+} from '../../src/index.js';
 import type { DeflateCore } from '../../src/index.js';
 import { runWorker } from '../support/run-worker.js';
 
@@ -21,7 +29,8 @@ const machineB = Machine.create({ partitionBytes: 8 * 1024 * 1024 });
 function sampleData(length: number): Buffer {
   const words = ['page ', 'dirty ', 'history ', 'accelerator ', '\n', 'checkpoint '];
   let text = '';
-  for (let index = 0; text.length < length; index++) text += words[(index * 7 + (index >> 3)) % words.length] + (index % 13);
+  for (let index = 0; text.length < length; index++)
+    text += words[(index * 7 + (index >> 3)) % words.length] + (index % 13);
   return Buffer.from(text.slice(0, length), 'latin1');
 }
 
@@ -79,16 +88,24 @@ function midStream(engine: 'zlib' | 'dfltcc', level: 1 | 6 | 9, data: Buffer) {
 }
 
 describe('snapshot and restore', () => {
-  test(`random call sequences restored in another Machine continue byte-identically (property, ${PROPERTY_MS} ms in a worker)`, async () => {
-    const result = await runWorker(new URL('./snapshot-property.worker.mjs', import.meta.url), { timeLimitMs: PROPERTY_MS, seed: Date.now() % 100_000 }, 30_000);
-    expect(result.failure).toBeUndefined();
-    const counts = result.counts as { deflate: number; inflate: number; accelerated: number };
-    // At least the worker's fixed examples ran (random cases follow as time allows), and the accelerator was
-    // snapshot mid-stream.
-    expect(counts.deflate).toBeGreaterThanOrEqual(4);
-    expect(counts.inflate).toBeGreaterThanOrEqual(4);
-    expect(counts.accelerated).toBeGreaterThanOrEqual(2);
-  }, PROPERTY_MS + 60_000);
+  test(
+    `random call sequences restored in another Machine continue byte-identically (property, ${PROPERTY_MS} ms in a worker)`,
+    async () => {
+      const result = await runWorker(
+        new URL('./snapshot-property.worker.mjs', import.meta.url),
+        { timeLimitMs: PROPERTY_MS, seed: Date.now() % 100_000 },
+        30_000,
+      );
+      expect(result.failure).toBeUndefined();
+      const counts = result.counts as { deflate: number; inflate: number; accelerated: number };
+      // At least the worker's fixed examples ran (random cases follow as time allows), and the accelerator was
+      // snapshot mid-stream.
+      expect(counts.deflate).toBeGreaterThanOrEqual(4);
+      expect(counts.inflate).toBeGreaterThanOrEqual(4);
+      expect(counts.accelerated).toBeGreaterThanOrEqual(2);
+    },
+    PROPERTY_MS + 60_000,
+  );
 
   test.each(['zlib', 'dfltcc'] as const)('a %s deflate snapshot continues in another worker thread', async (engine) => {
     const data = sampleData(200_000);
@@ -101,7 +118,10 @@ describe('snapshot and restore', () => {
       { snapshot, rest: data.subarray(data.length >> 1), flush: constants.Z_FINISH },
       30_000,
     );
-    const restored = Buffer.concat([uninterrupted.subarray(0, lengthAtSnapshot), Buffer.from(result.output as Uint8Array)]);
+    const restored = Buffer.concat([
+      uninterrupted.subarray(0, lengthAtSnapshot),
+      Buffer.from(result.output as Uint8Array),
+    ]);
     expect(restored.equals(uninterrupted)).toBe(true);
     expect(gunzipSync(restored).equals(data)).toBe(true);
     expect(result.ended).toBe(true);
@@ -177,7 +197,10 @@ describe('refused snapshots', () => {
     for (const length of [0, 50, 111, 112, 200, good.length >> 1, good.length - 1]) {
       expectBadSnapshot(() => restoreStream(good.subarray(0, length), { machine: machineB }), /truncated/);
     }
-    expectBadSnapshot(() => restoreStream(Buffer.concat([good, Buffer.from([0])]), { machine: machineB }), /after its end/);
+    expectBadSnapshot(
+      () => restoreStream(Buffer.concat([good, Buffer.from([0])]), { machine: machineB }),
+      /after its end/,
+    );
   });
 
   test('corrupted: any flipped bit of the body fails the checksum', () => {
@@ -204,24 +227,82 @@ describe('refused snapshots', () => {
   });
 
   test('forged documents with a valid checksum are refused by their field checks', () => {
-    expectBadSnapshot(() => restoreStream(forge(good, (doc) => (doc.core.level = 42)), { machine: machineB }), /level/);
-    expectBadSnapshot(() => restoreStream(forge(good, (doc) => (doc.options.memLevel = 12)), { machine: machineB }), /memLevel/);
-    expectBadSnapshot(() => restoreStream(forge(good, (doc) => (doc.kind = 'transcode')), { machine: machineB }), /kind/);
-    // Options that do not match the zlib state: the glue refuses the state for the arena they size.
-    expectBadSnapshot(() => restoreStream(forge(good, (doc) => (doc.options.memLevel = 1)), { machine: machineB }), /zlib state/);
     expectBadSnapshot(
-      () => restoreStream(forge(dfltccSnapshot.snapshot, (doc) => (doc.core.codec.parameterBlock = doc.core.codec.pending)), { machine: machineB }),
+      () =>
+        restoreStream(
+          forge(good, (doc) => (doc.core.level = 42)),
+          { machine: machineB },
+        ),
+      /level/,
+    );
+    expectBadSnapshot(
+      () =>
+        restoreStream(
+          forge(good, (doc) => (doc.options.memLevel = 12)),
+          { machine: machineB },
+        ),
+      /memLevel/,
+    );
+    expectBadSnapshot(
+      () =>
+        restoreStream(
+          forge(good, (doc) => (doc.kind = 'transcode')),
+          { machine: machineB },
+        ),
+      /kind/,
+    );
+    // Options that do not match the zlib state: the glue refuses the state for the arena they size.
+    expectBadSnapshot(
+      () =>
+        restoreStream(
+          forge(good, (doc) => (doc.options.memLevel = 1)),
+          { machine: machineB },
+        ),
+      /zlib state/,
+    );
+    expectBadSnapshot(
+      () =>
+        restoreStream(
+          forge(dfltccSnapshot.snapshot, (doc) => (doc.core.codec.parameterBlock = doc.core.codec.pending)),
+          { machine: machineB },
+        ),
       /parameterBlock/,
     );
     // The zlib state itself, forged: the glue checks its layout words and the indexes zlib writes through.
     // (Blob: 12 header words, then the z_stream from byte 48 (56 bytes in wasm32, padded to 64), then the
     // deflate_state from byte 112, whose `pending` count is its sixth 32-bit field.)
-    expectBadSnapshot(() => restoreStream(forgeZlibState(good, (blob) => (blob[0] ^= 1)), { machine: machineB }), /zlib state/);
-    expectBadSnapshot(() => restoreStream(forgeZlibState(good, (blob) => blob.writeUInt32LE(1 << 20, 112 + 20)), { machine: machineB }), /zlib state/);
-    expect(() => restoreStream(forgeZlibState(good, () => {}), { machine: machineB }).close()).not.toThrow();
+    expectBadSnapshot(
+      () =>
+        restoreStream(
+          forgeZlibState(good, (blob) => (blob[0] ^= 1)),
+          { machine: machineB },
+        ),
+      /zlib state/,
+    );
+    expectBadSnapshot(
+      () =>
+        restoreStream(
+          forgeZlibState(good, (blob) => blob.writeUInt32LE(1 << 20, 112 + 20)),
+          { machine: machineB },
+        ),
+      /zlib state/,
+    );
+    expect(() =>
+      restoreStream(
+        forgeZlibState(good, () => {}),
+        { machine: machineB },
+      ).close(),
+    ).not.toThrow();
     // A refused restore leaves nothing behind in the Machine.
     const before = machineB.stats().liveRegions;
-    expectBadSnapshot(() => restoreStream(forge(good, (doc) => (doc.options.memLevel = 1)), { machine: machineB }), /zlib state/);
+    expectBadSnapshot(
+      () =>
+        restoreStream(
+          forge(good, (doc) => (doc.options.memLevel = 1)),
+          { machine: machineB },
+        ),
+      /zlib state/,
+    );
     expect(machineB.stats().liveRegions).toBe(before);
   });
 });

@@ -41,7 +41,9 @@ export function finished(child: ChildProcess): Promise<CliResult> {
   child.stdin?.on('error', () => {});
   return new Promise((resolve, reject) => {
     child.on('error', reject);
-    child.on('close', (status, signal) => resolve({ status, signal, stdout: Buffer.concat(stdout), stderr: Buffer.concat(stderr).toString() }));
+    child.on('close', (status, signal) =>
+      resolve({ status, signal, stdout: Buffer.concat(stdout), stderr: Buffer.concat(stderr).toString() }),
+    );
   });
 }
 

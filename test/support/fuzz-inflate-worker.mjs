@@ -18,28 +18,38 @@ function mutate(input) {
   const bytes = Buffer.from(input);
   switch (random.below(6)) {
     case 0: // flip 1..4 bits
-      for (let count = 1 + random.below(4); count > 0; count--) bytes[random.below(bytes.length)] ^= 1 << random.below(8);
+      for (let count = 1 + random.below(4); count > 0; count--)
+        bytes[random.below(bytes.length)] ^= 1 << random.below(8);
       return bytes;
     case 1: // truncate
       return bytes.subarray(0, random.below(bytes.length));
     case 2: // overwrite a run with random bytes
-      for (let start = random.below(bytes.length), end = Math.min(bytes.length, start + 1 + random.below(8)); start < end; start++) bytes[start] = random.below(256);
+      for (
+        let start = random.below(bytes.length), end = Math.min(bytes.length, start + 1 + random.below(8));
+        start < end;
+        start++
+      )
+        bytes[start] = random.below(256);
       return bytes;
-    case 3: { // insert random bytes
+    case 3: {
+      // insert random bytes
       const at = random.below(bytes.length + 1);
       const extra = Buffer.alloc(1 + random.below(4)).map(() => random.below(256));
       return Buffer.concat([bytes.subarray(0, at), extra, bytes.subarray(at)]);
     }
-    case 4: { // delete a run
+    case 4: {
+      // delete a run
       const at = random.below(bytes.length);
       return Buffer.concat([bytes.subarray(0, at), bytes.subarray(at + 1 + random.below(4))]);
     }
-    default: // duplicate a slice onto another place
-      {
-        const from = random.below(bytes.length), to = random.below(bytes.length), length = random.below(16);
-        bytes.copy(bytes, to, from, from + length);
-        return bytes;
-      }
+    default: {
+      // duplicate a slice onto another place
+      const from = random.below(bytes.length),
+        to = random.below(bytes.length),
+        length = random.below(16);
+      bytes.copy(bytes, to, from, from + length);
+      return bytes;
+    }
   }
 }
 

@@ -71,7 +71,9 @@ afterAll((suite) => {
   const entries = [...longest].map(([test, stallMs]) => ({ file, test, stallMs: Math.max(0, Math.round(stallMs)) }));
   for (const entry of entries)
     if (entry.stallMs >= WARN_MS)
-      process.stderr.write(`loop-watch: ${entry.file} "${entry.test}" kept the test worker busy for ${entry.stallMs} ms\n`);
+      process.stderr.write(
+        `loop-watch: ${entry.file} "${entry.test}" kept the test worker busy for ${entry.stallMs} ms\n`,
+      );
   const directory = process.env.ZACCEL_LOOP_REPORT;
   if (directory) {
     mkdirSync(directory, { recursive: true });

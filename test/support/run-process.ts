@@ -19,7 +19,11 @@ export interface ProcessOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-export function runProcess(command: string, args: readonly string[], options: ProcessOptions = {}): Promise<ProcessResult> {
+export function runProcess(
+  command: string,
+  args: readonly string[],
+  options: ProcessOptions = {},
+): Promise<ProcessResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { cwd: options.cwd, env: options.env, stdio: ['pipe', 'pipe', 'pipe'] });
     const stdout: Buffer[] = [];
@@ -30,6 +34,8 @@ export function runProcess(command: string, args: readonly string[], options: Pr
     // A child that exits without reading all of its input is not an error here, as with spawnSync.
     child.stdin.on('error', () => {});
     child.stdin.end(options.input);
-    child.once('close', (status, signal) => resolve({ status, signal, stdout: Buffer.concat(stdout), stderr: Buffer.concat(stderr) }));
+    child.once('close', (status, signal) =>
+      resolve({ status, signal, stdout: Buffer.concat(stdout), stderr: Buffer.concat(stderr) }),
+    );
   });
 }

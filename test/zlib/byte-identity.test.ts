@@ -5,7 +5,14 @@
 import { describe, expect, test } from 'vitest';
 import { corpus } from '../../tools/corpus/corpus.js';
 import type { Format } from '../../src/engines/engine.js';
-import { deflateRawSync, deflateSync, gzipSync, type DeflateOptions, type Level, type Strategy } from '../../src/index.js';
+import {
+  deflateRawSync,
+  deflateSync,
+  gzipSync,
+  type DeflateOptions,
+  type Level,
+  type Strategy,
+} from '../../src/index.js';
 import { nativeDeflate, type NativeJob } from '../support/native.js';
 import { runWorker } from '../support/run-worker.js';
 import { yieldToLoop } from '../support/yield-to-loop.js';
@@ -20,7 +27,11 @@ const OFF_THREAD_BYTES = 1 << 20;
 
 async function deflateOffThread(format: Format, input: Uint8Array, options: DeflateOptions): Promise<Buffer> {
   // The worker reports only when done: its quiet limit is a hang guard for the whole deflate on a busy machine.
-  const done = await runWorker(new URL('../support/one-shot-deflate-worker.mjs', import.meta.url), { format, input, options }, 600_000);
+  const done = await runWorker(
+    new URL('../support/one-shot-deflate-worker.mjs', import.meta.url),
+    { format, input, options },
+    600_000,
+  );
   return Buffer.from(done.output as Uint8Array);
 }
 
@@ -64,7 +75,17 @@ async function compareAll(cases: Case[]): Promise<void> {
     const run = () => oneShot[c.format](c.input, options);
     if (native === undefined) {
       // zlib refuses a dictionary on gzip streams; zaccel ignores it, as node:zlib does (a gzip stream has no place for one).
-      if (c.format === 'gzip' && c.dictionary) expect(run().equals(oneShot.gzip(c.input, { level: c.level, windowBits: c.windowBits, memLevel: c.memLevel, strategy: c.strategy }))).toBe(true);
+      if (c.format === 'gzip' && c.dictionary)
+        expect(
+          run().equals(
+            oneShot.gzip(c.input, {
+              level: c.level,
+              windowBits: c.windowBits,
+              memLevel: c.memLevel,
+              strategy: c.strategy,
+            }),
+          ),
+        ).toBe(true);
       else mismatches.push(`${label}: native refused`);
       continue;
     }

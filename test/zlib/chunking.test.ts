@@ -22,12 +22,15 @@ describe('chunking gives the one-shot result', () => {
       expect(deflateChunks(growingShrinking(data, 700), { level }).equals(expected)).toBe(true);
     });
     test(`deflate level ${level}: random split points`, () => {
-      for (const seed of [1, 2, 3]) expect(deflateChunks(randomSplits(data, seed, 5000), { level }).equals(expected)).toBe(true);
+      for (const seed of [1, 2, 3])
+        expect(deflateChunks(randomSplits(data, seed, 5000), { level }).equals(expected)).toBe(true);
     });
   }
 
   test('deflate with tiny output chunks (chunkSize 64) equals the one-shot', () => {
-    expect(deflateChunks(splitEvery(data, 999), { level: 6, chunkSize: 64 }).equals(deflateSync(data, { level: 6 }))).toBe(true);
+    expect(
+      deflateChunks(splitEvery(data, 999), { level: 6, chunkSize: 64 }).equals(deflateSync(data, { level: 6 })),
+    ).toBe(true);
   });
 
   test('gzip at random split points equals the one-shot', () => {
@@ -39,7 +42,8 @@ describe('chunking gives the one-shot result', () => {
     const expected = Buffer.from(data);
     expect(inflateChunks(splitEvery(compressed, 1), 'gzip').equals(expected)).toBe(true);
     expect(inflateChunks(growingShrinking(compressed, 300), 'gzip').equals(expected)).toBe(true);
-    for (const seed of [4, 5, 6]) expect(inflateChunks(randomSplits(compressed, seed, 2000), 'gzip').equals(expected)).toBe(true);
+    for (const seed of [4, 5, 6])
+      expect(inflateChunks(randomSplits(compressed, seed, 2000), 'gzip').equals(expected)).toBe(true);
   });
 });
 
@@ -66,7 +70,13 @@ describe('flush modes', () => {
   });
 
   test('every flush mode produces a stream node:zlib decodes', () => {
-    for (const flush of [constants.Z_NO_FLUSH, constants.Z_PARTIAL_FLUSH, constants.Z_SYNC_FLUSH, constants.Z_FULL_FLUSH, constants.Z_BLOCK]) {
+    for (const flush of [
+      constants.Z_NO_FLUSH,
+      constants.Z_PARTIAL_FLUSH,
+      constants.Z_SYNC_FLUSH,
+      constants.Z_FULL_FLUSH,
+      constants.Z_BLOCK,
+    ]) {
       const core = createDeflateCore('zlib', {});
       const out: Buffer[] = [];
       core.ondata = (chunk) => out.push(chunk);

@@ -29,7 +29,11 @@ function baseStreams() {
 }
 
 test(`fuzz: ${FUZZ_RUNS} mutated streams through inflate`, async () => {
-  const result = await runWorker(new URL('../support/fuzz-inflate-worker.mjs', import.meta.url), { streams: baseStreams(), iterations: FUZZ_RUNS, seed: 1234 }, 60_000);
+  const result = await runWorker(
+    new URL('../support/fuzz-inflate-worker.mjs', import.meta.url),
+    { streams: baseStreams(), iterations: FUZZ_RUNS, seed: 1234 },
+    60_000,
+  );
   expect(result.runs).toBe(FUZZ_RUNS);
   expect(result.unexpected).toEqual([]);
   expect(result.guardViolations).toBe(0);

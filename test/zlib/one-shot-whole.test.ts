@@ -7,7 +7,15 @@
 import * as nodeZlib from 'node:zlib';
 import { afterAll, describe, expect, test } from 'vitest';
 import { corpus } from '../../tools/corpus/corpus.js';
-import { constants, gunzipSync, inflateRawSync, inflateSync, InflateCore, Machine, unzipSync } from '../../src/index.js';
+import {
+  constants,
+  gunzipSync,
+  inflateRawSync,
+  inflateSync,
+  InflateCore,
+  Machine,
+  unzipSync,
+} from '../../src/index.js';
 import { resolveInflateOptions } from '../../src/options.js';
 
 const machine = Machine.create({ initialBytes: 32 * 1024 * 1024 });
@@ -59,7 +67,9 @@ describe('maxOutputLength at its edge', () => {
       expect(() => inflate(stream, { machine, maxOutputLength: mixed.length - 1 })).toThrow(
         expect.objectContaining({ zaccelCode: 'ZACCEL_OUTPUT_LIMIT' }),
       );
-      expect(() => nodeZlib.inflateSync(nodeZlib.deflateSync(mixed), { maxOutputLength: mixed.length - 1 })).toThrow(RangeError);
+      expect(() => nodeZlib.inflateSync(nodeZlib.deflateSync(mixed), { maxOutputLength: mixed.length - 1 })).toThrow(
+        RangeError,
+      );
     });
   }
 

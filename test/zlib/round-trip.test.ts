@@ -10,9 +10,10 @@ import { corpus, type CorpusName } from '../../tools/corpus/corpus.js';
 import * as zaccel from '../../src/index.js';
 
 const inputs: [string, Uint8Array][] = [
-  ...(['text', 'binary', 'zeros', 'random', 'vm-pages'] as CorpusName[]).map(
-    (name): [string, Uint8Array] => [name, corpus(name, 300_000, 5)],
-  ),
+  ...(['text', 'binary', 'zeros', 'random', 'vm-pages'] as CorpusName[]).map((name): [string, Uint8Array] => [
+    name,
+    corpus(name, 300_000, 5),
+  ]),
   ['empty', new Uint8Array(0)],
   ['one byte', new Uint8Array([7])],
 ];
@@ -20,7 +21,11 @@ const inputs: [string, Uint8Array][] = [
 const pairs = [
   { name: 'zlib', ours: [zaccel.deflateSync, zaccel.inflateSync], node: [nodeZlib.deflateSync, nodeZlib.inflateSync] },
   { name: 'gzip', ours: [zaccel.gzipSync, zaccel.gunzipSync], node: [nodeZlib.gzipSync, nodeZlib.gunzipSync] },
-  { name: 'raw', ours: [zaccel.deflateRawSync, zaccel.inflateRawSync], node: [nodeZlib.deflateRawSync, nodeZlib.inflateRawSync] },
+  {
+    name: 'raw',
+    ours: [zaccel.deflateRawSync, zaccel.inflateRawSync],
+    node: [nodeZlib.deflateRawSync, nodeZlib.inflateRawSync],
+  },
 ] as const;
 
 describe('round trips with node:zlib', () => {
@@ -44,7 +49,11 @@ describe('round trips with node:zlib', () => {
   });
 
   test('multi-member gzip is read as node:zlib reads it, zero padding ignored', () => {
-    const members = Buffer.concat([nodeZlib.gzipSync('first '), nodeZlib.gzipSync('second '), nodeZlib.gzipSync('third')]);
+    const members = Buffer.concat([
+      nodeZlib.gzipSync('first '),
+      nodeZlib.gzipSync('second '),
+      nodeZlib.gzipSync('third'),
+    ]);
     expect(zaccel.gunzipSync(members).toString()).toBe(nodeZlib.gunzipSync(members).toString());
     const padded = Buffer.concat([members, Buffer.alloc(100)]);
     expect(zaccel.gunzipSync(padded).toString()).toBe('first second third');
@@ -69,7 +78,10 @@ describe('round trips with node:zlib', () => {
       zaccel.gunzip(compressed, (error, result) => (error ? reject(error) : resolve(result!))),
     );
     expect(restored.equals(Buffer.from(data))).toBe(true);
-    await expect(zaccel.inflate(Buffer.from('not zlib'))).rejects.toMatchObject({ code: 'Z_DATA_ERROR', zaccelCode: 'ZACCEL_DATA_ERROR' });
+    await expect(zaccel.inflate(Buffer.from('not zlib'))).rejects.toMatchObject({
+      code: 'Z_DATA_ERROR',
+      zaccelCode: 'ZACCEL_DATA_ERROR',
+    });
   });
 
   test('info: true reports the engine', () => {
@@ -82,9 +94,13 @@ describe('round trips with node:zlib', () => {
   test('Node Transform streams pipe both ways', async () => {
     const data = Buffer.from(corpus('mixed', 2_000_000, 4));
     const compressed: Buffer[] = [];
-    await pipeline(Readable.from([data.subarray(0, 700_000), data.subarray(700_000)]), zaccel.createGzip({ level: 1 }), async function* (source) {
-      for await (const chunk of source) compressed.push(chunk);
-    });
+    await pipeline(
+      Readable.from([data.subarray(0, 700_000), data.subarray(700_000)]),
+      zaccel.createGzip({ level: 1 }),
+      async function* (source) {
+        for await (const chunk of source) compressed.push(chunk);
+      },
+    );
     expect(nodeZlib.gunzipSync(Buffer.concat(compressed)).equals(data)).toBe(true);
     const restored: Buffer[] = [];
     await pipeline(Readable.from([nodeZlib.deflateRawSync(data)]), zaccel.createInflateRaw(), async function* (source) {
@@ -96,10 +112,21 @@ describe('round trips with node:zlib', () => {
   test('web CompressionStream and DecompressionStream', async () => {
     const data = Buffer.from(corpus('text', 200_000, 8));
     for (const format of ['deflate', 'deflate-raw', 'gzip'] as const) {
-      const compressed = Buffer.from(await new Response(new Blob([data]).stream().pipeThrough(new zaccel.CompressionStream(format))).arrayBuffer());
-      const viaNode = format === 'deflate' ? nodeZlib.inflateSync(compressed) : format === 'gzip' ? nodeZlib.gunzipSync(compressed) : nodeZlib.inflateRawSync(compressed);
+      const compressed = Buffer.from(
+        await new Response(new Blob([data]).stream().pipeThrough(new zaccel.CompressionStream(format))).arrayBuffer(),
+      );
+      const viaNode =
+        format === 'deflate'
+          ? nodeZlib.inflateSync(compressed)
+          : format === 'gzip'
+            ? nodeZlib.gunzipSync(compressed)
+            : nodeZlib.inflateRawSync(compressed);
       expect(viaNode.equals(data)).toBe(true);
-      const restored = Buffer.from(await new Response(new Blob([compressed]).stream().pipeThrough(new zaccel.DecompressionStream(format))).arrayBuffer());
+      const restored = Buffer.from(
+        await new Response(
+          new Blob([compressed]).stream().pipeThrough(new zaccel.DecompressionStream(format)),
+        ).arrayBuffer(),
+      );
       expect(restored.equals(data)).toBe(true);
     }
   });

@@ -41,7 +41,9 @@ const contenders: Contender[] = [
   {
     name: 'node:zlib',
     deflate: (input) =>
-      new Promise((resolve, reject) => nodeZlib.deflate(input, { level: 6 }, (error, result) => (error ? reject(error) : resolve(result)))),
+      new Promise((resolve, reject) =>
+        nodeZlib.deflate(input, { level: 6 }, (error, result) => (error ? reject(error) : resolve(result))),
+      ),
   },
   { name: 'zaccel (zlib engine)', deflate: (input) => zaccel.deflate(input, { level: 6 }) },
 ];
@@ -86,20 +88,30 @@ async function spinningBaseline(jobs: number, seconds: number): Promise<{ gap: n
   const stop = watchLoop();
   const source = `const end = Date.now() + ${Math.round(seconds * 1000)}; while (Date.now() < end); require('node:worker_threads').parentPort.postMessage(0);`;
   await Promise.all(
-    Array.from({ length: jobs }, () => new Promise<void>((resolve, reject) => {
-      const worker = new Worker(source, { eval: true });
-      worker.once('message', () => void worker.terminate().then(() => resolve()));
-      worker.once('error', reject);
-    })),
+    Array.from(
+      { length: jobs },
+      () =>
+        new Promise<void>((resolve, reject) => {
+          const worker = new Worker(source, { eval: true });
+          worker.once('message', () => void worker.terminate().then(() => resolve()));
+          worker.once('error', reject);
+        }),
+    ),
   );
   return stop();
 }
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
-export async function measureOffload(mib = 8, jobs = 4, rounds = 3): Promise<{ figures: OffloadFigures[]; baseline: { gap: number; p99: number } }> {
+export async function measureOffload(
+  mib = 8,
+  jobs = 4,
+  rounds = 3,
+): Promise<{ figures: OffloadFigures[]; baseline: { gap: number; p99: number } }> {
   // Different inputs per job, so no job's cache state helps another's.
-  const inputs = Array.from({ length: jobs }, (_, index) => Buffer.from(corpus('mixed', mib * 1024 * 1024, 100 + index)));
+  const inputs = Array.from({ length: jobs }, (_, index) =>
+    Buffer.from(corpus('mixed', mib * 1024 * 1024, 100 + index)),
+  );
   // Warm up: starts the pool's workers and compiles what needs compiling.
   for (const contender of contenders) await concurrent(contender.deflate, inputs);
   const runs = contenders.map(() => ({ sequential: [] as number[], concurrent: [] as number[], gap: 0, p99: 0 }));
@@ -131,26 +143,48 @@ export async function measureOffload(mib = 8, jobs = 4, rounds = 3): Promise<{ f
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { mib: { type: 'string', default: '8' }, jobs: { type: 'string', default: '4' }, rounds: { type: 'string', default: '3' }, json: { type: 'boolean', default: false } },
+    options: {
+      mib: { type: 'string', default: '8' },
+      jobs: { type: 'string', default: '4' },
+      rounds: { type: 'string', default: '3' },
+      json: { type: 'boolean', default: false },
+    },
   });
   const mib = Number(values.mib);
   const jobs = Number(values.jobs);
   const rounds = Number(values.rounds);
   const { figures, baseline } = await measureOffload(mib, jobs, rounds);
   if (values.json) {
-    const context = { mib, jobs, rounds, cores: availableParallelism(), loadAverage: loadavg(), poolSize: zaccel.threadPoolSize() };
+    const context = {
+      mib,
+      jobs,
+      rounds,
+      cores: availableParallelism(),
+      loadAverage: loadavg(),
+      poolSize: zaccel.threadPoolSize(),
+    };
     process.stdout.write(`${JSON.stringify({ ...context, figures, baseline }, null, 2)}\n`);
   } else {
-    process.stdout.write(`${jobs} x ${mib} MiB level-6 deflate, ${rounds} rounds, ${availableParallelism()} cores, zaccel pool size ${zaccel.threadPoolSize()}\n`);
-    process.stdout.write(`load average before: ${loadavg().map((value) => value.toFixed(1)).join(' ')}\n`);
-    process.stdout.write('| contender | in a row (s) | together (s) | speed-up | worst event-loop gap (ms) | p99 loop delay (ms) |\n');
+    process.stdout.write(
+      `${jobs} x ${mib} MiB level-6 deflate, ${rounds} rounds, ${availableParallelism()} cores, zaccel pool size ${zaccel.threadPoolSize()}\n`,
+    );
+    process.stdout.write(
+      `load average before: ${loadavg()
+        .map((value) => value.toFixed(1))
+        .join(' ')}\n`,
+    );
+    process.stdout.write(
+      '| contender | in a row (s) | together (s) | speed-up | worst event-loop gap (ms) | p99 loop delay (ms) |\n',
+    );
     process.stdout.write('|---|---|---|---|---|---|\n');
     for (const f of figures) {
       process.stdout.write(
         `| ${f.name} | ${f.sequentialSeconds.toFixed(3)} | ${f.concurrentSeconds.toFixed(3)} | ${f.speedup.toFixed(2)}x | ${f.worstGapMs.toFixed(1)} | ${f.p99DelayMs.toFixed(1)} |\n`,
       );
     }
-    process.stdout.write(`| ${jobs} threads spinning, no compression (the scheduler alone) | | | | ${baseline.gap.toFixed(1)} | ${baseline.p99.toFixed(1)} |\n`);
+    process.stdout.write(
+      `| ${jobs} threads spinning, no compression (the scheduler alone) | | | | ${baseline.gap.toFixed(1)} | ${baseline.p99.toFixed(1)} |\n`,
+    );
   }
   await zaccel.closeThreadPool();
 }

@@ -38,7 +38,12 @@ export interface Contender {
   inflate(compressed: Uint8Array, chunk: number): number;
 }
 
-function zaccelContender(name: ContenderName, engine: EngineName, machine: Machine, model: AccessModel = 'multiple'): Contender {
+function zaccelContender(
+  name: ContenderName,
+  engine: EngineName,
+  machine: Machine,
+  model: AccessModel = 'multiple',
+): Contender {
   const options = { machine, engine, dfltccModel: model };
   return {
     name,
@@ -86,7 +91,10 @@ const pakoContender: Contender = {
   native: false,
   levels: () => true,
   deflate(data, level, chunk) {
-    const deflater = new pako.Deflate({ level: level as pako.DeflateFunctionOptions['level'], chunkSize: Math.max(chunk, 64) });
+    const deflater = new pako.Deflate({
+      level: level as pako.DeflateFunctionOptions['level'],
+      chunkSize: Math.max(chunk, 64),
+    });
     if (data.length === 0) deflater.push(data, true);
     for (let offset = 0; offset < data.length; offset += chunk) {
       const end = Math.min(data.length, offset + chunk);

@@ -84,24 +84,47 @@ export async function runCopySuite(options: CopySuiteOptions): Promise<CopyResul
   const { machine, data } = options;
   const ram = machine.alloc(data.length, 4096);
   machine.write(ram.address, data);
-  const samples = new Map<string, { seconds: number[]; copySeconds: number[]; copies: number; copyBytes: number; engine: CopyEngine; chunk: number; policy: CopyPolicy }>();
+  const samples = new Map<
+    string,
+    {
+      seconds: number[];
+      copySeconds: number[];
+      copies: number;
+      copyBytes: number;
+      engine: CopyEngine;
+      chunk: number;
+      policy: CopyPolicy;
+    }
+  >();
   try {
     for (let repetition = 0; repetition < options.repetitions; repetition++) {
       for (const engine of options.engines ?? COPY_ENGINES) {
         for (const chunk of options.chunks) {
           const policies: CopyPolicy[] = ['never', 'always', 'auto'];
           for (const policy of policies.map((_, index) => policies[(index + repetition) % policies.length])) {
-            options.progress?.(`copy suite: repetition ${repetition + 1}/${options.repetitions}, ${engine.name}, ${chunk} B, ${policy}`);
+            options.progress?.(
+              `copy suite: repetition ${repetition + 1}/${options.repetitions}, ${engine.name}, ${chunk} B, ${policy}`,
+            );
             let copySeconds = 0;
             let copies = 0;
             let copyBytes = 0;
             const seconds = await timeInProcess(() => {
-              const core = createDeflateCore('zlib', { machine, engine: engine.engine, dfltccModel: engine.model, level: 1, copy: policy, chunkSize: Math.max(chunk, 64 * 1024) });
+              const core = createDeflateCore('zlib', {
+                machine,
+                engine: engine.engine,
+                dfltccModel: engine.model,
+                level: 1,
+                copy: policy,
+                chunkSize: Math.max(chunk, 64 * 1024),
+              });
               core.ondata = () => {};
               try {
                 for (let offset = 0; offset < data.length; offset += chunk) {
                   const length = Math.min(chunk, data.length - offset);
-                  core.pushRegion({ address: ram.address + offset, length, stable: false }, offset + length === data.length ? constants.Z_FINISH : constants.Z_NO_FLUSH);
+                  core.pushRegion(
+                    { address: ram.address + offset, length, stable: false },
+                    offset + length === data.length ? constants.Z_FINISH : constants.Z_NO_FLUSH,
+                  );
                 }
               } finally {
                 core.close();
@@ -110,7 +133,15 @@ export async function runCopySuite(options: CopySuiteOptions): Promise<CopyResul
               copySeconds = core.copies.counters.copyNanoseconds / 1e9;
             }, options.seconds);
             const key = `${engine.name}|${chunk}|${policy}`;
-            const entry = samples.get(key) ?? { seconds: [], copySeconds: [], copies, copyBytes, engine, chunk, policy };
+            const entry = samples.get(key) ?? {
+              seconds: [],
+              copySeconds: [],
+              copies,
+              copyBytes,
+              engine,
+              chunk,
+              policy,
+            };
             entry.seconds.push(seconds);
             entry.copySeconds.push(copySeconds);
             samples.set(key, entry);
@@ -123,7 +154,9 @@ export async function runCopySuite(options: CopySuiteOptions): Promise<CopyResul
   }
 
   const median = (values: number[]) => spread(values).median;
-  const copyRates = [...samples.values()].filter((s) => s.policy === 'always' && median(s.copySeconds) > 0).map((s) => s.copyBytes / median(s.copySeconds));
+  const copyRates = [...samples.values()]
+    .filter((s) => s.policy === 'always' && median(s.copySeconds) > 0)
+    .map((s) => s.copyBytes / median(s.copySeconds));
   const copyBytesPerSecond = median(copyRates);
   const acceleratorSeconds = data.length / (options.acceleratorGBps * 1e9);
   const cells: CopyCell[] = [...samples.values()].map((entry) => {
@@ -149,7 +182,8 @@ export async function runCopySuite(options: CopySuiteOptions): Promise<CopyResul
     chunks: options.chunks,
     repetitions: options.repetitions,
     acceleratorGBps: options.acceleratorGBps,
-    acceleratorSource: options.acceleratorGBps === DEFAULT_ACCELERATOR_GBPS ? ACCELERATOR_MODEL_SOURCE : 'given with --accelerator-gbps',
+    acceleratorSource:
+      options.acceleratorGBps === DEFAULT_ACCELERATOR_GBPS ? ACCELERATOR_MODEL_SOURCE : 'given with --accelerator-gbps',
     copyBytesPerSecond,
     cells,
   };

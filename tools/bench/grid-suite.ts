@@ -63,7 +63,8 @@ export async function timeInProcess(body: () => void, seconds: number): Promise<
   bench.add('cell', body);
   await bench.run();
   const result = bench.tasks[0].result;
-  if (result === undefined || result.state !== 'completed') throw new Error(`benchmark cell failed: ${String(result?.state)}`);
+  if (result === undefined || result.state !== 'completed')
+    throw new Error(`benchmark cell failed: ${String(result?.state)}`);
   return result.latency.p50 / 1000;
 }
 
@@ -86,8 +87,10 @@ export async function runGrid(options: GridOptions): Promise<GridResult> {
       for (const contender of options.contenders.filter((c) => !c.native)) {
         for (const level of options.levels.filter(contender.levels)) {
           const compressed = contender.deflate(corpus.data, level, options.chunks[0]);
-          if (!nodeZlib.inflateSync(compressed).equals(Buffer.from(corpus.data))) throw new Error(`${contender.name} level ${level} does not round-trip`);
-          if (contender.inflate(reference.get(level)!, options.chunks[0]) !== corpus.data.length) throw new Error(`${contender.name} inflate is wrong`);
+          if (!nodeZlib.inflateSync(compressed).equals(Buffer.from(corpus.data)))
+            throw new Error(`${contender.name} level ${level} does not round-trip`);
+          if (contender.inflate(reference.get(level)!, options.chunks[0]) !== corpus.data.length)
+            throw new Error(`${contender.name} inflate is wrong`);
         }
       }
       for (let repetition = 0; repetition < options.repetitions; repetition++) {
@@ -97,7 +100,9 @@ export async function runGrid(options: GridOptions): Promise<GridResult> {
               const runnable = options.contenders.filter((c) => c.levels(level));
               const order = runnable.map((_, index) => runnable[(index + repetition) % runnable.length]);
               for (const contender of order) {
-                options.progress?.(`${corpus.name}, repetition ${repetition + 1}/${options.repetitions}, level ${level}, ${chunk} B chunks, ${operation}: ${contender.name}`);
+                options.progress?.(
+                  `${corpus.name}, repetition ${repetition + 1}/${options.repetitions}, level ${level}, ${chunk} B chunks, ${operation}: ${contender.name}`,
+                );
                 const cell = { contender: contender.name, operation, corpus: corpus.name, level, chunk };
                 let seconds: number;
                 let compressedBytes = reference.get(level)!.length;
@@ -106,12 +111,19 @@ export async function runGrid(options: GridOptions): Promise<GridResult> {
                   seconds = native.seconds / native.rounds;
                   compressedBytes = native.compressedBytes;
                 } else if (operation === 'deflate') {
-                  seconds = await timeInProcess(() => void (compressedBytes = contender.deflate(corpus.data, level, chunk).length), options.seconds);
+                  seconds = await timeInProcess(
+                    () => void (compressedBytes = contender.deflate(corpus.data, level, chunk).length),
+                    options.seconds,
+                  );
                 } else {
                   const compressed = reference.get(level)!;
                   seconds = await timeInProcess(() => void contender.inflate(compressed, chunk), options.seconds);
                 }
-                record(cell, megabytesPerSecond(corpus.data.length, seconds), compressedBytes / Math.max(corpus.data.length, 1));
+                record(
+                  cell,
+                  megabytesPerSecond(corpus.data.length, seconds),
+                  compressedBytes / Math.max(corpus.data.length, 1),
+                );
               }
             }
           }
@@ -131,7 +143,11 @@ export async function runGrid(options: GridOptions): Promise<GridResult> {
     levels: options.levels,
     chunks: options.chunks,
     repetitions: options.repetitions,
-    cells: [...samples.values()].map((entry) => ({ ...entry.cell, throughput: spread(entry.values), ratio: entry.ratio })),
+    cells: [...samples.values()].map((entry) => ({
+      ...entry.cell,
+      throughput: spread(entry.values),
+      ratio: entry.ratio,
+    })),
   };
 }
 
@@ -143,11 +159,23 @@ export interface CellQuery {
 }
 
 /** The median throughput of `contender` divided by that of `baseline` for one cell (first chunk and corpus by default). */
-export function speedRatio(result: GridResult, contender: ContenderName, baseline: ContenderName, query: CellQuery): number {
+export function speedRatio(
+  result: GridResult,
+  contender: ContenderName,
+  baseline: ContenderName,
+  query: CellQuery,
+): number {
   const chunk = query.chunk ?? result.chunks[0];
   const corpus = query.corpus ?? result.corpora[0].name;
   const find = (name: ContenderName) =>
-    result.cells.find((cell) => cell.contender === name && cell.operation === query.operation && cell.level === query.level && cell.chunk === chunk && cell.corpus === corpus);
+    result.cells.find(
+      (cell) =>
+        cell.contender === name &&
+        cell.operation === query.operation &&
+        cell.level === query.level &&
+        cell.chunk === chunk &&
+        cell.corpus === corpus,
+    );
   const ours = find(contender);
   const theirs = find(baseline);
   return ours && theirs ? ours.throughput.median / theirs.throughput.median : NaN;
@@ -156,5 +184,12 @@ export function speedRatio(result: GridResult, contender: ContenderName, baselin
 export function findCell(result: GridResult, contender: ContenderName, query: CellQuery): GridCell | undefined {
   const chunk = query.chunk ?? result.chunks[0];
   const corpus = query.corpus ?? result.corpora[0].name;
-  return result.cells.find((cell) => cell.contender === contender && cell.operation === query.operation && cell.level === query.level && cell.chunk === chunk && cell.corpus === corpus);
+  return result.cells.find(
+    (cell) =>
+      cell.contender === contender &&
+      cell.operation === query.operation &&
+      cell.level === query.level &&
+      cell.chunk === chunk &&
+      cell.corpus === corpus,
+  );
 }

@@ -27,9 +27,23 @@ export function nativeReferenceAvailable(): boolean {
 }
 
 /** Deflate (or inflate) `file` in `chunk`-byte pieces for at least `seconds`, in native code. */
-export async function runNative(mode: 'deflate' | 'inflate', level: number, chunk: number, seconds: number, file: string): Promise<NativeRun> {
-  if (!nativeReferenceAvailable()) throw new ZaccelError('ZACCEL_NOT_BUILT', `${nativeReferencePath()} is missing: run npm run build`);
-  const { stdout } = await run(nativeReferencePath(), ['bench', mode, String(level), String(chunk), String(seconds), file]);
+export async function runNative(
+  mode: 'deflate' | 'inflate',
+  level: number,
+  chunk: number,
+  seconds: number,
+  file: string,
+): Promise<NativeRun> {
+  if (!nativeReferenceAvailable())
+    throw new ZaccelError('ZACCEL_NOT_BUILT', `${nativeReferencePath()} is missing: run npm run build`);
+  const { stdout } = await run(nativeReferencePath(), [
+    'bench',
+    mode,
+    String(level),
+    String(chunk),
+    String(seconds),
+    file,
+  ]);
   return JSON.parse(stdout) as NativeRun;
 }
 
@@ -38,8 +52,14 @@ export async function runNative(mode: 'deflate' | 'inflate', level: number, chun
  * deflate(Z_FINISH) into a deflateBound() buffer), `inflate` is uncompress() (one inflate(Z_FINISH) into a
  * buffer of the known size). `cpuSeconds` is the process's CPU time over the same rounds.
  */
-export async function runNativeOneShot(mode: 'deflate' | 'inflate', level: number, seconds: number, file: string): Promise<NativeRun & { cpuSeconds: number }> {
-  if (!nativeReferenceAvailable()) throw new ZaccelError('ZACCEL_NOT_BUILT', `${nativeReferencePath()} is missing: run npm run build`);
+export async function runNativeOneShot(
+  mode: 'deflate' | 'inflate',
+  level: number,
+  seconds: number,
+  file: string,
+): Promise<NativeRun & { cpuSeconds: number }> {
+  if (!nativeReferenceAvailable())
+    throw new ZaccelError('ZACCEL_NOT_BUILT', `${nativeReferencePath()} is missing: run npm run build`);
   const { stdout } = await run(nativeReferencePath(), ['oneshot', mode, String(level), String(seconds), file]);
   return JSON.parse(stdout) as NativeRun & { cpuSeconds: number };
 }

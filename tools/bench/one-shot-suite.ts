@@ -159,9 +159,16 @@ export function cpuSecondsPerCall(body: () => void, seconds: number): number {
   return spent / calls;
 }
 
-async function runTable(inputs: { name: string; data: Uint8Array }[], options: OneShotOptions, folder: string): Promise<OneShotTable> {
+async function runTable(
+  inputs: { name: string; data: Uint8Array }[],
+  options: OneShotOptions,
+  folder: string,
+): Promise<OneShotTable> {
   const calls = options.contenders.map((name) => oneShotCalls(name, options.machine));
-  const samples = new Map<string, { values: number[]; ratio: number; cell: Omit<OneShotCell, 'throughput' | 'ratio'> }>();
+  const samples = new Map<
+    string,
+    { values: number[]; ratio: number; cell: Omit<OneShotCell, 'throughput' | 'ratio'> }
+  >();
   for (const [index, input] of inputs.entries()) {
     const file = join(folder, `input-${index}.bin`);
     writeFileSync(file, input.data);
@@ -171,8 +178,10 @@ async function runTable(inputs: { name: string; data: Uint8Array }[], options: O
     // Check every in-process contender's output once before timing anything.
     for (const contender of calls.filter((c) => !c.native)) {
       for (const level of options.levels.filter(contender.levels)) {
-        if (!nodeZlib.inflateSync(contender.deflate(input.data, level)).equals(plain)) throw new Error(`${contender.name} one-shot level ${level} does not round-trip`);
-        if (contender.inflate(reference.get(level)!, input.data.length) !== input.data.length) throw new Error(`${contender.name} one-shot inflate is wrong`);
+        if (!nodeZlib.inflateSync(contender.deflate(input.data, level)).equals(plain))
+          throw new Error(`${contender.name} one-shot level ${level} does not round-trip`);
+        if (contender.inflate(reference.get(level)!, input.data.length) !== input.data.length)
+          throw new Error(`${contender.name} one-shot inflate is wrong`);
       }
     }
     for (let repetition = 0; repetition < options.repetitions; repetition++) {
@@ -183,7 +192,9 @@ async function runTable(inputs: { name: string; data: Uint8Array }[], options: O
           for (const contender of order) {
             // A turn of the event loop between cells: the progress line and signals get through.
             await new Promise((resolve) => setImmediate(resolve));
-            options.progress?.(`one-shot ${input.name}, repetition ${repetition + 1}/${options.repetitions}, level ${level}, ${operation}: ${contender.name}`);
+            options.progress?.(
+              `one-shot ${input.name}, repetition ${repetition + 1}/${options.repetitions}, level ${level}, ${operation}: ${contender.name}`,
+            );
             let seconds: number;
             let compressedBytes = reference.get(level)!.length;
             if (contender.native) {
@@ -191,14 +202,21 @@ async function runTable(inputs: { name: string; data: Uint8Array }[], options: O
               seconds = native.cpuSeconds / native.rounds;
               compressedBytes = native.compressedBytes;
             } else if (operation === 'deflate') {
-              seconds = cpuSecondsPerCall(() => void (compressedBytes = contender.deflate(input.data, level).length), options.seconds);
+              seconds = cpuSecondsPerCall(
+                () => void (compressedBytes = contender.deflate(input.data, level).length),
+                options.seconds,
+              );
             } else {
               const compressed = reference.get(level)!;
               seconds = cpuSecondsPerCall(() => void contender.inflate(compressed, input.data.length), options.seconds);
             }
             const cell = { contender: contender.name, operation, corpus: input.name, bytes: input.data.length, level };
             const key = `${cell.contender}|${operation}|${input.name}|${level}`;
-            const entry = samples.get(key) ?? { values: [], ratio: compressedBytes / Math.max(input.data.length, 1), cell };
+            const entry = samples.get(key) ?? {
+              values: [],
+              ratio: compressedBytes / Math.max(input.data.length, 1),
+              cell,
+            };
             entry.values.push(megabytesPerSecond(input.data.length, seconds));
             samples.set(key, entry);
           }
@@ -209,7 +227,11 @@ async function runTable(inputs: { name: string; data: Uint8Array }[], options: O
   return {
     inputs: inputs.map((input) => ({ name: input.name, bytes: input.data.length })),
     levels: options.levels,
-    cells: [...samples.values()].map((entry) => ({ ...entry.cell, throughput: spread(entry.values), ratio: entry.ratio })),
+    cells: [...samples.values()].map((entry) => ({
+      ...entry.cell,
+      throughput: spread(entry.values),
+      ratio: entry.ratio,
+    })),
   };
 }
 
@@ -227,8 +249,18 @@ export async function runOneShotSuite(options: OneShotOptions): Promise<OneShotR
 }
 
 /** The median throughput of `contender` divided by that of `baseline` for one input, operation and level. */
-export function oneShotRatio(table: OneShotTable, contender: ContenderName, baseline: ContenderName, operation: Operation, level: Level, corpus: string): number {
-  const find = (name: ContenderName) => table.cells.find((c) => c.contender === name && c.operation === operation && c.level === level && c.corpus === corpus);
+export function oneShotRatio(
+  table: OneShotTable,
+  contender: ContenderName,
+  baseline: ContenderName,
+  operation: Operation,
+  level: Level,
+  corpus: string,
+): number {
+  const find = (name: ContenderName) =>
+    table.cells.find(
+      (c) => c.contender === name && c.operation === operation && c.level === level && c.corpus === corpus,
+    );
   const ours = find(contender);
   const theirs = find(baseline);
   return ours && theirs ? ours.throughput.median / theirs.throughput.median : NaN;

@@ -42,22 +42,53 @@ const DEFAULT_CHUNK = 65536;
 export function headlines(grid: GridResult): Headline[] {
   const chunk = grid.chunks.includes(DEFAULT_CHUNK) ? DEFAULT_CHUNK : grid.chunks[0];
   const rows: Headline[] = [];
-  const at = (contender: ContenderName, baseline: ContenderName, operation: Operation, level: Level) => speedRatio(grid, contender, baseline, { operation, level, chunk });
+  const at = (contender: ContenderName, baseline: ContenderName, operation: Operation, level: Level) =>
+    speedRatio(grid, contender, baseline, { operation, level, chunk });
   for (const level of grid.levels) {
     const deflate = at('zaccel zlib (wasm)', 'native zlib (gcc)', 'deflate', level);
     const inflate = at('zaccel zlib (wasm)', 'native zlib (gcc)', 'inflate', level);
-    rows.push({ figure: `zlib engine ÷ native, compress, level ${level}`, value: deflate, target: '≥ 0.95', met: deflate >= 0.95 });
-    rows.push({ figure: `zlib engine ÷ native, inflate, level ${level}`, value: inflate, target: '≥ 0.90', met: inflate >= 0.9 });
+    rows.push({
+      figure: `zlib engine ÷ native, compress, level ${level}`,
+      value: deflate,
+      target: '≥ 0.95',
+      met: deflate >= 0.95,
+    });
+    rows.push({
+      figure: `zlib engine ÷ native, inflate, level ${level}`,
+      value: inflate,
+      target: '≥ 0.90',
+      met: inflate >= 0.9,
+    });
   }
   if (grid.levels.includes(1)) {
     for (const model of ['single', 'multiple'] as const) {
       const name: ContenderName = `zaccel dfltcc ${model}`;
       const compress = at(name, 'node:zlib', 'deflate', 1);
       const inflate = at(name, 'node:zlib', 'inflate', 1);
-      rows.push({ figure: `dfltcc (${model}) ÷ node:zlib level 1, compress`, value: compress, target: '≥ 1.5', met: compress >= 1.5 });
-      rows.push({ figure: `dfltcc (${model}) ÷ node:zlib, inflate`, value: inflate, target: '≥ 1.0', met: inflate >= 1.0 });
-      rows.push({ figure: `dfltcc (${model}) ÷ zlib engine level 1, compress`, value: at(name, 'zaccel zlib (wasm)', 'deflate', 1), target: '', met: undefined });
-      rows.push({ figure: `dfltcc (${model}) ÷ zlib engine, inflate`, value: at(name, 'zaccel zlib (wasm)', 'inflate', 1), target: '', met: undefined });
+      rows.push({
+        figure: `dfltcc (${model}) ÷ node:zlib level 1, compress`,
+        value: compress,
+        target: '≥ 1.5',
+        met: compress >= 1.5,
+      });
+      rows.push({
+        figure: `dfltcc (${model}) ÷ node:zlib, inflate`,
+        value: inflate,
+        target: '≥ 1.0',
+        met: inflate >= 1.0,
+      });
+      rows.push({
+        figure: `dfltcc (${model}) ÷ zlib engine level 1, compress`,
+        value: at(name, 'zaccel zlib (wasm)', 'deflate', 1),
+        target: '',
+        met: undefined,
+      });
+      rows.push({
+        figure: `dfltcc (${model}) ÷ zlib engine, inflate`,
+        value: at(name, 'zaccel zlib (wasm)', 'inflate', 1),
+        target: '',
+        met: undefined,
+      });
     }
     const dfltcc = findCell(grid, 'zaccel dfltcc multiple', { operation: 'deflate', level: 1, chunk });
     const zlib = findCell(grid, 'zaccel zlib (wasm)', { operation: 'deflate', level: 1, chunk });
@@ -78,7 +109,9 @@ function gridTable(grid: GridResult, lines: string[]): void {
     for (const operation of ['deflate', 'inflate'] as Operation[]) {
       for (const level of grid.levels) {
         for (const chunk of grid.chunks) {
-          const cells = grid.cells.filter((c) => c.corpus === corpus.name && c.operation === operation && c.level === level && c.chunk === chunk);
+          const cells = grid.cells.filter(
+            (c) => c.corpus === corpus.name && c.operation === operation && c.level === level && c.chunk === chunk,
+          );
           for (const cell of cells) {
             const query = { operation, level, chunk, corpus: corpus.name };
             lines.push(
@@ -103,7 +136,12 @@ export function oneShotHeadlines(oneShot: OneShotResult): Headline[] {
       for (const operation of ['deflate', 'inflate'] as Operation[]) {
         const value = oneShotRatio(table, 'zaccel zlib (wasm)', 'native zlib (gcc)', operation, level, input.name);
         const verb = operation === 'deflate' ? 'deflateSync' : 'inflateSync';
-        rows.push({ figure: `one-shot ${verb} ÷ native, level ${level}, ${sizeLabel(input.bytes)}`, value, target: '≥ 0.95', met: value >= 0.95 });
+        rows.push({
+          figure: `one-shot ${verb} ÷ native, level ${level}, ${sizeLabel(input.bytes)}`,
+          value,
+          target: '≥ 0.95',
+          met: value >= 0.95,
+        });
       }
     }
   }
@@ -112,8 +150,18 @@ export function oneShotHeadlines(oneShot: OneShotResult): Headline[] {
     for (const model of ['single', 'multiple'] as const) {
       const compress = oneShotRatio(table, `zaccel dfltcc ${model}`, 'node:zlib', 'deflate', 1, largest.name);
       const inflate = oneShotRatio(table, `zaccel dfltcc ${model}`, 'node:zlib', 'inflate', 1, largest.name);
-      rows.push({ figure: `one-shot dfltcc (${model}) ÷ node:zlib level 1, compress, ${sizeLabel(largest.bytes)}`, value: compress, target: '≥ 1.5', met: compress >= 1.5 });
-      rows.push({ figure: `one-shot dfltcc (${model}) ÷ node:zlib, inflate, ${sizeLabel(largest.bytes)}`, value: inflate, target: '≥ 1.1', met: inflate >= 1.1 });
+      rows.push({
+        figure: `one-shot dfltcc (${model}) ÷ node:zlib level 1, compress, ${sizeLabel(largest.bytes)}`,
+        value: compress,
+        target: '≥ 1.5',
+        met: compress >= 1.5,
+      });
+      rows.push({
+        figure: `one-shot dfltcc (${model}) ÷ node:zlib, inflate, ${sizeLabel(largest.bytes)}`,
+        value: inflate,
+        target: '≥ 1.1',
+        met: inflate >= 1.1,
+      });
     }
   }
   return rows.filter((row) => Number.isFinite(row.value));
@@ -127,8 +175,11 @@ function oneShotTable(table: OneShotTable, lines: string[]): void {
   for (const input of table.inputs) {
     for (const operation of ['deflate', 'inflate'] as Operation[]) {
       for (const level of table.levels) {
-        for (const cell of table.cells.filter((c) => c.corpus === input.name && c.operation === operation && c.level === level)) {
-          const ratio = (baseline: ContenderName) => format(oneShotRatio(table, cell.contender, baseline, operation, level, input.name));
+        for (const cell of table.cells.filter(
+          (c) => c.corpus === input.name && c.operation === operation && c.level === level,
+        )) {
+          const ratio = (baseline: ContenderName) =>
+            format(oneShotRatio(table, cell.contender, baseline, operation, level, input.name));
           lines.push(
             `| ${input.name} | ${input.bytes} | ${operation} | ${level} | ${cell.contender} | ${format(cell.throughput.median, 1)} | ${format(cell.throughput.min, 1)}–${format(cell.throughput.max, 1)} | ${ratio('native zlib (gcc)')} | ${ratio('node:zlib')} | ${operation === 'deflate' ? `${format(100 * cell.ratio, 1)}%` : ''} |`,
           );
@@ -155,8 +206,8 @@ function oneShotSection(oneShot: OneShotResult, lines: string[]): void {
 
 /** Why a dfltcc one-shot is one fixed-Huffman block (also in the README's dfltcc section). */
 export const ONE_SHOT_PARAGRAPH =
-  'A dfltcc one-shot (`deflateSync`, `gzipSync`, `deflateRawSync` and their async forms) is what IBM\'s `compress2()` ' +
-  'does on a z15: one `deflate(Z_FINISH)` over the whole input. IBM\'s driver opens the first block of a stream ' +
+  "A dfltcc one-shot (`deflateSync`, `gzipSync`, `deflateRawSync` and their async forms) is what IBM's `compress2()` " +
+  "does on a z15: one `deflate(Z_FINISH)` over the whole input. IBM's driver opens the first block of a stream " +
   'with the fixed Huffman code (no input has been seen to sample, `DFLTCC_FIRST_FHT_BLOCK_SIZE`), and with ' +
   '`Z_FINISH` it passes all the input to that one block, final from the start; its block-switch rule only runs ' +
   'between passes of a `Z_NO_FLUSH` call. So the whole input is one final fixed-Huffman block, larger than ' +
@@ -166,17 +217,30 @@ export const ONE_SHOT_PARAGRAPH =
 /** dfltcc's compressed size against the zlib engine at level 1, per corpus: streaming (each chunk size) and one-shot. */
 function dfltccSizeTable(grid: GridResult, lines: string[]): void {
   const size = (contender: string, corpus: string, chunk: number) =>
-    grid.cells.find((c) => c.contender === contender && c.operation === 'deflate' && c.corpus === corpus && c.level === 1 && c.chunk === chunk)?.ratio;
+    grid.cells.find(
+      (c) =>
+        c.contender === contender &&
+        c.operation === 'deflate' &&
+        c.corpus === corpus &&
+        c.level === 1 &&
+        c.chunk === chunk,
+    )?.ratio;
   lines.push('', '### dfltcc compressed size ÷ zlib level 1', '', ONE_SHOT_PARAGRAPH, '');
-  lines.push(`| corpus | ${grid.chunks.map((chunk) => `streaming, ${chunk} B writes`).join(' | ')} | one-shot |`, `|---|${grid.chunks.map(() => '---:|').join('')}---:|`);
+  lines.push(
+    `| corpus | ${grid.chunks.map((chunk) => `streaming, ${chunk} B writes`).join(' | ')} | one-shot |`,
+    `|---|${grid.chunks.map(() => '---:|').join('')}---:|`,
+  );
   for (const corpus of grid.corpora) {
     const streaming = grid.chunks.map((chunk) => {
-      const dfltcc = size('zaccel dfltcc single', corpus.name, chunk) ?? size('zaccel dfltcc multiple', corpus.name, chunk);
+      const dfltcc =
+        size('zaccel dfltcc single', corpus.name, chunk) ?? size('zaccel dfltcc multiple', corpus.name, chunk);
       const zlib = size('zaccel zlib (wasm)', corpus.name, chunk);
       return dfltcc === undefined || zlib === undefined ? '' : format(dfltcc / zlib, 3);
     });
     const oneShot = grid.oneShot?.find((entry) => entry.corpus === corpus.name);
-    lines.push(`| ${corpus.name} | ${streaming.join(' | ')} | ${oneShot === undefined ? '' : format(oneShot.dfltcc / oneShot.zlib, 3)} |`);
+    lines.push(
+      `| ${corpus.name} | ${streaming.join(' | ')} | ${oneShot === undefined ? '' : format(oneShot.dfltcc / oneShot.zlib, 3)} |`,
+    );
   }
 }
 
@@ -192,7 +256,12 @@ export function copyHeadlines(copy: CopyResult): Headline[] {
       target: zlibAuto ? '≤ 0.5 %' : '',
       met: zlibAuto ? cell.copyShare <= 0.005 : undefined,
     });
-    rows.push({ figure: `…modelled at ${copy.acceleratorGBps} GB/s, ${cell.engine}, ${cell.policy}`, value: 100 * cell.modelledShare, target: '', met: undefined });
+    rows.push({
+      figure: `…modelled at ${copy.acceleratorGBps} GB/s, ${cell.engine}, ${cell.policy}`,
+      value: 100 * cell.modelledShare,
+      target: '',
+      met: undefined,
+    });
   }
   return rows;
 }
@@ -200,8 +269,18 @@ export function copyHeadlines(copy: CopyResult): Headline[] {
 /** The service's figures: HTTP ÷ in-process (≥ 0.85) and event-loop lag p99 (< 20 ms), per level. */
 export function httpHeadlines(http: HttpSuiteResult): Headline[] {
   return http.levels.flatMap((level) => [
-    { figure: `HTTP ÷ in-process, /v1/deflate level ${level.level}, ${http.workers} workers`, value: level.ratio, target: `≥ ${http.targets.ratio}`, met: level.ratio >= http.targets.ratio },
-    { figure: `event-loop lag p99 under load, level ${level.level} (ms)`, value: level.eventLoopLagP99Ms, target: `< ${http.targets.eventLoopLagP99Ms}`, met: level.eventLoopLagP99Ms < http.targets.eventLoopLagP99Ms },
+    {
+      figure: `HTTP ÷ in-process, /v1/deflate level ${level.level}, ${http.workers} workers`,
+      value: level.ratio,
+      target: `≥ ${http.targets.ratio}`,
+      met: level.ratio >= http.targets.ratio,
+    },
+    {
+      figure: `event-loop lag p99 under load, level ${level.level} (ms)`,
+      value: level.eventLoopLagP99Ms,
+      target: `< ${http.targets.eventLoopLagP99Ms}`,
+      met: level.eventLoopLagP99Ms < http.targets.eventLoopLagP99Ms,
+    },
   ]);
 }
 
@@ -245,7 +324,12 @@ const headlineRow = (row: Headline, unit = '') =>
   `| ${row.figure} | ${format(row.value, 3)}${unit} | ${row.target} | ${row.met === undefined ? '' : row.met ? 'yes' : 'no'} |`;
 
 export function markdownReport(report: BenchReport): string {
-  const lines = ['# zaccel benchmarks', '', `- Machine: ${systemLine(report.system)}`, `- Command: \`${report.command}\`, started ${report.startedAt}`];
+  const lines = [
+    '# zaccel benchmarks',
+    '',
+    `- Machine: ${systemLine(report.system)}`,
+    `- Command: \`${report.command}\`, started ${report.startedAt}`,
+  ];
   const grid = report.engines;
   if (grid !== undefined) {
     lines.push(
@@ -259,7 +343,8 @@ export function markdownReport(report: BenchReport): string {
     ...(report.copy ? copyHeadlines(report.copy).map((row) => headlineRow(row, ' %')) : []),
     ...(report.http ? httpHeadlines(report.http).map((row) => headlineRow(row)) : []),
   ];
-  if (rows.length > 0) lines.push('', '## Headline ratios', '', '| figure | value | target | met |', '|---|---:|---:|---|', ...rows);
+  if (rows.length > 0)
+    lines.push('', '## Headline ratios', '', '| figure | value | target | met |', '|---|---:|---:|---|', ...rows);
   lines.push('', ...(report.charts ?? []).flatMap((chart) => [`![${chart.title}](${chart.file})`, '']));
   if (grid !== undefined) {
     lines.push('## Every contender, level and chunk size', '');

@@ -11,7 +11,15 @@
  */
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { constants, createDeflateCore, createInflateCore, deflateSync, Machine, restoreStream, type Level } from '../../src/index.js';
+import {
+  constants,
+  createDeflateCore,
+  createInflateCore,
+  deflateSync,
+  Machine,
+  restoreStream,
+  type Level,
+} from '../../src/index.js';
 import { corpus } from '../corpus/corpus.js';
 
 interface Row {
@@ -46,7 +54,12 @@ export function runSnapshotBench(megabytes = 1, rounds = 30): Row[] {
   ];
   const head = megabytes * 1024 * 1024;
   for (const { engine, level, levelMask } of configurations) {
-    const core = createDeflateCore('zlib', { engine, level, machine: source, dfltcc: levelMask === undefined ? undefined : { levelMask } });
+    const core = createDeflateCore('zlib', {
+      engine,
+      level,
+      machine: source,
+      dfltcc: levelMask === undefined ? undefined : { levelMask },
+    });
     core.push(data.subarray(0, head), constants.Z_SYNC_FLUSH);
     const taking: number[] = [];
     const restoring: number[] = [];
@@ -105,6 +118,8 @@ export function runSnapshotBench(megabytes = 1, rounds = 30): Row[] {
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const { values } = parseArgs({ options: { megabytes: { type: 'string', default: '1' }, rounds: { type: 'string', default: '30' } } });
+  const { values } = parseArgs({
+    options: { megabytes: { type: 'string', default: '1' }, rounds: { type: 'string', default: '30' } },
+  });
   for (const row of runSnapshotBench(Number(values.megabytes), Number(values.rounds))) console.log(JSON.stringify(row));
 }

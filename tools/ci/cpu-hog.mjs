@@ -41,16 +41,21 @@ if (!isMainThread) {
     worker.once('message', (message) => rounds.push(message.rounds));
     worker.once('exit', () => {
       if (++finished === threads) {
-        console.log(`cpu-hog: stopped after ${((Date.now() - started) / 1000).toFixed(1)} s; rounds of 5M per thread: ${rounds.join(', ')}`);
+        console.log(
+          `cpu-hog: stopped after ${((Date.now() - started) / 1000).toFixed(1)} s; rounds of 5M per thread: ${rounds.join(', ')}`,
+        );
         process.exit(0);
       }
     });
   }
   // The backstop: stop even if a worker did not (a little after the deadline, so the workers stop first).
-  setTimeout(() => {
-    console.log('cpu-hog: deadline passed, stopping');
-    process.exit(0);
-  }, options.seconds * 1000 + 5000).unref();
+  setTimeout(
+    () => {
+      console.log('cpu-hog: deadline passed, stopping');
+      process.exit(0);
+    },
+    options.seconds * 1000 + 5000,
+  ).unref();
   for (const signal of ['SIGINT', 'SIGTERM'])
     process.on(signal, () => {
       console.log(`cpu-hog: stopped by ${signal} after ${((Date.now() - started) / 1000).toFixed(1)} s`);

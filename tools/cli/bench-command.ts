@@ -62,19 +62,37 @@ const spec: CommandSpec = {
   options: [
     { name: 'quick', description: 'small corpus, one repetition, one chunk size: a smoke run for CI' },
     { name: 'json', description: 'print the JSON report instead of Markdown' },
-    { name: 'out', value: 'DIR', description: 'also write BENCHMARKS.md, benchmarks.json and charts/*.svg here (npm run bench -- --out docs)' },
+    {
+      name: 'out',
+      value: 'DIR',
+      description: 'also write BENCHMARKS.md, benchmarks.json and charts/*.svg here (npm run bench -- --out docs)',
+    },
     { name: 'corpus-mib', value: 'N', description: 'main corpus size in MiB (default 32, quick 2)' },
     { name: 'repetitions', value: 'N', description: 'interleaved repetitions (default 3, quick 1)' },
     { name: 'seconds', value: 'S', description: 'minimum measuring time per cell (default 0.5, quick 0.05)' },
-    { name: 'chunks', value: 'LIST', description: 'bytes per call, comma-separated (default 4096,65536,1048576; quick 65536)' },
+    {
+      name: 'chunks',
+      value: 'LIST',
+      description: 'bytes per call, comma-separated (default 4096,65536,1048576; quick 65536)',
+    },
     { name: 'levels', value: 'LIST', description: 'levels, comma-separated (default 1,6,9)' },
-    { name: 'contenders', value: 'LIST', description: `contenders, comma-separated (default all: ${ALL_CONTENDERS.join(', ')})` },
-    { name: 'file', value: 'PATH', repeatable: true, description: 'your own file, benchmarked as an extra corpus (repeatable)' },
+    {
+      name: 'contenders',
+      value: 'LIST',
+      description: `contenders, comma-separated (default all: ${ALL_CONTENDERS.join(', ')})`,
+    },
+    {
+      name: 'file',
+      value: 'PATH',
+      repeatable: true,
+      description: 'your own file, benchmarked as an extra corpus (repeatable)',
+    },
     { name: 'suites', value: 'LIST', description: `suites, comma-separated (default all: ${SUITES.join(', ')})` },
     {
       name: 'accelerator-gbps',
       value: 'N',
-      description: "modelled accelerator throughput in GB/s for the copy suite (default: IBM's z15 figure per accelerator)",
+      description:
+        "modelled accelerator throughput in GB/s for the copy suite (default: IBM's z15 figure per accelerator)",
     },
   ],
 };
@@ -82,7 +100,11 @@ const spec: CommandSpec = {
 /** What each part of the run needs installed. */
 function packageNeeds(suites: Suite[], charts: boolean): PackageNeed[] {
   const needs: PackageNeed[] = [{ packages: ['tinybench', 'pako', 'fflate'], purpose: 'the benchmark itself' }];
-  if (suites.includes('http')) needs.push({ packages: ['autocannon'], purpose: 'the http suite (or leave it out: --suites engines,corpora,copy)' });
+  if (suites.includes('http'))
+    needs.push({
+      packages: ['autocannon'],
+      purpose: 'the http suite (or leave it out: --suites engines,corpora,copy)',
+    });
   if (charts) needs.push({ packages: ['vega', 'vega-lite'], purpose: 'the charts of --out' });
   return needs;
 }
@@ -102,9 +124,23 @@ async function loadBench(suites: Suite[], charts: boolean) {
     import('../corpus/corpus.js'),
     import('../../src/index.js').then(({ Machine }) => ({ Machine })),
   ]);
-  const http = suites.includes('http') ? await load('the http suite', () => import('../http-bench/http-bench.js')) : undefined;
+  const http = suites.includes('http')
+    ? await load('the http suite', () => import('../http-bench/http-bench.js'))
+    : undefined;
   const chartModule = charts ? await load('the charts of --out', () => import('../bench/charts.js')) : undefined;
-  return { ...contenders, ...grid, ...oneShot, ...copy, ...report, ...validate, ...system, ...corpus, ...machine, http, charts: chartModule };
+  return {
+    ...contenders,
+    ...grid,
+    ...oneShot,
+    ...copy,
+    ...report,
+    ...validate,
+    ...system,
+    ...corpus,
+    ...machine,
+    http,
+    charts: chartModule,
+  };
 }
 
 export const benchCommand: Command = {
@@ -112,15 +148,24 @@ export const benchCommand: Command = {
   async run(args) {
     const flags = camelFlags<BenchFlags>(spec, args);
     const quick = flags.quick === true;
-    const suites = list<Suite>('suites', flags.suites, [...SUITES], (item) => (SUITES.includes(item as Suite) ? (item as Suite) : undefined));
-    const names = list('contenders', flags.contenders, ALL_CONTENDERS, (item) => (ALL_CONTENDERS.includes(item as ContenderName) ? (item as ContenderName) : undefined));
+    const suites = list<Suite>('suites', flags.suites, [...SUITES], (item) =>
+      SUITES.includes(item as Suite) ? (item as Suite) : undefined,
+    );
+    const names = list('contenders', flags.contenders, ALL_CONTENDERS, (item) =>
+      ALL_CONTENDERS.includes(item as ContenderName) ? (item as ContenderName) : undefined,
+    );
     const bench = await loadBench(suites, flags.out !== undefined);
-    const { Machine, corpus, runGrid, runOneShotSuite, runCopySuite, markdownReport, systemInfo, validateReport } = bench;
+    const { Machine, corpus, runGrid, runOneShotSuite, runCopySuite, markdownReport, systemInfo, validateReport } =
+      bench;
     const progress = progressLine();
     const machine = Machine.create();
     const chosen = bench.contenders(machine, names);
-    const levels = list<Level>('levels', flags.levels, [1, 6, 9], (item) => (/^-?\d$/.test(item) && Number(item) >= -1 ? (Number(item) as Level) : undefined));
-    const chunks = list('chunks', flags.chunks, quick ? [65536] : [4096, 65536, 1048576], (item) => (Number(item) >= 64 ? Math.floor(Number(item)) : undefined));
+    const levels = list<Level>('levels', flags.levels, [1, 6, 9], (item) =>
+      /^-?\d$/.test(item) && Number(item) >= -1 ? (Number(item) as Level) : undefined,
+    );
+    const chunks = list('chunks', flags.chunks, quick ? [65536] : [4096, 65536, 1048576], (item) =>
+      Number(item) >= 64 ? Math.floor(Number(item)) : undefined,
+    );
     const repetitions = Math.round(positive('repetitions', flags.repetitions, quick ? 1 : 3));
     const seconds = positive('seconds', flags.seconds, quick ? 0.05 : 0.5);
     const mainBytes = Math.round(positive('corpus-mib', flags.corpusMib, quick ? 2 : 32) * 2 ** 20);
@@ -130,7 +175,10 @@ export const benchCommand: Command = {
       startedAt: new Date().toISOString(),
     };
     const main = mixedCorpus(corpus, mainBytes);
-    const files = (flags.file ?? []).map((path) => ({ name: basename(path), data: new Uint8Array(readFileSync(path)) }));
+    const files = (flags.file ?? []).map((path) => ({
+      name: basename(path),
+      data: new Uint8Array(readFileSync(path)),
+    }));
     if (suites.includes('engines')) {
       report.engines = await runGrid({
         contenders: chosen,
@@ -152,7 +200,10 @@ export const benchCommand: Command = {
         contenders: chosen.map((contender) => contender.name),
         sized: sizes.map((size) => ({ name: `mixed ${bench.sizeLabel(size)}`, data: corpus('mixed', size, 61) })),
         kinds: [
-          ...(['text', 'binary', 'vm-pages', 'mixed'] as const).map((name) => ({ name, data: corpus(name, kindBytes, 62) })),
+          ...(['text', 'binary', 'vm-pages', 'mixed'] as const).map((name) => ({
+            name,
+            data: corpus(name, kindBytes, 62),
+          })),
           ...files,
         ],
         levels,
@@ -185,21 +236,37 @@ export const benchCommand: Command = {
       });
     }
     if (suites.includes('http')) {
-      report.http = await bench.http!.runHttpSuite({ quick, levels: levels.filter((level) => level === 1 || level === 6), progress: progress.update });
+      report.http = await bench.http!.runHttpSuite({
+        quick,
+        levels: levels.filter((level) => level === 1 || level === 6),
+        progress: progress.update,
+      });
     }
     progress.done();
-    validateReport(report, chosen.map((contender) => contender.name));
+    validateReport(
+      report,
+      chosen.map((contender) => contender.name),
+    );
     if (flags.out !== undefined) {
       mkdirSync(join(flags.out, 'charts'), { recursive: true });
       report.charts = [];
       if (report.engines) {
         const chunk = report.engines.chunks.includes(65536) ? 65536 : report.engines.chunks[0];
-        writeFileSync(join(flags.out, 'charts', 'throughput-ratio.svg'), await bench.charts!.throughputRatioChart(report.engines, chunk));
-        report.charts.push({ title: 'Compression throughput against compressed size', file: 'charts/throughput-ratio.svg' });
+        writeFileSync(
+          join(flags.out, 'charts', 'throughput-ratio.svg'),
+          await bench.charts!.throughputRatioChart(report.engines, chunk),
+        );
+        report.charts.push({
+          title: 'Compression throughput against compressed size',
+          file: 'charts/throughput-ratio.svg',
+        });
       }
       if (report.copy) {
         writeFileSync(join(flags.out, 'charts', 'copy-share.svg'), await bench.charts!.copyShareChart(report.copy));
-        report.charts.push({ title: "The copy's share of deflate time against chunk size", file: 'charts/copy-share.svg' });
+        report.charts.push({
+          title: "The copy's share of deflate time against chunk size",
+          file: 'charts/copy-share.svg',
+        });
       }
       writeFileSync(join(flags.out, 'BENCHMARKS.md'), markdownReport(report));
       writeFileSync(join(flags.out, 'benchmarks.json'), `${JSON.stringify(report, null, 2)}\n`);

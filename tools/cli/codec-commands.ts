@@ -61,28 +61,63 @@ const LEVEL_SWITCHES = ['1', '2', '3', '4', '5', '6', '7', '8', '9'];
 const options: OptionSpec[] = [
   { name: 'decompress', short: 'd', description: 'decompress (`zaccel -d` is `zaccel decompress`)' },
   { name: 'stdout', short: 'c', description: 'write to stdout and keep the input files' },
-  { name: 'keep', short: 'k', description: 'keep the input files (FILE → FILE.gz removes FILE once FILE.gz is complete)' },
-  { name: 'force', short: 'f', description: 'overwrite existing outputs; write compressed data to a terminal; compress FILE.gz again' },
-  { name: 'output', short: 'o', value: 'FILE', description: 'write to FILE instead (one input only; the input is kept; - is stdout)' },
-  { name: 'suffix', short: 'S', value: 'SUF', description: 'suffix of compressed files (default .gz; .zz for zlib, .deflate for raw)' },
+  {
+    name: 'keep',
+    short: 'k',
+    description: 'keep the input files (FILE → FILE.gz removes FILE once FILE.gz is complete)',
+  },
+  {
+    name: 'force',
+    short: 'f',
+    description: 'overwrite existing outputs; write compressed data to a terminal; compress FILE.gz again',
+  },
+  {
+    name: 'output',
+    short: 'o',
+    value: 'FILE',
+    description: 'write to FILE instead (one input only; the input is kept; - is stdout)',
+  },
+  {
+    name: 'suffix',
+    short: 'S',
+    value: 'SUF',
+    description: 'suffix of compressed files (default .gz; .zz for zlib, .deflate for raw)',
+  },
   ...LEVEL_SWITCHES.map((digit) => ({ name: digit, short: digit, description: `level ${digit}`, hidden: true })),
   { name: 'fast', description: 'compress: level 1, the same as -1' },
   { name: 'best', description: 'compress: level 9, the same as -9' },
   { name: 'level', value: 'N', description: "compress: level -1 (zlib's default, 6) to 9; default -1" },
-  { name: 'format', value: 'FORMAT', description: 'gzip (the default), zlib or raw; decompress also takes auto (gzip or zlib, from the header: its default)' },
-  { name: 'strategy', value: 'NAME', description: `compress: zlib strategy ${STRATEGIES.join(', ')} (or its number, 0 to 4); the first is the default` },
+  {
+    name: 'format',
+    value: 'FORMAT',
+    description:
+      'gzip (the default), zlib or raw; decompress also takes auto (gzip or zlib, from the header: its default)',
+  },
+  {
+    name: 'strategy',
+    value: 'NAME',
+    description: `compress: zlib strategy ${STRATEGIES.join(', ')} (or its number, 0 to 4); the first is the default`,
+  },
   { name: 'window-bits', value: 'N', description: 'compress: window size, 9 to 15 (512 bytes to 32 KiB); default 15' },
   { name: 'mem-level', value: 'N', description: 'compress: memory level, 1 to 9; default 8' },
   { name: 'engine', short: 'e', value: 'NAME', description: `${engineNames().join(' or ')}; default zlib` },
-  { name: 'model', value: 'MODEL', description: 'dfltcc: the emulator access model, single or multiple; default multiple' },
-  { name: 'cpu-amount', value: 'BYTES', description: 'dfltcc: bytes processed before the emulator returns CC3 (0: unbounded); default 0' },
+  {
+    name: 'model',
+    value: 'MODEL',
+    description: 'dfltcc: the emulator access model, single or multiple; default multiple',
+  },
+  {
+    name: 'cpu-amount',
+    value: 'BYTES',
+    description: 'dfltcc: bytes processed before the emulator returns CC3 (0: unbounded); default 0',
+  },
   { name: 'copy', value: 'POLICY', description: 'compress: copy policy auto, always or never; default auto' },
   { name: 'max-output', value: 'BYTES', description: 'decompress: fail with ZACCEL_OUTPUT_LIMIT past this many bytes' },
 ];
 
 const notes = [
   'With no FILE, or when FILE is -, read stdin and write stdout (or -o). Otherwise FILE becomes FILE.gz (FILE.gz becomes',
-  'FILE), with FILE\'s mode and times, and FILE is removed once FILE.gz is complete, unless -k, -c or -o. An existing',
+  "FILE), with FILE's mode and times, and FILE is removed once FILE.gz is complete, unless -k, -c or -o. An existing",
   'output is refused unless -f. Exit status: 0 done, 1 error, 2 usage error (or an output refused), 128+n killed by',
   'signal n (partial files removed).',
 ].join('\n');
@@ -144,16 +179,20 @@ function strategy(value: string): Strategy {
 function settingsFrom(args: ParsedArgs, decompress: boolean): CodecSettings {
   const mode = decompress ? 'decompress' : 'compress';
   for (const name of decompress ? COMPRESS_ONLY : DECOMPRESS_ONLY) {
-    if (args.values[name] !== undefined) throw new ZaccelError('ZACCEL_BAD_OPTION', `--${name} does not apply to ${mode}`);
+    if (args.values[name] !== undefined)
+      throw new ZaccelError('ZACCEL_BAD_OPTION', `--${name} does not apply to ${mode}`);
   }
   const named = text(args, 'output');
-  if (flag(args, 'stdout') && named !== undefined) throw new ZaccelError('ZACCEL_BAD_OPTION', '-c and -o cannot be used together');
+  if (flag(args, 'stdout') && named !== undefined)
+    throw new ZaccelError('ZACCEL_BAD_OPTION', '-c and -o cannot be used together');
   // `-o -` is stdout, as `-` is stdin.
   const toStdout = flag(args, 'stdout') || named === '-';
   const output = named === '-' ? undefined : named;
-  if (output !== undefined && args.positionals.length > 1) throw new ZaccelError('ZACCEL_BAD_OPTION', '-o takes one input file, not several');
+  if (output !== undefined && args.positionals.length > 1)
+    throw new ZaccelError('ZACCEL_BAD_OPTION', '-o takes one input file, not several');
   const suffix = text(args, 'suffix');
-  if (suffix !== undefined && (suffix === '' || suffix.includes('/'))) throw badOption('suffix', suffix, 'a non-empty suffix without /');
+  if (suffix !== undefined && (suffix === '' || suffix.includes('/')))
+    throw badOption('suffix', suffix, 'a non-empty suffix without /');
   const emulator = {
     engine: choice<EngineName>('engine', text(args, 'engine') ?? 'zlib', engineNames()),
     dfltccModel: choice<AccessModel>('model', text(args, 'model') ?? 'multiple', ['single', 'multiple']),
@@ -164,7 +203,8 @@ function settingsFrom(args: ParsedArgs, decompress: boolean): CodecSettings {
   if (decompress) {
     const format = choice<InflateFormat>('format', text(args, 'format') ?? 'auto', ['raw', 'zlib', 'gzip', 'auto']);
     const maxOutput = text(args, 'max-output');
-    const maxOutputLength = maxOutput === undefined ? undefined : integerInRange('max-output', maxOutput, 0, Number.MAX_SAFE_INTEGER);
+    const maxOutputLength =
+      maxOutput === undefined ? undefined : integerInRange('max-output', maxOutput, 0, Number.MAX_SAFE_INTEGER);
     return { ...common, format, transform: () => new InflateStream(format, { ...emulator, maxOutputLength }) };
   }
   const format = choice<Format>('format', text(args, 'format') ?? 'gzip', ['raw', 'zlib', 'gzip']);
@@ -185,17 +225,24 @@ function derivedOutput(input: string, settings: CodecSettings): string {
   if (!settings.decompress) {
     const suffix = settings.suffix ?? COMPRESSED_SUFFIX[settings.format as Format];
     if (input.endsWith(suffix) && !settings.force) {
-      throw new ZaccelError('ZACCEL_BAD_OPTION', `${input} already has the ${suffix} suffix; unchanged (-f compresses it again)`);
+      throw new ZaccelError(
+        'ZACCEL_BAD_OPTION',
+        `${input} already has the ${suffix} suffix; unchanged (-f compresses it again)`,
+      );
     }
     return `${input}${suffix}`;
   }
-  const known = settings.suffix === undefined
-    ? KNOWN_SUFFIXES.filter((entry) => entry.formats.includes(settings.format))
-    : [{ suffix: settings.suffix, replacement: '' }];
+  const known =
+    settings.suffix === undefined
+      ? KNOWN_SUFFIXES.filter((entry) => entry.formats.includes(settings.format))
+      : [{ suffix: settings.suffix, replacement: '' }];
   const match = known.find((entry) => basename(input).length > entry.suffix.length && input.endsWith(entry.suffix));
   if (match === undefined) {
     const names = known.map((entry) => entry.suffix).join(', ');
-    throw new ZaccelError('ZACCEL_BAD_OPTION', `${input} has no known suffix (${names}); unchanged (use -c, -o FILE or -S SUF)`);
+    throw new ZaccelError(
+      'ZACCEL_BAD_OPTION',
+      `${input} has no known suffix (${names}); unchanged (use -c, -o FILE or -S SUF)`,
+    );
   }
   return input.slice(0, input.length - match.suffix.length) + match.replacement;
 }
@@ -203,13 +250,22 @@ function derivedOutput(input: string, settings: CodecSettings): string {
 /** Run the source through the transform to stdout, keeping stdout open for the next input. */
 async function toStdout(source: Readable, transform: Transform, settings: CodecSettings): Promise<void> {
   if (!settings.decompress && process.stdout.isTTY && !settings.force) {
-    throw new ZaccelError('ZACCEL_BAD_OPTION', 'compressed data is not written to a terminal (use -o FILE, a pipe, or -f)');
+    throw new ZaccelError(
+      'ZACCEL_BAD_OPTION',
+      'compressed data is not written to a terminal (use -o FILE, a pipe, or -f)',
+    );
   }
   await pipeline(source, transform, process.stdout as Writable, { end: false });
 }
 
 /** Run the source through the transform into a file that appears only if everything succeeded. */
-async function toFile(source: Readable, transform: Transform, target: string, force: boolean, like?: Stats): Promise<void> {
+async function toFile(
+  source: Readable,
+  transform: Transform,
+  target: string,
+  force: boolean,
+  like?: Stats,
+): Promise<void> {
   const output = atomicOutput(target, force);
   try {
     await pipeline(source, transform, output.stream);
@@ -223,7 +279,10 @@ async function toFile(source: Readable, transform: Transform, target: string, fo
 async function processOne(input: string, settings: CodecSettings): Promise<void> {
   if (input === '-') {
     if (settings.decompress && process.stdin.isTTY && !settings.force) {
-      throw new ZaccelError('ZACCEL_BAD_OPTION', 'compressed data is not read from a terminal (give a FILE, a pipe, or -f)');
+      throw new ZaccelError(
+        'ZACCEL_BAD_OPTION',
+        'compressed data is not read from a terminal (give a FILE, a pipe, or -f)',
+      );
     }
     if (settings.output === undefined) return toStdout(process.stdin, settings.transform(), settings);
     return toFile(process.stdin, settings.transform(), settings.output, settings.force);
@@ -236,7 +295,8 @@ async function processOne(input: string, settings: CodecSettings): Promise<void>
     throw new ZaccelError('ZACCEL_BAD_OPTION', `${input} is a symbolic link; ignored (-f follows it)`);
   }
   if (settings.toStdout) return toStdout(createReadStream(input), settings.transform(), settings);
-  if (settings.output !== undefined) return toFile(createReadStream(input), settings.transform(), settings.output, settings.force);
+  if (settings.output !== undefined)
+    return toFile(createReadStream(input), settings.transform(), settings.output, settings.force);
   await toFile(createReadStream(input), settings.transform(), derivedOutput(input, settings), settings.force, stats);
   if (!settings.keep) unlinkSync(input);
 }

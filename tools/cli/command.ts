@@ -86,17 +86,29 @@ export function parseCommand(spec: CommandSpec, args: string[]): ParsedArgs {
   const all = [...spec.options, HELP];
   const options: NonNullable<ParseArgsConfig['options']> = {};
   for (const option of all) {
-    options[option.name] = { type: option.value === undefined ? 'boolean' : 'string', multiple: option.repeatable === true };
+    options[option.name] = {
+      type: option.value === undefined ? 'boolean' : 'string',
+      multiple: option.repeatable === true,
+    };
     if (option.short !== undefined) options[option.name].short = option.short;
   }
   let parsed;
   try {
-    parsed = parseArgs({ args: joinNegativeValues(args, all), options, allowPositionals: true, strict: true, tokens: true });
+    parsed = parseArgs({
+      args: joinNegativeValues(args, all),
+      options,
+      allowPositionals: true,
+      strict: true,
+      tokens: true,
+    });
   } catch (error) {
     // parseArgs's first line names the problem; its advice about '--' only confuses a mistyped flag.
     const unknown = /^Unknown option '([^']+)'/.exec((error as Error).message);
     const problem = unknown === null ? (error as Error).message.split('\n')[0] : `unknown option ${unknown[1]}`;
-    throw new ZaccelError('ZACCEL_BAD_OPTION', `${problem} (${['zaccel', spec.name, '--help'].filter(Boolean).join(' ')} lists the options)`);
+    throw new ZaccelError(
+      'ZACCEL_BAD_OPTION',
+      `${problem} (${['zaccel', spec.name, '--help'].filter(Boolean).join(' ')} lists the options)`,
+    );
   }
   if (parsed.values.help !== true && parsed.positionals.length > spec.maxPositionals) {
     const extra = parsed.positionals[spec.maxPositionals];
@@ -112,14 +124,26 @@ export function commandHelp(spec: CommandSpec, summary: string): string {
     .filter((option) => option.hidden !== true)
     .map((option) => {
       const long = `--${option.name}${option.value === undefined ? '' : ` ${option.value}`}`;
-      const description = option.default === undefined ? option.description : `${option.description} (default ${option.default})`;
+      const description =
+        option.default === undefined ? option.description : `${option.description} (default ${option.default})`;
       return [option.short === undefined ? `    ${long}` : `-${option.short}, ${long}`, description];
     });
   const extra = (spec.extraHelp ?? []).map((line) => line.split('\t'));
   const table = [...extra, ...rows];
   const width = Math.min(30, Math.max(...table.map(([label]) => label.length)));
-  const lines = table.map(([label, text]) => (label.length > width ? `  ${label}\n  ${' '.repeat(width)}  ${text}` : `  ${label.padEnd(width)}  ${text}`));
-  return [`usage: ${spec.usage}`, '', summary, '', 'options:', ...lines, ...(spec.notes ?? []).flatMap((note) => ['', note]), ''].join('\n');
+  const lines = table.map(([label, text]) =>
+    label.length > width ? `  ${label}\n  ${' '.repeat(width)}  ${text}` : `  ${label.padEnd(width)}  ${text}`,
+  );
+  return [
+    `usage: ${spec.usage}`,
+    '',
+    summary,
+    '',
+    'options:',
+    ...lines,
+    ...(spec.notes ?? []).flatMap((note) => ['', note]),
+    '',
+  ].join('\n');
 }
 
 /** A value option's value: the last one given, as a repeated flag overrides the earlier one. */

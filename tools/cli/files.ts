@@ -34,7 +34,10 @@ const pending = new Set<string>();
 const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EMLINK', 'EXDEV']);
 
 export function outputExists(target: string): ZaccelError {
-  return new ZaccelError('ZACCEL_BAD_OPTION', `${target} already exists; not overwritten (-f or --force overwrites it)`);
+  return new ZaccelError(
+    'ZACCEL_BAD_OPTION',
+    `${target} already exists; not overwritten (-f or --force overwrites it)`,
+  );
 }
 
 /** lstat, or undefined when nothing (not even a dangling symlink) is there. */

@@ -31,7 +31,12 @@ const spec: CommandSpec = {
     { name: 'seconds', value: 'S', description: 'real-thread hazard time per configuration', default: '2' },
     { name: 'ram', value: 'SIZE', description: 'guest RAM per migration', default: '32M' },
     { name: 'rounds', value: 'N', description: 'live rounds per migration', default: '5' },
-    { name: 'patterns', value: 'LIST', description: 'guest write patterns, comma-separated (counter, copy, increment, patch)', default: 'counter,copy' },
+    {
+      name: 'patterns',
+      value: 'LIST',
+      description: 'guest write patterns, comma-separated (counter, copy, increment, patch)',
+      default: 'counter,copy',
+    },
     { name: 'json', description: 'also print the raw results as JSON' },
   ],
 };
@@ -44,7 +49,9 @@ export const findingsCommand: Command = {
     const options: FindingsOptions = {
       seeds: flags.seeds.split(',').map((seed) => Math.round(positiveFlag('seeds', seed, 1))),
       hazardSeconds: positiveFlag('seconds', flags.seconds, 2),
-      patterns: flags.patterns.split(',').map((pattern) => choice<WritePattern>('patterns', pattern.trim(), ['counter', 'copy', 'increment', 'patch'])),
+      patterns: flags.patterns
+        .split(',')
+        .map((pattern) => choice<WritePattern>('patterns', pattern.trim(), ['counter', 'copy', 'increment', 'patch'])),
       migration: {
         ramBytes: parseSize('ram', flags.ram),
         pageSize: 4096,

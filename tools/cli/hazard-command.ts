@@ -40,10 +40,30 @@ const spec: CommandSpec = {
     { name: 'model', value: 'MODEL', description: 'dfltcc access model: single or multiple', default: 'multiple' },
     { name: 'copy', value: 'POLICY', description: 'copy policy: auto, always or never', default: 'never' },
     { name: 'iterations', short: 'n', value: 'N', description: 'runs to make' },
-    { name: 'seconds', short: 's', value: 'S', description: 'run for this long (default 1 s when --iterations is not given)' },
-    { name: 'deterministic', description: "write at a chosen point instead of racing: inside the emulator's hazard hook (dfltcc) or between calls (zlib)" },
-    { name: 'pattern', value: 'PATTERN', description: "snapshot (the writer increments the first half; the second half is its copy) or sweep (zlib-ng's writer over the whole buffer)", default: 'snapshot' },
-    { name: 'cpu-amount', value: 'BYTES', description: 'dfltcc: bytes processed before CC3 (0: unbounded)', default: '0' },
+    {
+      name: 'seconds',
+      short: 's',
+      value: 'S',
+      description: 'run for this long (default 1 s when --iterations is not given)',
+    },
+    {
+      name: 'deterministic',
+      description:
+        "write at a chosen point instead of racing: inside the emulator's hazard hook (dfltcc) or between calls (zlib)",
+    },
+    {
+      name: 'pattern',
+      value: 'PATTERN',
+      description:
+        "snapshot (the writer increments the first half; the second half is its copy) or sweep (zlib-ng's writer over the whole buffer)",
+      default: 'snapshot',
+    },
+    {
+      name: 'cpu-amount',
+      value: 'BYTES',
+      description: 'dfltcc: bytes processed before CC3 (0: unbounded)',
+      default: '0',
+    },
     { name: 'until-corrupt', description: 'stop at the first corrupt run' },
     { name: 'json', description: 'print the result as JSON' },
   ],
@@ -53,8 +73,14 @@ export const hazardCommand: Command = {
   spec,
   async run(args) {
     const flags = camelFlags<HazardFlags>(spec, args);
-    const iterations = flags.iterations === undefined ? undefined : Math.round(positiveFlag('iterations', flags.iterations, 1));
-    const seconds = flags.seconds === undefined ? (iterations === undefined ? 1 : undefined) : positiveFlag('seconds', flags.seconds, 1);
+    const iterations =
+      flags.iterations === undefined ? undefined : Math.round(positiveFlag('iterations', flags.iterations, 1));
+    const seconds =
+      flags.seconds === undefined
+        ? iterations === undefined
+          ? 1
+          : undefined
+        : positiveFlag('seconds', flags.seconds, 1);
     const progress = progressLine();
     const result = await runHazard(
       {

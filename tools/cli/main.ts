@@ -45,7 +45,10 @@ function chooseCommand(argv: string[]): { entry: CommandEntry; args: string[] } 
   // An option first (or nothing, with stdin a pipe) is gzip's command line; an unknown word is a mistyped command.
   if (first === undefined || first.startsWith('-')) return { entry: GZIP_STYLE, args: argv };
   const names = COMMANDS.map((candidate) => candidate.name).join(', ');
-  throw new ZaccelError('ZACCEL_BAD_OPTION', `unknown command ${JSON.stringify(first)} (commands: ${names}; zaccel --help)`);
+  throw new ZaccelError(
+    'ZACCEL_BAD_OPTION',
+    `unknown command ${JSON.stringify(first)} (commands: ${names}; zaccel --help)`,
+  );
 }
 
 async function main(argv: string[]): Promise<void> {

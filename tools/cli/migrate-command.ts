@@ -58,15 +58,46 @@ const spec: CommandSpec = {
     { name: 'copy', value: 'POLICY', description: 'copy policy: auto, always or never', default: 'auto' },
     { name: 'ram', value: 'SIZE', description: 'guest RAM', default: '64M' },
     { name: 'page-size', value: 'BYTES', description: 'page size', default: '4096' },
-    { name: 'channels', value: 'N', description: 'multifd channels, each a thread with one persistent deflate stream', default: '2' },
-    { name: 'packet-pages', value: 'N', description: 'pages per packet; each packet ends with Z_SYNC_FLUSH', default: '128' },
-    { name: 'dirty-rate', value: 'PAGES_S', description: 'pages the guest writes per second (0: as fast as it can)', default: '0' },
-    { name: 'hot-pages', value: 'N', description: "the guest's working set: 90% of writes land in these pages", default: '512' },
-    { name: 'pattern', value: 'PATTERN', description: "counter (QEMU migration-test's guest: first byte of page after page +1), copy (change a page, copy it to the next), increment (every byte of a page +1) or patch (one 8-byte word)", default: 'counter' },
+    {
+      name: 'channels',
+      value: 'N',
+      description: 'multifd channels, each a thread with one persistent deflate stream',
+      default: '2',
+    },
+    {
+      name: 'packet-pages',
+      value: 'N',
+      description: 'pages per packet; each packet ends with Z_SYNC_FLUSH',
+      default: '128',
+    },
+    {
+      name: 'dirty-rate',
+      value: 'PAGES_S',
+      description: 'pages the guest writes per second (0: as fast as it can)',
+      default: '0',
+    },
+    {
+      name: 'hot-pages',
+      value: 'N',
+      description: "the guest's working set: 90% of writes land in these pages",
+      default: '512',
+    },
+    {
+      name: 'pattern',
+      value: 'PATTERN',
+      description:
+        "counter (QEMU migration-test's guest: first byte of page after page +1), copy (change a page, copy it to the next), increment (every byte of a page +1) or patch (one 8-byte word)",
+      default: 'counter',
+    },
     { name: 'rounds', value: 'N', description: 'live rounds before the guest is stopped, at most', default: '10' },
     { name: 'seed', value: 'N', description: 'seed for the guest RAM contents and the write pattern', default: '1' },
     { name: 'level', value: 'LEVEL', description: 'compression level', default: '1' },
-    { name: 'cpu-amount', value: 'BYTES', description: 'dfltcc: bytes processed before CC3 (0: unbounded)', default: '0' },
+    {
+      name: 'cpu-amount',
+      value: 'BYTES',
+      description: 'dfltcc: bytes processed before CC3 (0: unbounded)',
+      default: '0',
+    },
     { name: 'json', description: 'print the result as JSON' },
   ],
 };
@@ -76,7 +107,8 @@ export const migrateCommand: Command = {
   async run(args) {
     const flags = camelFlags<MigrateFlags>(spec, args);
     const pageSize = integerFlag('page-size', flags.pageSize);
-    if (pageSize < 512 || pageSize > 1 << 20 || (pageSize & (pageSize - 1)) !== 0) throw badOption('page-size', pageSize, 'a power of two from 512 to 1 MiB');
+    if (pageSize < 512 || pageSize > 1 << 20 || (pageSize & (pageSize - 1)) !== 0)
+      throw badOption('page-size', pageSize, 'a power of two from 512 to 1 MiB');
     const options: MigrateOptions = {
       engine: choice<EngineName>('engine', flags.engine, ['zlib', 'dfltcc']),
       model: choice<AccessModel>('model', flags.model, ['single', 'multiple']),
@@ -93,11 +125,14 @@ export const migrateCommand: Command = {
       level: integerFlag('level', flags.level),
       cpuAmount: integerFlag('cpu-amount', flags.cpuAmount),
     };
-    if (options.ramBytes < pageSize || options.ramBytes > 512 * 2 ** 20) throw badOption('ram', flags.ram, 'at least one page and at most 512M');
+    if (options.ramBytes < pageSize || options.ramBytes > 512 * 2 ** 20)
+      throw badOption('ram', flags.ram, 'at least one page and at most 512M');
     if (options.channels > 16) throw badOption('channels', options.channels, 'at most 16');
     if (options.level < -1 || options.level > 9) throw badOption('level', options.level, 'an integer from -1 to 9');
     const progress = progressLine();
-    const result = await runMigration(options, (round, dirty, sent) => progress.update(`round ${round}: ${dirty} pages dirty, ${sent} pages sent`));
+    const result = await runMigration(options, (round, dirty, sent) =>
+      progress.update(`round ${round}: ${dirty} pages dirty, ${sent} pages sent`),
+    );
     progress.done();
     process.stdout.write(flags.json ? `${JSON.stringify(result, null, 2)}\n` : `${describeMigration(result)}\n`);
   },

@@ -22,7 +22,9 @@ export class MissingPackagesError extends Error {
   ) {
     const names = [...new Set(missing.flatMap((need) => need.packages))];
     const uses = missing.map((need) => `${need.packages.join(', ')} (${need.purpose})`).join('; ');
-    super(`${command} needs packages that are not installed: ${uses}. Install them with: npm install ${names.join(' ')}`);
+    super(
+      `${command} needs packages that are not installed: ${uses}. Install them with: npm install ${names.join(' ')}`,
+    );
   }
 }
 

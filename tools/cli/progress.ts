@@ -18,7 +18,8 @@ const FALLBACK_COLUMNS = 80;
  * columns.
  */
 export function progressText(seconds: number, message: string, columns: number | undefined): string {
-  const width = columns !== undefined && Number.isFinite(columns) && columns > 0 ? Math.floor(columns) : FALLBACK_COLUMNS;
+  const width =
+    columns !== undefined && Number.isFinite(columns) && columns > 0 ? Math.floor(columns) : FALLBACK_COLUMNS;
   const line = [...`[${seconds.toFixed(0)}s] ${message}`];
   const room = Math.max(width - 1, 1);
   const shown = line.length > room ? `${line.slice(0, room - 1).join('')}…` : line.join('');

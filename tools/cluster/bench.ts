@@ -31,7 +31,9 @@ const children = new Set<ChildProcess>();
 
 /** Text-like input: words with some noise, so every level has work to do. */
 function sample(bytes: number, seed: number): Buffer {
-  const words = Buffer.from(`checkpoint ${seed} lorem ipsum dolor sit amet consectetur adipiscing elit `.repeat(Math.ceil(bytes / 70)));
+  const words = Buffer.from(
+    `checkpoint ${seed} lorem ipsum dolor sit amet consectetur adipiscing elit `.repeat(Math.ceil(bytes / 70)),
+  );
   const noise = randomBytes(bytes / 8);
   return Buffer.concat([words.subarray(0, bytes - noise.length), noise]);
 }
@@ -39,7 +41,12 @@ function sample(bytes: number, seed: number): Buffer {
 function checkpointCosts(): void {
   console.log('checkpoint per write (256 KiB writes, sync flush, 32 writes):');
   console.log('engine  level  snapshot bytes (mean)  snapshot ms (mean)');
-  const cases: Array<[EngineName, Level]> = [['zlib', 1], ['zlib', 6], ['zlib', 9], ['dfltcc', 6]];
+  const cases: Array<[EngineName, Level]> = [
+    ['zlib', 1],
+    ['zlib', 6],
+    ['zlib', 9],
+    ['dfltcc', 6],
+  ];
   for (const [engine, level] of cases) {
     const core = createDeflateCore('zlib', { engine, level });
     let bytes = 0;
@@ -53,7 +60,9 @@ function checkpointCosts(): void {
       bytes += snapshot.length;
     }
     core.close();
-    console.log(`${engine.padEnd(7)} ${String(level).padEnd(6)} ${String(Math.round(bytes / writes)).padEnd(22)} ${(ms / writes).toFixed(3)}`);
+    console.log(
+      `${engine.padEnd(7)} ${String(level).padEnd(6)} ${String(Math.round(bytes / writes)).padEnd(22)} ${(ms / writes).toFixed(3)}`,
+    );
   }
 }
 
@@ -81,9 +90,22 @@ interface Answer {
   body: Buffer;
 }
 
-function request(port: number, method: string, path: string, body?: Buffer, headers: Record<string, string> = {}): Promise<Answer> {
+function request(
+  port: number,
+  method: string,
+  path: string,
+  body?: Buffer,
+  headers: Record<string, string> = {},
+): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, method, path, agent: false, headers: { ...headers, ...(body ? { 'content-length': String(body.length) } : {}) } });
+    const req = http.request({
+      host: '127.0.0.1',
+      port,
+      method,
+      path,
+      agent: false,
+      headers: { ...headers, ...(body ? { 'content-length': String(body.length) } : {}) },
+    });
     req.on('error', reject);
     req.on('response', (res) => {
       const chunks: Buffer[] = [];
@@ -108,7 +130,17 @@ async function waitReady(port: number): Promise<void> {
 }
 
 function serve(port: number, extra: string[]): ChildProcess {
-  return start(process.execPath, [join(packageRoot(), 'dist/tools/cli/main.js'), 'serve', '--port', String(port), '--workers', '1', '--log-level', 'warn', ...extra]);
+  return start(process.execPath, [
+    join(packageRoot(), 'dist/tools/cli/main.js'),
+    'serve',
+    '--port',
+    String(port),
+    '--workers',
+    '1',
+    '--log-level',
+    'warn',
+    ...extra,
+  ]);
 }
 
 async function openStream(port: number, level: number): Promise<string> {
@@ -124,7 +156,12 @@ async function throughput(port: number, numbered: boolean): Promise<number> {
   const writes = (mib * 1024 * 1024) / WRITE_BYTES;
   const started = performance.now();
   for (let seq = 1; seq <= writes; seq++) {
-    const answer = await request(port, 'POST', `/v1/streams/${id}/write?flush=sync${numbered ? `&seq=${seq}` : ''}`, data);
+    const answer = await request(
+      port,
+      'POST',
+      `/v1/streams/${id}/write?flush=sync${numbered ? `&seq=${seq}` : ''}`,
+      data,
+    );
     if (answer.status !== 200) throw new Error(`write ${seq}: ${answer.status}`);
   }
   return mib / ((performance.now() - started) / 1000);
@@ -133,7 +170,16 @@ async function throughput(port: number, numbered: boolean): Promise<number> {
 async function main(): Promise<void> {
   checkpointCosts();
   const redisPort = await freePort();
-  start('/usr/bin/redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no']);
+  start('/usr/bin/redis-server', [
+    '--port',
+    String(redisPort),
+    '--bind',
+    '127.0.0.1',
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+  ]);
   const redis = `redis://127.0.0.1:${redisPort}`;
   const [plainPort, durablePort, peerPort] = [await freePort(), await freePort(), await freePort()];
   const plain = serve(plainPort, []);
@@ -145,13 +191,16 @@ async function main(): Promise<void> {
   const plainRate = await throughput(plainPort, false);
   const durableRate = await throughput(durablePort, true);
   console.log(`plain (no Redis)           ${plainRate.toFixed(1)} MiB/s`);
-  console.log(`durable (Redis checkpoint) ${durableRate.toFixed(1)} MiB/s (${((durableRate / plainRate) * 100).toFixed(0)}% of plain)`);
+  console.log(
+    `durable (Redis checkpoint) ${durableRate.toFixed(1)} MiB/s (${((durableRate / plainRate) * 100).toFixed(0)}% of plain)`,
+  );
   plain.kill('SIGTERM');
 
   // Takeover: write once on "one", kill it, write the next seq on "two" until it is served.
   const id = await openStream(durablePort, 6);
   const data = sample(WRITE_BYTES, 9);
-  if ((await request(durablePort, 'POST', `/v1/streams/${id}/write?flush=sync&seq=1`, data)).status !== 200) throw new Error('first write');
+  if ((await request(durablePort, 'POST', `/v1/streams/${id}/write?flush=sync&seq=1`, data)).status !== 200)
+    throw new Error('first write');
   durable.kill('SIGKILL');
   const killed = performance.now();
   let attempts = 0;
@@ -161,7 +210,9 @@ async function main(): Promise<void> {
     if (answer.status === 200) break;
     if (answer.status !== 503) throw new Error(`takeover write: ${answer.status} ${answer.body.toString()}`);
   }
-  console.log(`\ntakeover after SIGKILL (lease ${leaseMs} ms): the next write was served ${(performance.now() - killed).toFixed(0)} ms after the kill (${attempts} attempts, each waiting up to --handover-ms)`);
+  console.log(
+    `\ntakeover after SIGKILL (lease ${leaseMs} ms): the next write was served ${(performance.now() - killed).toFixed(0)} ms after the kill (${attempts} attempts, each waiting up to --handover-ms)`,
+  );
 }
 
 try {

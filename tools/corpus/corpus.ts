@@ -32,7 +32,28 @@ export class Random {
   }
 }
 
-const syllables = ['the', 'and', 'com', 'pre', 'ss', 'ion', 'data', 'page', 'ing', 'er', 'block', 'tion', 'zip', 'flate', 'ma', 'chine', 'ter', 'al', 'st', 're'];
+const syllables = [
+  'the',
+  'and',
+  'com',
+  'pre',
+  'ss',
+  'ion',
+  'data',
+  'page',
+  'ing',
+  'er',
+  'block',
+  'tion',
+  'zip',
+  'flate',
+  'ma',
+  'chine',
+  'ter',
+  'al',
+  'st',
+  're',
+];
 const punctuation = ['. ', ', ', '; ', '\n', ' ', ' ', ' ', ' '];
 
 /** English-like text: Zipf-ish words from syllables, punctuation and line breaks. */
@@ -50,7 +71,8 @@ export function textLike(length: number, seed = 1): Uint8Array {
   while (offset < length) {
     // Squaring a uniform number favours the start of the vocabulary, as natural text does.
     const pick = random.next() / 0x1_0000_0000;
-    const word = vocabulary[Math.floor(pick * pick * vocabulary.length)] + punctuation[random.below(punctuation.length)];
+    const word =
+      vocabulary[Math.floor(pick * pick * vocabulary.length)] + punctuation[random.below(punctuation.length)];
     for (let index = 0; index < word.length && offset < length; index++) out[offset++] = word.charCodeAt(index);
   }
   return out;
@@ -144,7 +166,8 @@ export function corpus(name: CorpusName, length: number, seed = 1): Uint8Array {
       const out = new Uint8Array(length);
       const quarter = Math.ceil(length / 4);
       out.set(textLike(quarter, seed));
-      if (length > quarter) out.set(binaryLike(Math.min(quarter, length - quarter), seed).subarray(0, length - quarter), quarter);
+      if (length > quarter)
+        out.set(binaryLike(Math.min(quarter, length - quarter), seed).subarray(0, length - quarter), quarter);
       if (length > 2 * quarter) out.set(vmPages(Math.min(quarter, length - 2 * quarter), seed), 2 * quarter);
       if (length > 3 * quarter) out.set(randomBytes(length - 3 * quarter, seed), 3 * quarter);
       return out;

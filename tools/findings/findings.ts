@@ -53,9 +53,21 @@ export async function runFindings(options: FindingsOptions): Promise<FindingsRow
   const rows: FindingsRow[] = [];
   for (const configuration of MATRIX) {
     options.progress?.(`${label(configuration)}: hazard`);
-    const hazardOptions = { ...configuration, deterministic: false, pattern: 'sweep' as const, cpuAmount: 0, seconds: options.hazardSeconds };
+    const hazardOptions = {
+      ...configuration,
+      deterministic: false,
+      pattern: 'sweep' as const,
+      cpuAmount: 0,
+      seconds: options.hazardSeconds,
+    };
     const hazard = await runThreaded(hazardOptions);
-    const deterministic = runDeterministic({ ...hazardOptions, deterministic: true, pattern: 'snapshot', seconds: undefined, iterations: 100 });
+    const deterministic = runDeterministic({
+      ...hazardOptions,
+      deterministic: true,
+      pattern: 'snapshot',
+      seconds: undefined,
+      iterations: 100,
+    });
     const migrations: FindingsRow['migrations'] = [];
     for (const pattern of options.patterns) {
       const runs: MigrateResult[] = [];
@@ -110,11 +122,22 @@ const allRuns = (row: FindingsRow) => row.migrations.flatMap((m) => m.runs);
 
 export function findingsMarkdown(rows: FindingsRow[], options: FindingsOptions, command: string): string {
   const find = (engine: EngineName, model: AccessModel, copy: CopyPolicy) =>
-    rows.find((row) => row.configuration.engine === engine && row.configuration.model === model && row.configuration.copy === copy)!;
+    rows.find(
+      (row) =>
+        row.configuration.engine === engine && row.configuration.model === model && row.configuration.copy === copy,
+    )!;
   const unsafe = find('dfltcc', 'multiple', 'never');
   const unsafeAll = totals(allRuns(unsafe));
   const safe = rows.filter((row) => row !== unsafe);
-  const safeBad = sum(safe.map((row) => totals(allRuns(row)).corrupted + totals(allRuns(row)).decodeErrors + row.hazard.corruptRuns + row.deterministic.corruptRuns));
+  const safeBad = sum(
+    safe.map(
+      (row) =>
+        totals(allRuns(row)).corrupted +
+        totals(allRuns(row)).decodeErrors +
+        row.hazard.corruptRuns +
+        row.deterministic.corruptRuns,
+    ),
+  );
   const migration = options.migration;
   const lines = [
     '# Findings: is the copy needed, what does it cost, and can the host copy only where it must?',
@@ -135,23 +158,38 @@ export function findingsMarkdown(rows: FindingsRow[], options: FindingsOptions, 
   for (const row of rows) {
     row.migrations.forEach((migrationRuns, index) => {
       const t = totals(migrationRuns.runs);
-      const hazard = index === 0 ? [`${row.hazard.runs}`, `${row.hazard.corruptRuns} (${percent(row.hazard.detectionRate, 1)})`, `${row.deterministic.corruptRuns} / ${row.deterministic.runs}`] : ['', '', ''];
+      const hazard =
+        index === 0
+          ? [
+              `${row.hazard.runs}`,
+              `${row.hazard.corruptRuns} (${percent(row.hazard.detectionRate, 1)})`,
+              `${row.deterministic.corruptRuns} / ${row.deterministic.runs}`,
+            ]
+          : ['', '', ''];
       lines.push(
         `| ${index === 0 ? label(row.configuration) : ''} | ${hazard.join(' | ')} | ${migrationRuns.pattern} | ${t.corruptedRuns} / ${t.runs} | ${t.corrupted} (${t.unwritten}) | ${t.decodeErrors} | ${t.copies} | ${t.copyBytes} | ${t.throughput.toFixed(1)} | ${percent(t.copyShare)} |`,
       );
     });
   }
-  lines.push('', "Copies and copy bytes count the migrations. The copy share is the copy time divided by the channels' compress time (copy included).", '');
+  lines.push(
+    '',
+    "Copies and copy bytes count the migrations. The copy share is the copy time divided by the channels' compress time (copy included).",
+    '',
+  );
 
   lines.push('## What the table shows', '', '### Is the copy needed?', '');
-  const unsafeShows = unsafe.hazard.corruptRuns > 0 || unsafe.deterministic.corruptRuns > 0 || unsafeAll.corruptedRuns > 0;
+  const unsafeShows =
+    unsafe.hazard.corruptRuns > 0 || unsafe.deterministic.corruptRuns > 0 || unsafeAll.corruptedRuns > 0;
   if (unsafeShows) {
     lines.push(
       `Yes, for an engine that may read its input twice. With the emulated accelerator in its \`multiple\` access model and no copy, ${unsafe.hazard.corruptRuns} of ${unsafe.hazard.runs} real-thread hazard runs (${percent(unsafe.hazard.detectionRate, 1)}) decoded the untouched second half wrong${unsafe.hazard.firstCorruptRun === null ? '' : `, the first at run ${unsafe.hazard.firstCorruptRun}`}, as did ${unsafe.deterministic.corruptRuns} of ${unsafe.deterministic.runs} deterministic runs, and ${unsafeAll.corruptedRuns} of ${unsafeAll.runs} migrations ended with corrupted pages (${unsafeAll.corrupted} pages, ${unsafeAll.decodeErrors} undecodable packets). ${safeBad === 0 ? `The other ${safe.length} configurations had no corrupt run and no corrupted page at all` : `The other ${safe.length} configurations had ${safeBad} corrupt runs and pages together, which needs explaining`}: software zlib reads its input once into its window, the \`single\` model reads a snapshot, and a private copy cannot change under the engine.`,
       '',
     );
   } else {
-    lines.push('These runs did not show corruption without a copy: no configuration lost data. Run longer (more seconds, seeds or rounds) to see the race.', '');
+    lines.push(
+      'These runs did not show corruption without a copy: no configuration lost data. Run longer (more seconds, seeds or rounds) to see the race.',
+      '',
+    );
   }
 
   lines.push("### Dave Gilbert's claim: retransmission repairs the page", '');
@@ -170,9 +208,10 @@ export function findingsMarkdown(rows: FindingsRow[], options: FindingsOptions, 
   );
 
   lines.push("### Ilya Leoshkevich's claim: corruption spans blocks and reaches stable pages", '');
-  const hazardLine = unsafe.hazard.corruptRuns + unsafe.deterministic.corruptRuns > 0
-    ? `The hazard runs show it within one stream: the second half is never written and is compressed in a later call, with stable contents, yet it decoded wrong in ${unsafe.hazard.corruptRuns + unsafe.deterministic.corruptRuns} runs, because its back-references point into history the accelerator re-read after the writer changed it.`
-    : 'The hazard runs did not show it in these runs.';
+  const hazardLine =
+    unsafe.hazard.corruptRuns + unsafe.deterministic.corruptRuns > 0
+      ? `The hazard runs show it within one stream: the second half is never written and is compressed in a later call, with stable contents, yet it decoded wrong in ${unsafe.hazard.corruptRuns + unsafe.deterministic.corruptRuns} runs, because its back-references point into history the accelerator re-read after the writer changed it.`
+      : 'The hazard runs did not show it in these runs.';
   if (unsafeAll.unwritten > 0) {
     lines.push(
       `It holds. ${unsafeAll.unwritten} of the ${unsafeAll.corrupted} corrupted pages were never written by the guest during the migration: they were sent once, with contents that never changed, in packets (separate deflate blocks, after sync flushes) that came after a racing page, and decoded wrong because the corruption in the history, and then in the destination's window, carried forward. Migration's dirty tracking never resends such a page. ${hazardLine}${unsafeAll.firstCorrupted.length > 0 ? ` First corrupted page per corrupted migration: ${unsafeAll.firstCorrupted.join(', ')}.` : ''}`,
@@ -202,7 +241,9 @@ export function findingsMarkdown(rows: FindingsRow[], options: FindingsOptions, 
   for (const configuration of [unsafe, find('dfltcc', 'multiple', 'auto'), find('zlib', 'single', 'never')]) {
     const c = configuration.configuration;
     const model = c.engine === 'dfltcc' ? ` --model ${c.model}` : '';
-    lines.push(`node dist/tools/cli/main.js hazard --engine ${c.engine}${model} --copy ${c.copy} --pattern sweep --seconds ${options.hazardSeconds}`);
+    lines.push(
+      `node dist/tools/cli/main.js hazard --engine ${c.engine}${model} --copy ${c.copy} --pattern sweep --seconds ${options.hazardSeconds}`,
+    );
     for (const pattern of options.patterns) {
       lines.push(
         `node dist/tools/cli/main.js migrate --engine ${c.engine}${model} --copy ${c.copy} --ram ${migration.ramBytes / 2 ** 20}M --channels ${migration.channels} --packet-pages ${migration.packetPages} --hot-pages ${migration.hotPages} --rounds ${migration.rounds} --pattern ${pattern} --seed ${options.seeds[0]}`,

@@ -61,7 +61,14 @@ export interface HazardResult {
 
 /** The deflate options every run uses. */
 export function scenarioOptions(options: HazardOptions) {
-  return { engine: options.engine, level: 1 as const, windowBits: 15, dfltccModel: options.model, copy: options.copy, cpuAmount: options.cpuAmount };
+  return {
+    engine: options.engine,
+    level: 1 as const,
+    windowBits: 15,
+    dfltccModel: options.model,
+    copy: options.copy,
+    cpuAmount: options.cpuAmount,
+  };
 }
 
 export interface RunHooks {
@@ -74,7 +81,13 @@ export interface RunHooks {
 }
 
 /** One run; true when the second half came back exactly. */
-export function runOnce(core: DeflateCore, guest: GuestMemory, base: number, pattern: MutationPattern, hooks: RunHooks): boolean {
+export function runOnce(
+  core: DeflateCore,
+  guest: GuestMemory,
+  base: number,
+  pattern: MutationPattern,
+  hooks: RunHooks,
+): boolean {
   const output: Buffer[] = [];
   core.reset();
   core.ondata = (chunk) => output.push(chunk);
@@ -110,7 +123,12 @@ export interface RunTally {
  * Run until the iteration count, the time limit or (when asked) the first corrupt run, whichever comes
  * first; `runOne` returns true when the second half came back exactly.
  */
-export function runSeries(core: DeflateCore, options: HazardOptions, runOne: () => boolean, progress?: (runs: number, corruptRuns: number) => void): RunTally {
+export function runSeries(
+  core: DeflateCore,
+  options: HazardOptions,
+  runOne: () => boolean,
+  progress?: (runs: number, corruptRuns: number) => void,
+): RunTally {
   const started = process.hrtime.bigint();
   const deadline = options.seconds === undefined ? Infinity : Date.now() + options.seconds * 1000;
   const limit = options.iterations ?? Infinity;
@@ -127,7 +145,15 @@ export function runSeries(core: DeflateCore, options: HazardOptions, runOne: () 
     if (runs % 50 === 0) progress?.(runs, corruptRuns);
   }
   const { copies, copyBytes, copyNanoseconds } = core.copies.counters;
-  return { runs, corruptRuns, firstCorruptRun, copies, copyBytes, copyNanoseconds, seconds: Number(process.hrtime.bigint() - started) / 1e9 };
+  return {
+    runs,
+    corruptRuns,
+    firstCorruptRun,
+    copies,
+    copyBytes,
+    copyNanoseconds,
+    seconds: Number(process.hrtime.bigint() - started) / 1e9,
+  };
 }
 
 /** The first half, compressed where it lies: input the writer may change, so not stable. */

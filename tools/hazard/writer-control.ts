@@ -11,7 +11,7 @@
  * writes exactly where the race is worst, whatever the scheduler does, so a
  * test that expects corruption cannot miss it on a busy machine.
  */
-export const enum WriterState {
+export enum WriterState {
   PAUSED = 0,
   RUNNING = 1,
   STOPPED = 2,

@@ -5,7 +5,12 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { deflateSync } from '../../src/index.js';
 
-const { data, level, start, stop } = workerData as { data: Uint8Array; level: number; start: SharedArrayBuffer; stop: SharedArrayBuffer };
+const { data, level, start, stop } = workerData as {
+  data: Uint8Array;
+  level: number;
+  start: SharedArrayBuffer;
+  stop: SharedArrayBuffer;
+};
 const startFlag = new Int32Array(start);
 const stopFlag = new Int32Array(stop);
 

@@ -101,7 +101,10 @@ async function inProcess(data: Uint8Array, level: number, threads: number, secon
   const start = new SharedArrayBuffer(8);
   const stop = new SharedArrayBuffer(4);
   const startFlag = new Int32Array(start);
-  const workers = Array.from({ length: threads }, () => new Worker(sibling('deflate-worker.js'), { workerData: { data, level, start, stop } }));
+  const workers = Array.from(
+    { length: threads },
+    () => new Worker(sibling('deflate-worker.js'), { workerData: { data, level, start, stop } }),
+  );
   const results = workers.map(
     (worker) =>
       new Promise<{ count: number; seconds: number }>((resolve, reject) => {
@@ -124,7 +127,10 @@ async function inProcess(data: Uint8Array, level: number, threads: number, secon
   await Promise.all(workers.map((worker) => worker.terminate()));
   const throughput = done.reduce((sum, result) => sum + (result.count * data.length) / result.seconds, 0);
   const megabytes = done.reduce((sum, result) => sum + result.count * data.length, 0) / 1e6;
-  return { throughputMBps: throughput / 1e6, cpuSecondsPerMB: (used.user + used.system) / 1e6 / Math.max(megabytes, 1e-9) };
+  return {
+    throughputMBps: throughput / 1e6,
+    cpuSecondsPerMB: (used.user + used.system) / 1e6 / Math.max(megabytes, 1e-9),
+  };
 }
 
 /** Event-loop delay sampling interval; a sample's lag is its delay minus this. */
@@ -142,9 +148,13 @@ interface ClientResult {
 /** autocannon in a child process (tools/http-bench/load-client.ts), bounded by its duration plus a margin. */
 function runClient(url: string, bodyFile: string, connections: number, seconds: number): Promise<ClientResult> {
   return new Promise<ClientResult>((resolve, reject) => {
-    const child = spawn(process.execPath, [sibling('load-client.js'), JSON.stringify({ url, bodyFile, connections, seconds })], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const child = spawn(
+      process.execPath,
+      [sibling('load-client.js'), JSON.stringify({ url, bodyFile, connections, seconds })],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     const timer = setTimeout(() => child.kill('SIGKILL'), (seconds + 30) * 1000);
@@ -160,14 +170,24 @@ function runClient(url: string, bodyFile: string, connections: number, seconds: 
 /** Load runs that see no answer at all are repeated, twice as long each time, at most this many times. */
 const EMPTY_RUN_RETRIES = 4;
 
-async function load(url: string, bodyFile: string, bodyBytes: number, concurrency: number, seconds: number): Promise<LoadRun> {
+async function load(
+  url: string,
+  bodyFile: string,
+  bodyBytes: number,
+  concurrency: number,
+  seconds: number,
+): Promise<LoadRun> {
   const lag = monitorEventLoopDelay({ resolution: LAG_RESOLUTION_MS });
   let cpu = process.cpuUsage();
   lag.enable();
   let result = await runClient(url, bodyFile, concurrency, seconds);
   // A quick run on a busy machine can end before its first answer: no figure at all, not a slow one. Run it again,
   // longer, rather than report nothing (the figures then come from the longer run alone).
-  for (let retry = 1; retry <= EMPTY_RUN_RETRIES && result.requests === 0 && result.errors + result.timeouts === 0; retry++) {
+  for (
+    let retry = 1;
+    retry <= EMPTY_RUN_RETRIES && result.requests === 0 && result.errors + result.timeouts === 0;
+    retry++
+  ) {
     lag.reset();
     cpu = process.cpuUsage();
     result = await runClient(url, bodyFile, concurrency, seconds * 2 ** retry);
@@ -208,7 +228,10 @@ export async function runHttpSuite(options: HttpSuiteOptions = {}): Promise<Http
   writeFileSync(bodyFile, data);
 
   // Warnings go to stderr: stdout carries only the report (`zaccel bench --json` is parsed as one JSON document).
-  const app = await buildServer({ workers, logLevel: 'warn', port: 0, maxInflight: 1024 }, { logger: { level: 'warn', stream: process.stderr } });
+  const app = await buildServer(
+    { workers, logLevel: 'warn', port: 0, maxInflight: 1024 },
+    { logger: { level: 'warn', stream: process.stderr } },
+  );
   const results: LevelResult[] = [];
   try {
     await app.listen({ host: '127.0.0.1', port: 0 });

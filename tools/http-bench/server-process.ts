@@ -25,9 +25,13 @@ export interface ServerProcess {
 /** Start `zaccel serve` with these flags (e.g. `['--workers', '2']`) and wait until it is ready. */
 export async function startServerProcess(flags: string[], startMs = 30_000): Promise<ServerProcess> {
   const main = join(packageRoot(), 'dist', 'tools', 'cli', 'main.js');
-  const child = spawn(process.execPath, [main, 'serve', '--host', '127.0.0.1', '--port', '0', '--log-level', 'info', ...flags], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [main, 'serve', '--host', '127.0.0.1', '--port', '0', '--log-level', 'info', ...flags],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   const port = await new Promise<number>((resolve, reject) => {
     let listening = 0;
     const timer = setTimeout(() => fail(new Error(`the server did not get ready within ${startMs} ms`)), startMs);
@@ -66,7 +70,8 @@ export async function startServerProcess(flags: string[], startMs = 30_000): Pro
 
 function residentMemory(pid: number): { rssBytes: number; peakRssBytes: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN) * 1024;
+  const kib = (field: string) =>
+    Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN) * 1024;
   return { rssBytes: kib('VmRSS'), peakRssBytes: kib('VmHWM') };
 }
 

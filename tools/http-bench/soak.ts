@@ -66,17 +66,23 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakResult> {
   let failed = 0;
   const post = (path: string, body: Uint8Array) =>
     new Promise<number>((resolve, reject) => {
-      const request = http.request({ host: '127.0.0.1', port: server.port, method: 'POST', path, agent }, (response) => {
-        response.resume();
-        response.on('end', () => resolve(response.statusCode ?? 0));
-        response.on('error', reject);
-      });
+      const request = http.request(
+        { host: '127.0.0.1', port: server.port, method: 'POST', path, agent },
+        (response) => {
+          response.resume();
+          response.on('end', () => resolve(response.statusCode ?? 0));
+          response.on('error', reject);
+        },
+      );
       request.on('error', reject);
       request.end(body);
     });
   const one = async (index: number) => {
     const inflate = index % 3 === 2;
-    const status = await post(inflate ? '/v1/inflate?format=gzip' : `/v1/deflate?level=${index % 10}`, inflate ? gzip : text);
+    const status = await post(
+      inflate ? '/v1/inflate?format=gzip' : `/v1/deflate?level=${index % 10}`,
+      inflate ? gzip : text,
+    );
     if (status === 200) answered++;
     else failed++;
   };
@@ -101,7 +107,13 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakResult> {
         machineMiB: round(await server.metric('zaccel_machine_memory_bytes')),
       });
     }
-    return { answered, failed, startRssMiB: round(startRss), windows: samples, seconds: Math.round((Date.now() - started) / 100) / 10 };
+    return {
+      answered,
+      failed,
+      startRssMiB: round(startRss),
+      windows: samples,
+      seconds: Math.round((Date.now() - started) / 100) / 10,
+    };
   } finally {
     agent.destroy();
     await server.stop();

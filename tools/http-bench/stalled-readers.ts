@@ -68,10 +68,14 @@ export async function measureStalledReaders(options: StalledReadersOptions = {})
   const started = Date.now();
   const body = await bomb(answerMiB * MiB);
   const server = await startServerProcess([
-    '--workers', String(options.workers ?? 2),
-    '--max-inflight', String(clients + 16),
-    '--max-output-limit', `${answerMiB * 2}m`,
-    '--send-timeout-ms', String(sendTimeoutMs),
+    '--workers',
+    String(options.workers ?? 2),
+    '--max-inflight',
+    String(clients + 16),
+    '--max-output-limit',
+    `${answerMiB * 2}m`,
+    '--send-timeout-ms',
+    String(sendTimeoutMs),
   ]);
   const sockets: net.Socket[] = [];
   try {
@@ -81,7 +85,9 @@ export async function measureStalledReaders(options: StalledReadersOptions = {})
       const socket = net.connect(server.port, '127.0.0.1');
       sockets.push(socket);
       socket.on('error', () => {});
-      socket.write(`POST /v1/inflate?format=gzip&maxOutput=${answerMiB * MiB} HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-length: ${body.length}\r\n\r\n`);
+      socket.write(
+        `POST /v1/inflate?format=gzip&maxOutput=${answerMiB * MiB} HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-length: ${body.length}\r\n\r\n`,
+      );
       socket.write(body);
       // The first bytes of the answer, then nothing more: the client stops reading.
       socket.once('data', () => {
@@ -100,7 +106,10 @@ export async function measureStalledReaders(options: StalledReadersOptions = {})
     const machine = await server.metric('zaccel_machine_memory_bytes');
     const external = await server.metric('nodejs_external_memory_bytes');
     const heapUsed = await server.metric('nodejs_heap_size_used_bytes');
-    await until(async () => (await server.metric('zaccel_timeouts_total{kind="send"}')) >= stalled, sendTimeoutMs * 3 + 30_000);
+    await until(
+      async () => (await server.metric('zaccel_timeouts_total{kind="send"}')) >= stalled,
+      sendTimeoutMs * 3 + 30_000,
+    );
     const sendTimeouts = await server.metric('zaccel_timeouts_total{kind="send"}');
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     const after = server.memory().rssBytes;

@@ -39,7 +39,12 @@ if (options.rendezvous && options.engine === 'dfltcc') {
 parentPort!.on('message', (job: PacketJob | { type: 'totals' }) => {
   if (job.type === 'totals') {
     const counters = core.copies.counters;
-    const totals: ChannelTotals = { type: 'totals', channel: data.channel, ...counters, fallbacks: core.codec.fallbacks };
+    const totals: ChannelTotals = {
+      type: 'totals',
+      channel: data.channel,
+      ...counters,
+      fallbacks: core.codec.fallbacks,
+    };
     parentPort!.postMessage(totals);
     return;
   }
@@ -49,7 +54,10 @@ parentPort!.on('message', (job: PacketJob | { type: 'totals' }) => {
   job.pages.forEach((current, index) => {
     const last = index === job.pages.length - 1;
     page = current;
-    core.pushRegion({ address: guest.pageAddress(page), length: options.pageSize, stable: job.stable }, last ? constants.Z_SYNC_FLUSH : constants.Z_NO_FLUSH);
+    core.pushRegion(
+      { address: guest.pageAddress(page), length: options.pageSize, stable: job.stable },
+      last ? constants.Z_SYNC_FLUSH : constants.Z_NO_FLUSH,
+    );
   });
   const compressNanoseconds = Number(process.hrtime.bigint() - started);
   // A buffer of its own (not from Buffer's shared pool), so it can be transferred.

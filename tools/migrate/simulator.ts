@@ -12,7 +12,14 @@ import { vmPages } from '../corpus/corpus.js';
 import { WriterControl, WriterState } from '../hazard/writer-control.js';
 import { GuestMemory } from '../../src/internal.js';
 import { workerUrl } from '../worker-url.js';
-import type { ChannelTotals, ChannelWorkerData, GuestWorkerData, MigrateOptions, PacketJob, PacketSent } from './protocol.js';
+import type {
+  ChannelTotals,
+  ChannelWorkerData,
+  GuestWorkerData,
+  MigrateOptions,
+  PacketJob,
+  PacketSent,
+} from './protocol.js';
 
 export interface MigrateResult {
   options: MigrateOptions;
@@ -76,7 +83,12 @@ class Destination {
     }
     const received = Buffer.concat(pieces);
     packet.pages.forEach((page, index) => {
-      received.copy(this.ram, page * this.options.pageSize, index * this.options.pageSize, (index + 1) * this.options.pageSize);
+      received.copy(
+        this.ram,
+        page * this.options.pageSize,
+        index * this.options.pageSize,
+        (index + 1) * this.options.pageSize,
+      );
     });
   }
 
@@ -88,18 +100,38 @@ class Destination {
 export async function runMigration(options: MigrateOptions, progress?: MigrateProgress): Promise<MigrateResult> {
   const started = process.hrtime.bigint();
   const pages = Math.ceil(options.ramBytes / options.pageSize);
-  const machine = Machine.create({ initialBytes: 16 << 20, maximumBytes: Math.max(256 << 20, 2 * pages * options.pageSize + (64 << 20)) });
+  const machine = Machine.create({
+    initialBytes: 16 << 20,
+    maximumBytes: Math.max(256 << 20, 2 * pages * options.pageSize + (64 << 20)),
+  });
   const { guest } = GuestMemory.create(machine, pages * options.pageSize, options.pageSize);
   for (let offset = 0, chunk = 1 << 20; offset < guest.layout.ramBytes; offset += chunk) {
-    const bytes = vmPages(Math.min(chunk, guest.layout.ramBytes - offset), options.seed + offset / chunk, undefined, options.pageSize);
+    const bytes = vmPages(
+      Math.min(chunk, guest.layout.ramBytes - offset),
+      options.seed + offset / chunk,
+      undefined,
+      options.pageSize,
+    );
     guest.writePage(offset / options.pageSize, bytes);
   }
   const control = new WriterControl();
   const writes = new SharedArrayBuffer(pages * 4);
-  const guestData: GuestWorkerData = { descriptor: machine.descriptor, layout: guest.layout, control: control.buffer, writes, options };
+  const guestData: GuestWorkerData = {
+    descriptor: machine.descriptor,
+    layout: guest.layout,
+    control: control.buffer,
+    writes,
+    options,
+  };
   const guestThread = new Worker(workerUrl('migrate/guest-worker'), { workerData: guestData });
   const channels = Array.from({ length: options.channels }, (_, channel) => {
-    const channelData: ChannelWorkerData = { descriptor: machine.descriptor, layout: guest.layout, control: control.buffer, channel, options };
+    const channelData: ChannelWorkerData = {
+      descriptor: machine.descriptor,
+      layout: guest.layout,
+      control: control.buffer,
+      channel,
+      options,
+    };
     return new Worker(workerUrl('migrate/channel-worker'), { workerData: channelData });
   });
   const destination = new Destination(options, pages);
@@ -134,7 +166,12 @@ export async function runMigration(options: MigrateOptions, progress?: MigratePr
     for (let page = 0; page < pages; page++) if (guest.takeDirty(page)) dirty.push(page);
     const finished = new Promise<void>((resolve) => (roundDone = resolve));
     for (let start = 0, index = 0; start < dirty.length; start += options.packetPages, index++) {
-      const job: PacketJob = { type: 'packet', id: packetId++, pages: dirty.slice(start, start + options.packetPages), stable };
+      const job: PacketJob = {
+        type: 'packet',
+        id: packetId++,
+        pages: dirty.slice(start, start + options.packetPages),
+        stable,
+      };
       outstanding++;
       channels[index % channels.length].postMessage(job);
     }

@@ -30,7 +30,12 @@ const compressFunction = (level: Level): 'stored' | 'fast' | 'slow' => {
 };
 
 /** Can the accelerator compress with these parameters? (dfltcc_can_deflate) */
-export function acceleratorCanDeflate(settings: DfltccSettings, level: Level, windowBits: number, strategy: Strategy): boolean {
+export function acceleratorCanDeflate(
+  settings: DfltccSettings,
+  level: Level,
+  windowBits: number,
+  strategy: Strategy,
+): boolean {
   const actual = level === -1 ? 6 : level;
   return (
     settings.enabled &&
@@ -103,7 +108,8 @@ export class DfltccDeflateCodec implements DeflateCodec {
       } else {
         this.history = 0;
       }
-      this.usingAccelerator = accelerated && acceleratorCanDeflate(this.settings, this.level, this.windowBits, this.strategy);
+      this.usingAccelerator =
+        accelerated && acceleratorCanDeflate(this.settings, this.level, this.windowBits, this.strategy);
       if (!this.usingAccelerator) this.software = this.createSoftware();
     } catch (error) {
       this.end();
@@ -135,7 +141,8 @@ export class DfltccDeflateCodec implements DeflateCodec {
   }
 
   bound(sourceLength: number): number {
-    const wrapper = this.format === 'zlib' ? 6 + (this.dictionaryId === undefined ? 0 : 4) : this.format === 'gzip' ? 18 : 0;
+    const wrapper =
+      this.format === 'zlib' ? 6 + (this.dictionaryId === undefined ? 0 : 4) : this.format === 'gzip' ? 18 : 0;
     // The accelerator's worst case: every byte a 9-bit literal after a full dynamic header (spec 8.4).
     const accelerator = 2 * sourceLength + 288 + wrapper;
     return Math.max(accelerator, this.software?.bound(sourceLength) ?? 0);
@@ -181,16 +188,23 @@ export class DfltccDeflateCodec implements DeflateCodec {
    */
   params(level: Level, strategy: Strategy, outputAddress: number, outputCapacity: number): CodecStep {
     this.assertOpen();
-    const wantAccelerator = this.block !== undefined && acceleratorCanDeflate(this.settings, level, this.windowBits, strategy);
+    const wantAccelerator =
+      this.block !== undefined && acceleratorCanDeflate(this.settings, level, this.windowBits, strategy);
     if (wantAccelerator === this.usingAccelerator && !this.usingAccelerator) {
       // Software to software: software zlib's own deflateParams (its own Z_BLOCK flush).
       this.level = level;
       this.strategy = strategy;
       return this.software!.params(level, strategy, outputAddress, outputCapacity);
     }
-    const hookFlush = wantAccelerator !== this.usingAccelerator && this.wasDeflateUsed() ? constants.Z_FULL_FLUSH : constants.Z_NO_FLUSH;
+    const hookFlush =
+      wantAccelerator !== this.usingAccelerator && this.wasDeflateUsed()
+        ? constants.Z_FULL_FLUSH
+        : constants.Z_NO_FLUSH;
     let produced = 0;
-    const changes = strategy !== this.strategy || compressFunction(level) !== compressFunction(this.level) || hookFlush !== constants.Z_NO_FLUSH;
+    const changes =
+      strategy !== this.strategy ||
+      compressFunction(level) !== compressFunction(this.level) ||
+      hookFlush !== constants.Z_NO_FLUSH;
     if (changes && this.lastFlush !== -2) {
       const flush = rank(hookFlush) > rank(constants.Z_BLOCK) ? hookFlush : constants.Z_BLOCK;
       const step = this.deflate(outputAddress, 0, outputAddress, outputCapacity, flush);
@@ -225,10 +239,20 @@ export class DfltccDeflateCodec implements DeflateCodec {
     return this.totalIn > 0 || !block.nt || block.hl > 0;
   }
 
-  deflate(inputAddress: number, inputLength: number, outputAddress: number, outputCapacity: number, flush: FlushMode): CodecStep {
+  deflate(
+    inputAddress: number,
+    inputLength: number,
+    outputAddress: number,
+    outputCapacity: number,
+    flush: FlushMode,
+  ): CodecStep {
     this.assertOpen();
     const output: Output = { address: outputAddress, room: outputCapacity };
-    const step = (status: number, consumed: number): CodecStep => ({ status, consumed, produced: outputCapacity - output.room });
+    const step = (status: number, consumed: number): CodecStep => ({
+      status,
+      consumed,
+      produced: outputCapacity - output.room,
+    });
     const previousFlush = this.lastFlush;
     this.lastFlush = flush;
     // zlib applies its duplicate-flush rule only when no output was pending at entry.
@@ -242,7 +266,8 @@ export class DfltccDeflateCodec implements DeflateCodec {
       this.lastFlush = -1; // the output filled: the same flush must be allowed to continue
       return step(constants.Z_OK, 0);
     }
-    if (this.trailerQueued) return step(flush === constants.Z_FINISH ? constants.Z_STREAM_END : constants.Z_STREAM_ERROR, 0);
+    if (this.trailerQueued)
+      return step(flush === constants.Z_FINISH ? constants.Z_STREAM_END : constants.Z_STREAM_ERROR, 0);
     // A repeated flush with no new input has nothing to do (zlib's duplicate-flush rule), even with bits
     // queued in the machine (CF=1): they stay in the continuation state until the next write or flush.
     if (!pendingAtEntry && inputLength === 0 && flush !== constants.Z_FINISH && rank(flush) <= rank(previousFlush)) {
@@ -342,12 +367,18 @@ export class DfltccDeflateCodec implements DeflateCodec {
     this.dictionaryId = fields.optionalInteger('dictionaryId', 0, largestWord);
     this.lastFlush = fields.integer('lastFlush', -2, 6);
     this.writtenFlush = fields.integer('writtenFlush', -1, 6);
-    this.pending.restore(fields.bytes('pending'), fields.integer('pendingBits', 0, 255), fields.integer('pendingBitCount', 0, 7));
+    this.pending.restore(
+      fields.bytes('pending'),
+      fields.integer('pendingBits', 0, 255),
+      fields.integer('pendingBitCount', 0, 7),
+    );
     const usingAccelerator = fields.boolean('usingAccelerator');
     const software = fields.optionalState('software');
-    if (usingAccelerator === (software !== undefined)) throw badSnapshot('dfltcc deflate codec: accelerator and software state disagree');
+    if (usingAccelerator === (software !== undefined))
+      throw badSnapshot('dfltcc deflate codec: accelerator and software state disagree');
     if (this.block === undefined) {
-      if (state.parameterBlock !== null || usingAccelerator) throw badSnapshot('dfltcc deflate codec: accelerator state for a stream without one');
+      if (state.parameterBlock !== null || usingAccelerator)
+        throw badSnapshot('dfltcc deflate codec: accelerator state for a stream without one');
     } else {
       this.machine.write(this.block.address, fields.bytes('parameterBlock', PARAMETER_BLOCK_BYTES));
       this.machine.write(this.history, fields.bytes('history', HISTORY_BYTES));
@@ -371,7 +402,12 @@ export class DfltccDeflateCodec implements DeflateCodec {
    * CMPR calls of a CC3 loop. Blocks are closed by writeFlush() for a flush,
    * here for a block switch.
    */
-  private acceleratorBody(input: number, length: number, output: Output, flush: FlushMode): { consumed: number; done: boolean } {
+  private acceleratorBody(
+    input: number,
+    length: number,
+    output: Output,
+    flush: FlushMode,
+  ): { consumed: number; done: boolean } {
     const block = this.block!;
     const settings = this.settings;
     let consumed = 0;
@@ -418,7 +454,16 @@ export class DfltccDeflateCodec implements DeflateCodec {
       }
       let conditionCode: number;
       do {
-        const run = this.instance!.run(FunctionCode.CMPR, block.address, output.address, output.room, input, length, this.history, this.hazardHook);
+        const run = this.instance!.run(
+          FunctionCode.CMPR,
+          block.address,
+          output.address,
+          output.room,
+          input,
+          length,
+          this.history,
+          this.hazardHook,
+        );
         conditionCode = run.conditionCode;
         const used = length - run.registers.inputLength;
         const produced = run.registers.outputAddress - output.address;
@@ -432,10 +477,14 @@ export class DfltccDeflateCodec implements DeflateCodec {
         if (length < 4096 && masked > 0) break;
       } while (conditionCode === ConditionCode.AGAIN);
       this.pending.bitCount = block.sbb;
-      this.pending.bits = this.pending.bitCount === 0 ? 0 : this.machine.u8(output.address) & ((1 << this.pending.bitCount) - 1);
+      this.pending.bits =
+        this.pending.bitCount === 0 ? 0 : this.machine.u8(output.address) & ((1 << this.pending.bitCount) - 1);
       this.check = block.checkValue;
       if (conditionCode === ConditionCode.INPUT_SHORT) {
-        throw new ZaccelError('ZACCEL_INTERNAL', `DFLTCC-CMPR ended with condition code 2 (OESC 0x${block.oesc.toString(16).padStart(2, '0')})`);
+        throw new ZaccelError(
+          'ZACCEL_INTERNAL',
+          `DFLTCC-CMPR ended with condition code 2 (OESC 0x${block.oesc.toString(16).padStart(2, '0')})`,
+        );
       }
       length += masked;
       // The pass that drained the machine for a block switch closes the block (a flush's close is writeFlush()'s).
@@ -473,23 +522,40 @@ export class DfltccDeflateCodec implements DeflateCodec {
 
   // --- the software path -------------------------------------------------
 
-  private softwareBody(input: number, length: number, output: Output, flush: FlushMode): { consumed: number; done: boolean } {
+  private softwareBody(
+    input: number,
+    length: number,
+    output: Output,
+    flush: FlushMode,
+  ): { consumed: number; done: boolean } {
     const software = this.software!;
     this.fallbacks++;
     // Software zlib writes its own flush markers and final block; the wrapper stays ours.
     const step = software.deflate(input, length, output.address, output.room, flush);
-    if (step.status !== constants.Z_OK && step.status !== constants.Z_STREAM_END && step.status !== constants.Z_BUF_ERROR) {
-      throw new ZaccelError('ZACCEL_INTERNAL', `software deflate failed: ${software.message() ?? step.status}`, { zlibStatus: step.status });
+    if (
+      step.status !== constants.Z_OK &&
+      step.status !== constants.Z_STREAM_END &&
+      step.status !== constants.Z_BUF_ERROR
+    ) {
+      throw new ZaccelError('ZACCEL_INTERNAL', `software deflate failed: ${software.message() ?? step.status}`, {
+        zlibStatus: step.status,
+      });
     }
     if (step.consumed > 0 && this.format !== 'raw') {
       const zlib = ZlibInstance.of(this.machine).exports;
-      this.check = (this.format === 'gzip' ? zlib.crc32(this.check, input, step.consumed) : zlib.adler32(this.check, input, step.consumed)) >>> 0;
+      this.check =
+        (this.format === 'gzip'
+          ? zlib.crc32(this.check, input, step.consumed)
+          : zlib.adler32(this.check, input, step.consumed)) >>> 0;
     }
     this.totalIn += step.consumed;
     output.address += step.produced;
     output.room -= step.produced;
     // zlib's contract: the input is consumed and the flush complete once output room is left over.
-    return { consumed: step.consumed, done: step.status === constants.Z_STREAM_END || (step.consumed === length && output.room > 0) };
+    return {
+      consumed: step.consumed,
+      done: step.status === constants.Z_STREAM_END || (step.consumed === length && output.room > 0),
+    };
   }
 
   private createSoftware(): ZlibDeflateCodec {

@@ -16,7 +16,9 @@ export const dfltccEngine: Engine = {
   version: (machine: Machine) => `${EMULATED_MODEL}; software fallback zlib ${ZlibInstance.of(machine).version}`,
   available: (machine: Machine) => machine.module('dfltcc') !== undefined && machine.module('zlib') !== undefined,
   deflateAccess: (parameters) =>
-    acceleratorCanDeflate(parameters.dfltcc, parameters.level, parameters.windowBits, parameters.strategy) ? parameters.dfltcc.model : 'single',
+    acceleratorCanDeflate(parameters.dfltcc, parameters.level, parameters.windowBits, parameters.strategy)
+      ? parameters.dfltcc.model
+      : 'single',
   createDeflate: (machine, parameters) => new DfltccDeflateCodec(machine, parameters),
   createInflate: (machine, parameters) => new DfltccInflateCodec(machine, parameters),
   restoreDeflate: (machine, parameters, state) => DfltccDeflateCodec.restore(machine, parameters, state),

@@ -11,7 +11,7 @@ export type HeaderResult =
   | { kind: 'error'; message: string };
 
 const GZIP_TEXT_RESERVED = 0xe0;
-const enum GzipFlag {
+enum GzipFlag {
   HCRC = 0x02,
   EXTRA = 0x04,
   NAME = 0x08,
@@ -56,7 +56,8 @@ export class HeaderParser {
       if (((method << 8) | flags) % 31 !== 0) return { kind: 'error', message: 'incorrect header check' };
       if ((method & 0x0f) !== 8) return { kind: 'error', message: 'unknown compression method' };
       const windowBits = (method >>> 4) + 8;
-      if (windowBits > 15 || (this.windowBits !== 0 && windowBits > this.windowBits)) return { kind: 'error', message: 'invalid window size' };
+      if (windowBits > 15 || (this.windowBits !== 0 && windowBits > this.windowBits))
+        return { kind: 'error', message: 'invalid window size' };
       if ((flags & 0x20) === 0) return this.done();
       this.stage = 'dictionary';
       return { kind: 'more' };
@@ -69,7 +70,8 @@ export class HeaderParser {
   private gzip(count: number, byte: number): HeaderResult {
     switch (this.stage) {
       case 'fixed':
-        if (count === 2 && (this.bytes[0] !== 0x1f || this.bytes[1] !== 0x8b)) return { kind: 'error', message: 'incorrect header check' };
+        if (count === 2 && (this.bytes[0] !== 0x1f || this.bytes[1] !== 0x8b))
+          return { kind: 'error', message: 'incorrect header check' };
         if (count === 3 && byte !== 8) return { kind: 'error', message: 'unknown compression method' };
         if (count === 4) {
           if ((byte & GZIP_TEXT_RESERVED) !== 0) return { kind: 'error', message: 'unknown header flags set' };
@@ -95,7 +97,8 @@ export class HeaderParser {
         if (this.hcrcStart < 0) this.hcrcStart = end - 1;
         if (end - this.hcrcStart < 2) return { kind: 'more' };
         const stored = this.bytes[this.hcrcStart] | (this.bytes[this.hcrcStart + 1] << 8);
-        if ((this.crc32(this.bytes.slice(0, this.hcrcStart)) & 0xffff) !== stored) return { kind: 'error', message: 'header crc mismatch' };
+        if ((this.crc32(this.bytes.slice(0, this.hcrcStart)) & 0xffff) !== stored)
+          return { kind: 'error', message: 'header crc mismatch' };
         return this.done();
       }
       default:

@@ -73,7 +73,10 @@ export class DfltccInflateCodec implements InflateCodec {
     if (this.software !== undefined) return this.software.setDictionary(address, length);
     const rawAtStart = this.format === 'raw' && this.stage === 'body' && this.block!.nt;
     if (this.stage !== 'dictionary' && !rawAtStart) return constants.Z_STREAM_ERROR;
-    if (this.stage === 'dictionary' && (ZlibInstance.of(this.machine).exports.adler32(1, address, length) >>> 0) !== this.dictionaryId) {
+    if (
+      this.stage === 'dictionary' &&
+      ZlibInstance.of(this.machine).exports.adler32(1, address, length) >>> 0 !== this.dictionaryId
+    ) {
       return constants.Z_DATA_ERROR;
     }
     // The dictionary becomes history; the first XPND then honours it (NT=0) with a fresh check value.
@@ -91,7 +94,13 @@ export class DfltccInflateCodec implements InflateCodec {
     return constants.Z_OK;
   }
 
-  inflate(inputAddress: number, inputLength: number, outputAddress: number, outputCapacity: number, flush: FlushMode): CodecStep {
+  inflate(
+    inputAddress: number,
+    inputLength: number,
+    outputAddress: number,
+    outputCapacity: number,
+    flush: FlushMode,
+  ): CodecStep {
     if (this.ended) throw new ZaccelError('ZACCEL_STREAM_CLOSED');
     if (this.software !== undefined) {
       this.fallbacks++;
@@ -102,7 +111,11 @@ export class DfltccInflateCodec implements InflateCodec {
     let length = inputLength;
     let output = outputAddress;
     let room = outputCapacity;
-    const step = (status: number): CodecStep => ({ status, consumed: inputLength - length, produced: outputCapacity - room });
+    const step = (status: number): CodecStep => ({
+      status,
+      consumed: inputLength - length,
+      produced: outputCapacity - room,
+    });
     for (;;) {
       switch (this.stage) {
         case 'header': {
@@ -126,8 +139,18 @@ export class DfltccInflateCodec implements InflateCodec {
           return step(constants.Z_NEED_DICT);
         case 'body': {
           // Nothing to decode from and nothing held: wait for input.
-          if (length === 0 && !block.cf) return step(inputLength - length > 0 || room < outputCapacity ? constants.Z_OK : constants.Z_BUF_ERROR);
-          const { conditionCode, registers } = this.instance!.run(FunctionCode.XPND, block.address, output, room, input, length, this.history, undefined);
+          if (length === 0 && !block.cf)
+            return step(inputLength - length > 0 || room < outputCapacity ? constants.Z_OK : constants.Z_BUF_ERROR);
+          const { conditionCode, registers } = this.instance!.run(
+            FunctionCode.XPND,
+            block.address,
+            output,
+            room,
+            input,
+            length,
+            this.history,
+            undefined,
+          );
           const produced = registers.outputAddress - output;
           this.totalOut += produced;
           output += produced;
@@ -138,7 +161,11 @@ export class DfltccInflateCodec implements InflateCodec {
           if (conditionCode === ConditionCode.OUTPUT_FULL) return step(constants.Z_OK);
           if (conditionCode === ConditionCode.INPUT_SHORT) {
             const oesc = block.oesc;
-            if (oesc !== 0) return this.dataError(`Operation-Ending-Supplemental Code is 0x${oesc.toString(16).toUpperCase().padStart(2, '0')}`, step);
+            if (oesc !== 0)
+              return this.dataError(
+                `Operation-Ending-Supplemental Code is 0x${oesc.toString(16).toUpperCase().padStart(2, '0')}`,
+                step,
+              );
             return step(constants.Z_OK); // all input consumed; partial bits are held in the CSB
           }
           // CC0: the final block ended. Skip the rest of the byte holding its last bit, then the trailer.
@@ -212,7 +239,8 @@ export class DfltccInflateCodec implements InflateCodec {
     const header = new SnapshotFields(fields.nested('header'), 'dfltcc inflate header');
     this.header.restore({
       bytes: header.integers('bytes', 0, 255),
-      format: header.optionalString('format') === undefined ? null : header.oneOf('format', ['raw', 'zlib', 'gzip'] as const),
+      format:
+        header.optionalString('format') === undefined ? null : header.oneOf('format', ['raw', 'zlib', 'gzip'] as const),
       flags: header.integer('flags', 0, 255),
       extraLength: header.integer('extraLength', -1, 65535),
       stage: header.oneOf('stage', ['fixed', 'extra', 'name', 'comment', 'hcrc', 'dictionary'] as const),
@@ -227,7 +255,8 @@ export class DfltccInflateCodec implements InflateCodec {
     this.totalOut = fields.integer('totalOut', 0, Number.MAX_SAFE_INTEGER);
     this.lastMessage = fields.optionalString('lastMessage');
     const software = fields.optionalState('software');
-    if ((software !== undefined) !== (this.software !== undefined)) throw badSnapshot('dfltcc inflate codec: software state where none runs, or none where it does');
+    if ((software !== undefined) !== (this.software !== undefined))
+      throw badSnapshot('dfltcc inflate codec: software state where none runs, or none where it does');
     if (this.block !== undefined) {
       this.machine.write(this.block.address, fields.bytes('parameterBlock', PARAMETER_BLOCK_BYTES));
       this.machine.write(this.history, fields.bytes('history', HISTORY_BYTES));

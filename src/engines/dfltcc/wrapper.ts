@@ -94,7 +94,13 @@ export class PendingOutput {
 const effectiveLevel = (level: number) => (level === -1 ? 6 : level);
 
 /** The header deflate.c writes for this format, or nothing for raw. */
-export function streamHeader(format: Format, level: number, strategy: number, windowBits: number, dictionaryId: number | undefined): number[] {
+export function streamHeader(
+  format: Format,
+  level: number,
+  strategy: number,
+  windowBits: number,
+  dictionaryId: number | undefined,
+): number[] {
   const actual = effectiveLevel(level);
   if (format === 'zlib') {
     const levelFlags = strategy >= 2 || actual < 2 ? 0 : actual < 6 ? 1 : actual === 6 ? 2 : 3;
@@ -102,7 +108,8 @@ export function streamHeader(format: Format, level: number, strategy: number, wi
     if (dictionaryId !== undefined) header |= 0x20;
     header += 31 - (header % 31);
     const bytes = [header >>> 8, header & 0xff];
-    if (dictionaryId !== undefined) bytes.push(dictionaryId >>> 24, (dictionaryId >>> 16) & 0xff, (dictionaryId >>> 8) & 0xff, dictionaryId & 0xff);
+    if (dictionaryId !== undefined)
+      bytes.push(dictionaryId >>> 24, (dictionaryId >>> 16) & 0xff, (dictionaryId >>> 8) & 0xff, dictionaryId & 0xff);
     return bytes;
   }
   if (format === 'gzip') {
@@ -118,7 +125,16 @@ export function streamTrailer(format: Format, check: number, totalIn: number): n
   if (format === 'zlib') return [check >>> 24, (check >>> 16) & 0xff, (check >>> 8) & 0xff, check & 0xff];
   if (format === 'gzip') {
     const size = totalIn % 2 ** 32;
-    return [check & 0xff, (check >>> 8) & 0xff, (check >>> 16) & 0xff, check >>> 24, size & 0xff, (size >>> 8) & 0xff, (size >>> 16) & 0xff, size >>> 24];
+    return [
+      check & 0xff,
+      (check >>> 8) & 0xff,
+      (check >>> 16) & 0xff,
+      check >>> 24,
+      size & 0xff,
+      (size >>> 8) & 0xff,
+      (size >>> 16) & 0xff,
+      size >>> 24,
+    ];
   }
   return [];
 }

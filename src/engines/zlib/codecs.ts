@@ -25,7 +25,11 @@ abstract class ZlibStream {
   protected strm = 0;
   private arena: Region | undefined;
 
-  protected constructor(protected readonly machine: Machine, private readonly arenaSize: number, init: (arena: Region) => number) {
+  protected constructor(
+    protected readonly machine: Machine,
+    private readonly arenaSize: number,
+    init: (arena: Region) => number,
+  ) {
     this.zlib = ZlibInstance.of(machine);
     const arena = machine.alloc(arenaSize, 16);
     const result = init(arena);
@@ -46,7 +50,10 @@ abstract class ZlibStream {
     const region = this.machine.alloc(length, 16);
     try {
       const status = write(strm, region.address);
-      if (status !== constants.Z_OK) throw new ZaccelError('ZACCEL_STREAM_STATE', 'the zlib stream cannot be snapshot in its state', { zlibStatus: status });
+      if (status !== constants.Z_OK)
+        throw new ZaccelError('ZACCEL_STREAM_STATE', 'the zlib stream cannot be snapshot in its state', {
+          zlibStatus: status,
+        });
       return { zlib: this.machine.read(region.address, length) };
     } finally {
       this.machine.free(region);
@@ -60,7 +67,8 @@ abstract class ZlibStream {
    */
   restoreState(state: CodecState): void {
     const blob = state.zlib;
-    if (!(blob instanceof Uint8Array) || blob.length === 0) throw new ZaccelError('ZACCEL_BAD_SNAPSHOT', 'the snapshot has no zlib state');
+    if (!(blob instanceof Uint8Array) || blob.length === 0)
+      throw new ZaccelError('ZACCEL_BAD_SNAPSHOT', 'the snapshot has no zlib state');
     this.end();
     const arena = this.machine.alloc(this.arenaSize, 16);
     const staging = this.machine.alloc(blob.length, 16);
@@ -73,7 +81,11 @@ abstract class ZlibStream {
     }
     if (result <= 0) {
       this.machine.free(arena);
-      throw new ZaccelError('ZACCEL_BAD_SNAPSHOT', `the snapshot's zlib state does not fit its options (status ${result})`, { zlibStatus: result });
+      throw new ZaccelError(
+        'ZACCEL_BAD_SNAPSHOT',
+        `the snapshot's zlib state does not fit its options (status ${result})`,
+        { zlibStatus: result },
+      );
     }
     this.arena = arena;
     this.strm = result;
@@ -132,7 +144,11 @@ export class ZlibDeflateCodec extends ZlibStream implements DeflateCodec {
   constructor(machine: Machine, parameters: ResolvedDeflateParameters) {
     const zlib = ZlibInstance.of(machine);
     const size = zlib.exports.zaccel_deflate_arena_size(parameters.windowBits, parameters.memLevel);
-    if (size === 0) throw new ZaccelError('ZACCEL_BAD_OPTION', `invalid windowBits ${parameters.windowBits} or memLevel ${parameters.memLevel}`);
+    if (size === 0)
+      throw new ZaccelError(
+        'ZACCEL_BAD_OPTION',
+        `invalid windowBits ${parameters.windowBits} or memLevel ${parameters.memLevel}`,
+      );
     super(machine, size, (arena) =>
       zlib.exports.zaccel_deflate_init(
         arena.address,
@@ -145,12 +161,30 @@ export class ZlibDeflateCodec extends ZlibStream implements DeflateCodec {
     );
   }
 
-  deflate(inputAddress: number, inputLength: number, outputAddress: number, outputCapacity: number, flush: FlushMode): CodecStep {
-    return this.step((strm) => this.zlib.exports.deflate(strm, flush), inputAddress, inputLength, outputAddress, outputCapacity);
+  deflate(
+    inputAddress: number,
+    inputLength: number,
+    outputAddress: number,
+    outputCapacity: number,
+    flush: FlushMode,
+  ): CodecStep {
+    return this.step(
+      (strm) => this.zlib.exports.deflate(strm, flush),
+      inputAddress,
+      inputLength,
+      outputAddress,
+      outputCapacity,
+    );
   }
 
   params(level: Level, strategy: Strategy, outputAddress: number, outputCapacity: number): CodecStep {
-    return this.step((strm) => this.zlib.exports.deflateParams(strm, level, strategy), 0, 0, outputAddress, outputCapacity);
+    return this.step(
+      (strm) => this.zlib.exports.deflateParams(strm, level, strategy),
+      0,
+      0,
+      outputAddress,
+      outputCapacity,
+    );
   }
 
   setDictionary(address: number, length: number): number {
@@ -194,12 +228,28 @@ export class ZlibInflateCodec extends ZlibStream implements InflateCodec {
   constructor(machine: Machine, parameters: ResolvedInflateParameters) {
     const zlib = ZlibInstance.of(machine);
     super(machine, zlib.exports.zaccel_inflate_arena_size(), (arena) =>
-      zlib.exports.zaccel_inflate_init(arena.address, arena.size, formatWindowBits(parameters.format, parameters.windowBits)),
+      zlib.exports.zaccel_inflate_init(
+        arena.address,
+        arena.size,
+        formatWindowBits(parameters.format, parameters.windowBits),
+      ),
     );
   }
 
-  inflate(inputAddress: number, inputLength: number, outputAddress: number, outputCapacity: number, flush: FlushMode): CodecStep {
-    return this.step((strm) => this.zlib.exports.inflate(strm, flush), inputAddress, inputLength, outputAddress, outputCapacity);
+  inflate(
+    inputAddress: number,
+    inputLength: number,
+    outputAddress: number,
+    outputCapacity: number,
+    flush: FlushMode,
+  ): CodecStep {
+    return this.step(
+      (strm) => this.zlib.exports.inflate(strm, flush),
+      inputAddress,
+      inputLength,
+      outputAddress,
+      outputCapacity,
+    );
   }
 
   setDictionary(address: number, length: number): number {
