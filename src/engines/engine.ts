@@ -141,3 +141,17 @@ export function formatWindowBits(format: InflateFormat, windowBits: number): num
       return windowBits + 32;
   }
 }
+
+/**
+ * A new codec brought to a snapshot's state by `adopt`; a codec that refuses the state is ended before the
+ * error goes on, so a refused snapshot leaves no memory behind.
+ */
+export function restoredCodec<C extends { end(): void }>(codec: C, adopt: (codec: C) => void): C {
+  try {
+    adopt(codec);
+  } catch (error) {
+    codec.end();
+    throw error;
+  }
+  return codec;
+}

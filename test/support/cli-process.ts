@@ -5,7 +5,8 @@
  */
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { join } from 'node:path';
-import { packageRoot } from '../../src/machine/modules.js';
+import { packageRoot } from '../../src/internal.js';
+import { collected } from './run-process.js';
 
 export const cliPath = join(packageRoot(), 'dist/tools/cli/main.js');
 
@@ -32,19 +33,9 @@ export function startCli(args: string[], options: CliOptions = {}): ChildProcess
 }
 
 /** Collect a started CLI's output and wait for it to end. */
-export function finished(child: ChildProcess): Promise<CliResult> {
-  const stdout: Buffer[] = [];
-  const stderr: Buffer[] = [];
-  child.stdout?.on('data', (chunk: Buffer) => stdout.push(chunk));
-  child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk));
-  // The child may exit before reading all its input: that is its business, not an error here.
-  child.stdin?.on('error', () => {});
-  return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (status, signal) =>
-      resolve({ status, signal, stdout: Buffer.concat(stdout), stderr: Buffer.concat(stderr).toString() }),
-    );
-  });
+export async function finished(child: ChildProcess): Promise<CliResult> {
+  const result = await collected(child);
+  return { ...result, stderr: result.stderr.toString() };
 }
 
 /** Run the CLI to completion. */

@@ -15,7 +15,14 @@ import type { Machine, Region } from '../../machine/machine.js';
 import { HISTORY_BYTES, PARAMETER_BLOCK_BYTES, type ParameterBlock } from '../../machine/parameter-block.js';
 import { ZlibInstance } from '../../machine/zlib-instance.js';
 import { badSnapshot, SnapshotFields } from '../../snapshot/fields.js';
-import type { AccessModel, CodecState, CodecStep, DeflateCodec, ResolvedDeflateParameters } from '../engine.js';
+import {
+  type AccessModel,
+  type CodecState,
+  type CodecStep,
+  type DeflateCodec,
+  type ResolvedDeflateParameters,
+  restoredCodec,
+} from '../engine.js';
 import { ZlibDeflateCodec } from '../zlib/codecs.js';
 import type { DfltccModel, DfltccSettings } from './settings.js';
 import { initialCheck, PendingOutput, streamHeader, streamTrailer } from './wrapper.js';
@@ -343,14 +350,7 @@ export class DfltccDeflateCodec implements DeflateCodec {
 
   /** A codec that continues from `state`, a snapshot() of one made with the same parameters, in any Machine. */
   static restore(machine: Machine, parameters: ResolvedDeflateParameters, state: CodecState): DfltccDeflateCodec {
-    const codec = new DfltccDeflateCodec(machine, parameters);
-    try {
-      codec.adopt(state);
-    } catch (error) {
-      codec.end();
-      throw error;
-    }
-    return codec;
+    return restoredCodec(new DfltccDeflateCodec(machine, parameters), (codec) => codec.adopt(state));
   }
 
   private adopt(state: CodecState): void {

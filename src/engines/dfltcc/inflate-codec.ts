@@ -12,7 +12,14 @@ import type { Machine, Region } from '../../machine/machine.js';
 import { HISTORY_BYTES, PARAMETER_BLOCK_BYTES, type ParameterBlock } from '../../machine/parameter-block.js';
 import { ZlibInstance } from '../../machine/zlib-instance.js';
 import { badSnapshot, SnapshotFields } from '../../snapshot/fields.js';
-import type { CodecState, CodecStep, Format, InflateCodec, ResolvedInflateParameters } from '../engine.js';
+import {
+  type CodecState,
+  type CodecStep,
+  type Format,
+  type InflateCodec,
+  type ResolvedInflateParameters,
+  restoredCodec,
+} from '../engine.js';
 import { ZlibInflateCodec } from '../zlib/codecs.js';
 import { HeaderParser } from './header-parser.js';
 import type { DfltccSettings } from './settings.js';
@@ -222,14 +229,7 @@ export class DfltccInflateCodec implements InflateCodec {
 
   /** A codec that continues from `state`, a snapshot() of one made with the same parameters, in any Machine. */
   static restore(machine: Machine, parameters: ResolvedInflateParameters, state: CodecState): DfltccInflateCodec {
-    const codec = new DfltccInflateCodec(machine, parameters);
-    try {
-      codec.adopt(state);
-    } catch (error) {
-      codec.end();
-      throw error;
-    }
-    return codec;
+    return restoredCodec(new DfltccInflateCodec(machine, parameters), (codec) => codec.adopt(state));
   }
 
   private adopt(state: CodecState): void {

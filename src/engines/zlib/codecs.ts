@@ -15,6 +15,7 @@ import {
   type InflateCodec,
   type ResolvedDeflateParameters,
   type ResolvedInflateParameters,
+  restoredCodec,
 } from '../engine.js';
 
 /** A z_stream in its arena. Subclasses add the deflate or inflate calls. */
@@ -201,14 +202,7 @@ export class ZlibDeflateCodec extends ZlibStream implements DeflateCodec {
 
   /** A codec that continues from `state`, a snapshot() of one made with the same parameters. */
   static restore(machine: Machine, parameters: ResolvedDeflateParameters, state: CodecState): ZlibDeflateCodec {
-    const codec = new ZlibDeflateCodec(machine, parameters);
-    try {
-      codec.restoreState(state);
-    } catch (error) {
-      codec.end();
-      throw error;
-    }
-    return codec;
+    return restoredCodec(new ZlibDeflateCodec(machine, parameters), (codec) => codec.restoreState(state));
   }
 
   protected release(strm: number): void {
@@ -261,14 +255,7 @@ export class ZlibInflateCodec extends ZlibStream implements InflateCodec {
   }
 
   static restore(machine: Machine, parameters: ResolvedInflateParameters, state: CodecState): ZlibInflateCodec {
-    const codec = new ZlibInflateCodec(machine, parameters);
-    try {
-      codec.restoreState(state);
-    } catch (error) {
-      codec.end();
-      throw error;
-    }
-    return codec;
+    return restoredCodec(new ZlibInflateCodec(machine, parameters), (codec) => codec.restoreState(state));
   }
 
   protected release(strm: number): void {
