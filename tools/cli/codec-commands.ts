@@ -18,17 +18,18 @@ import { pipeline } from 'node:stream/promises';
 import {
   type AccessModel,
   type CopyPolicy,
-  DeflateStream,
+  createDeflateCore,
+  createInflateCore,
   type EngineName,
   engineNames,
   type Format,
   type InflateFormat,
-  InflateStream,
   type Level,
   type Strategy,
   ZaccelError,
 } from '../../src/index.js';
 import { badOption } from '../../src/internal.js';
+import { coreTransform } from './core-transform.js';
 import { flag, text, type Command, type CommandSpec, type OptionSpec, type ParsedArgs } from './command.js';
 import { atomicOutput, removeTemporaryFilesOnSignals } from './files.js';
 import { choice, integerFlag, integerInRange } from './options.js';
@@ -205,7 +206,11 @@ function settingsFrom(args: ParsedArgs, decompress: boolean): CodecSettings {
     const maxOutput = text(args, 'max-output');
     const maxOutputLength =
       maxOutput === undefined ? undefined : integerInRange('max-output', maxOutput, 0, Number.MAX_SAFE_INTEGER);
-    return { ...common, format, transform: () => new InflateStream(format, { ...emulator, maxOutputLength }) };
+    return {
+      ...common,
+      format,
+      transform: () => coreTransform(createInflateCore(format, { ...emulator, maxOutputLength })),
+    };
   }
   const format = choice<Format>('format', text(args, 'format') ?? 'gzip', ['raw', 'zlib', 'gzip']);
   const deflateOptions = {
@@ -217,7 +222,7 @@ function settingsFrom(args: ParsedArgs, decompress: boolean): CodecSettings {
     memLevel: integerInRange('mem-level', text(args, 'mem-level') ?? '8', 1, 9),
     copy: choice<CopyPolicy>('copy', text(args, 'copy') ?? 'auto', ['auto', 'always', 'never']),
   };
-  return { ...common, format, transform: () => new DeflateStream(format, deflateOptions) };
+  return { ...common, format, transform: () => coreTransform(createDeflateCore(format, deflateOptions)) };
 }
 
 /** gzip's name for the output of FILE, or a usage error saying why there is none. */
