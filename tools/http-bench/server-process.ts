@@ -4,6 +4,9 @@
  * runner, load client) shares it. Started with `zaccel serve --port 0`; the
  * port comes from its "listening" log line. Resident sizes are read from
  * /proc/PID/status (Linux): VmRSS now, VmHWM the peak since start.
+ *
+ * With `collectable`, the process runs with collect-garbage.ts preloaded in every thread, and `collect()` makes
+ * each thread run a full garbage collection, so that a sample that follows it shows retained memory.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -18,20 +21,46 @@ export interface ServerProcess {
   memory(): { rssBytes: number; peakRssBytes: number };
   /** One sample of the server's /metrics, by metric line prefix (`name{labels}`), summed over matching lines. */
   metric(prefix: string): Promise<number>;
+  /**
+   * A full garbage collection in the main thread and in `workers` worker threads; resolves once each has
+   * collected. Only for a process started `collectable`.
+   */
+  collect(workers: number): Promise<void>;
   /** SIGTERM, and wait for the exit (SIGKILL after `graceMs`). */
   stop(graceMs?: number): Promise<void>;
 }
 
+export interface ServerProcessOptions {
+  /** Milliseconds to wait for the server to be ready. */
+  startMs?: number;
+  /** Preload collect-garbage.ts so that `collect()` works. */
+  collectable?: boolean;
+}
+
 /** Start `zaccel serve` with these flags (e.g. `['--workers', '2']`) and wait until it is ready. */
-export async function startServerProcess(flags: string[], startMs = 30_000): Promise<ServerProcess> {
-  const main = join(packageRoot(), 'dist', 'tools', 'cli', 'main.js');
+export async function startServerProcess(flags: string[], options: ServerProcessOptions = {}): Promise<ServerProcess> {
+  const startMs = options.startMs ?? 30_000;
+  const dist = join(packageRoot(), 'dist', 'tools');
+  const preload = options.collectable
+    ? ['--expose-gc', '--require', join(dist, 'http-bench', 'collect-garbage.js')]
+    : [];
   const child = spawn(
     process.execPath,
-    [main, 'serve', '--host', '127.0.0.1', '--port', '0', '--log-level', 'info', ...flags],
-    {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
+    [
+      ...preload,
+      join(dist, 'cli', 'main.js'),
+      'serve',
+      '--host',
+      '127.0.0.1',
+      '--port',
+      '0',
+      '--log-level',
+      'info',
+      ...flags,
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
   );
+  const collections = new CollectionRounds();
   const port = await new Promise<number>((resolve, reject) => {
     let listening = 0;
     const timer = setTimeout(() => fail(new Error(`the server did not get ready within ${startMs} ms`)), startMs);
@@ -43,12 +72,13 @@ export async function startServerProcess(flags: string[], startMs = 30_000): Pro
     };
     child.once('exit', (code) => fail(new Error(`the server exited with ${code} before it was ready`)));
     lines.on('line', (line) => {
-      let entry: { msg?: string; port?: number };
+      let entry: { msg?: string; port?: number; round?: number };
       try {
         entry = JSON.parse(line);
       } catch {
         return;
       }
+      if (entry.msg === 'collected' && typeof entry.round === 'number') collections.answered(entry.round);
       if (entry.msg === 'listening' && typeof entry.port === 'number') listening = entry.port;
       if (entry.msg === 'ready' && listening > 0) {
         clearTimeout(timer);
@@ -57,6 +87,9 @@ export async function startServerProcess(flags: string[], startMs = 30_000): Pro
       }
     });
   });
+  child.once('exit', (code, signal) =>
+    collections.fail(new Error(`the server exited (${code ?? signal}) during a garbage collection`)),
+  );
   // Keep draining its log so the pipe never fills.
   child.stdout!.resume();
   return {
@@ -64,8 +97,43 @@ export async function startServerProcess(flags: string[], startMs = 30_000): Pro
     pid: child.pid!,
     memory: () => residentMemory(child.pid!),
     metric: (prefix) => metricSum(port, prefix),
+    collect: (workers) => {
+      if (!options.collectable) return Promise.reject(new Error('this server process was not started collectable'));
+      const done = collections.next(workers + 1);
+      child.kill('SIGUSR2');
+      return done;
+    },
     stop: (graceMs = 10_000) => stopChild(child, graceMs),
   };
+}
+
+/** Rounds of collection, numbered as the preload numbers them, each waiting for its threads' answers. */
+class CollectionRounds {
+  private round = 0;
+  private readonly waiting = new Map<
+    number,
+    { threads: number; resolve: () => void; reject: (error: Error) => void }
+  >();
+
+  /** The next round: resolves once `threads` threads have answered it. */
+  next(threads: number): Promise<void> {
+    const round = ++this.round;
+    return new Promise((resolve, reject) => this.waiting.set(round, { threads, resolve, reject }));
+  }
+
+  /** The process is gone: no round still waiting will be answered. */
+  fail(error: Error): void {
+    for (const entry of this.waiting.values()) entry.reject(error);
+    this.waiting.clear();
+  }
+
+  answered(round: number): void {
+    const entry = this.waiting.get(round);
+    if (entry === undefined) return;
+    if (--entry.threads > 0) return;
+    this.waiting.delete(round);
+    entry.resolve();
+  }
 }
 
 function residentMemory(pid: number): { rssBytes: number; peakRssBytes: number } {

@@ -12,7 +12,12 @@
  *   the high-water mark of the load that was.
  * - V8 heap: young-generation garbage between collections.
  *
- *   node dist/tools/http-bench/soak.js [--requests 2000] [--windows 10] [--concurrency 16] [--body-kib 256] [--workers 2]
+ * With `collect` (`--collect`), every thread of the server runs a full garbage collection before each sample
+ * (collect-garbage.ts), so the heap and ArrayBuffer figures are what is retained: a leak shows there as growth
+ * from window to window, where without it the garbage V8 has not yet freed (up to its ~64 MiB external-memory
+ * trigger per thread) hides anything smaller.
+ *
+ *   node dist/tools/http-bench/soak.js [--requests 2000] [--windows 10] [--concurrency 16] [--body-kib 256] [--workers 2] [--collect]
  */
 import http from 'node:http';
 import { pathToFileURL } from 'node:url';
@@ -28,6 +33,8 @@ export interface SoakOptions {
   concurrency?: number;
   bodyBytes?: number;
   workers?: number;
+  /** A full garbage collection in every thread of the server before each sample. */
+  collect?: boolean;
 }
 
 export interface SoakWindow {
@@ -60,7 +67,8 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakResult> {
   const started = Date.now();
   const text = corpus('text', bodyBytes, 7);
   const gzip = zlib.gzipSync(text);
-  const server = await startServerProcess(['--workers', String(options.workers ?? 2)]);
+  const workerCount = options.workers ?? 2;
+  const server = await startServerProcess(['--workers', String(workerCount)], { collectable: options.collect });
   const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
   let answered = 0;
   let failed = 0;
@@ -97,6 +105,7 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakResult> {
         while (next < end) await one(next++);
       });
       await Promise.all(workers);
+      if (options.collect) await server.collect(workerCount);
       samples.push({
         requests: answered + failed,
         rssMiB: round(server.memory().rssBytes),
@@ -133,6 +142,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     concurrency: value('--concurrency'),
     bodyBytes: kib === undefined ? undefined : kib * 1024,
     workers: value('--workers'),
+    collect: args.includes('--collect'),
   }).then(
     (result) => console.log(JSON.stringify(result, null, 2)),
     (error: unknown) => {

@@ -1,0 +1,45 @@
+/**
+ * Preloaded into the soak's server process (`node --expose-gc --require`), where it runs in the main thread and,
+ * because preloads are inherited, in every worker thread. SIGUSR2 to the process makes each thread run a full
+ * collection; each one that has is announced on stdout as a JSON line `{"msg":"collected","round":R,"thread":T}`,
+ * so the soak can wait for all of them and then sample memory that is retained, not garbage that V8 has not yet
+ * had a reason to free (a worker frees dead ArrayBuffers only past its external-memory trigger, about 64 MiB).
+ *
+ * A measurement aid only: the service never loads it.
+ */
+import { BroadcastChannel, isMainThread, threadId } from 'node:worker_threads';
+
+const collect = (globalThis as { gc?: () => void }).gc;
+if (collect === undefined) throw new Error('collect-garbage needs node --expose-gc');
+
+/** What the threads say to each other: the main thread asks, each worker answers. */
+type Message = { t: 'collect'; round: number } | { t: 'collected'; round: number; thread: number };
+
+const channel = new BroadcastChannel('zaccel-soak-collect');
+channel.unref();
+const post = (message: Message) => channel.postMessage(message);
+
+function announce(round: number, thread: number): void {
+  process.stdout.write(`${JSON.stringify({ msg: 'collected', round, thread })}\n`);
+}
+
+if (isMainThread) {
+  let round = 0;
+  channel.onmessage = (event) => {
+    const message = (event as { data: Message }).data;
+    if (message.t === 'collected') announce(message.round, message.thread);
+  };
+  process.on('SIGUSR2', () => {
+    round++;
+    collect();
+    announce(round, threadId);
+    post({ t: 'collect', round });
+  });
+} else {
+  channel.onmessage = (event) => {
+    const message = (event as { data: Message }).data;
+    if (message.t !== 'collect') return;
+    collect();
+    post({ t: 'collected', round: message.round, thread: threadId });
+  };
+}
