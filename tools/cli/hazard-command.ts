@@ -1,22 +1,18 @@
 /**
  * `zaccel hazard`: zlib-ng's concurrency test on zaccel's engines.
  */
-import type { AccessModel, CopyPolicy, EngineName } from '../../src/index.js';
 import { runHazard } from '../hazard/hazard.js';
 import type { HazardResult, MutationPattern } from '../hazard/scenario.js';
 import { camelFlags, type Command, type CommandSpec } from './command.js';
-import { choice, integerFlag, positiveFlag } from './options.js';
+import { engineChoice, engineOptionSpecs, type EngineFlags } from './engine-options.js';
+import { choice, positiveFlag } from './options.js';
 import { progressLine } from './progress.js';
 
-interface HazardFlags {
-  engine: string;
-  model: string;
-  copy: string;
+interface HazardFlags extends EngineFlags {
   iterations?: string;
   seconds?: string;
   deterministic?: boolean;
   pattern: string;
-  cpuAmount: string;
   untilCorrupt?: boolean;
   json?: boolean;
 }
@@ -36,9 +32,7 @@ const spec: CommandSpec = {
   usage: 'zaccel hazard [options]',
   maxPositionals: 0,
   options: [
-    { name: 'engine', short: 'e', value: 'NAME', description: 'zlib or dfltcc', default: 'dfltcc' },
-    { name: 'model', value: 'MODEL', description: 'dfltcc access model: single or multiple', default: 'multiple' },
-    { name: 'copy', value: 'POLICY', description: 'copy policy: auto, always or never', default: 'never' },
+    ...engineOptionSpecs('never'),
     { name: 'iterations', short: 'n', value: 'N', description: 'runs to make' },
     {
       name: 'seconds',
@@ -57,12 +51,6 @@ const spec: CommandSpec = {
       description:
         "snapshot (the writer increments the first half; the second half is its copy) or sweep (zlib-ng's writer over the whole buffer)",
       default: 'snapshot',
-    },
-    {
-      name: 'cpu-amount',
-      value: 'BYTES',
-      description: 'dfltcc: bytes processed before CC3 (0: unbounded)',
-      default: '0',
     },
     { name: 'until-corrupt', description: 'stop at the first corrupt run' },
     { name: 'json', description: 'print the result as JSON' },
@@ -84,14 +72,11 @@ export const hazardCommand: Command = {
     const progress = progressLine();
     const result = await runHazard(
       {
-        engine: choice<EngineName>('engine', flags.engine, ['zlib', 'dfltcc']),
-        model: choice<AccessModel>('model', flags.model, ['single', 'multiple']),
-        copy: choice<CopyPolicy>('copy', flags.copy, ['auto', 'always', 'never']),
+        ...engineChoice(flags),
         iterations,
         seconds,
         deterministic: flags.deterministic === true,
         pattern: choice<MutationPattern>('pattern', flags.pattern, ['snapshot', 'sweep']),
-        cpuAmount: integerFlag('cpu-amount', flags.cpuAmount),
         stopAtFirstCorruption: flags.untilCorrupt === true,
       },
       (runs, corrupt) => progress.update(`${runs} runs, ${corrupt} corrupt`),

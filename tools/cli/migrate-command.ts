@@ -1,18 +1,15 @@
 /**
  * `zaccel migrate`: the multifd live-migration simulator.
  */
-import type { AccessModel, CopyPolicy, EngineName } from '../../src/index.js';
 import { badOption } from '../../src/internal.js';
 import type { MigrateOptions, WritePattern } from '../migrate/protocol.js';
 import { runMigration, type MigrateResult } from '../migrate/simulator.js';
 import { camelFlags, type Command, type CommandSpec } from './command.js';
+import { engineChoice, engineOptionSpecs, type EngineFlags } from './engine-options.js';
 import { choice, integerFlag, positiveFlag } from './options.js';
 import { progressLine } from './progress.js';
 
-interface MigrateFlags {
-  engine: string;
-  model: string;
-  copy: string;
+interface MigrateFlags extends EngineFlags {
   ram: string;
   pageSize: string;
   channels: string;
@@ -23,7 +20,6 @@ interface MigrateFlags {
   rounds: string;
   seed: string;
   level: string;
-  cpuAmount: string;
   json?: boolean;
 }
 
@@ -53,9 +49,7 @@ const spec: CommandSpec = {
   usage: 'zaccel migrate [options]',
   maxPositionals: 0,
   options: [
-    { name: 'engine', short: 'e', value: 'ENGINE', description: 'zlib or dfltcc', default: 'dfltcc' },
-    { name: 'model', value: 'MODEL', description: 'dfltcc access model: single or multiple', default: 'multiple' },
-    { name: 'copy', value: 'POLICY', description: 'copy policy: auto, always or never', default: 'auto' },
+    ...engineOptionSpecs('auto'),
     { name: 'ram', value: 'SIZE', description: 'guest RAM', default: '64M' },
     { name: 'page-size', value: 'BYTES', description: 'page size', default: '4096' },
     {
@@ -92,12 +86,6 @@ const spec: CommandSpec = {
     { name: 'rounds', value: 'N', description: 'live rounds before the guest is stopped, at most', default: '10' },
     { name: 'seed', value: 'N', description: 'seed for the guest RAM contents and the write pattern', default: '1' },
     { name: 'level', value: 'LEVEL', description: 'compression level', default: '1' },
-    {
-      name: 'cpu-amount',
-      value: 'BYTES',
-      description: 'dfltcc: bytes processed before CC3 (0: unbounded)',
-      default: '0',
-    },
     { name: 'json', description: 'print the result as JSON' },
   ],
 };
@@ -110,9 +98,7 @@ export const migrateCommand: Command = {
     if (pageSize < 512 || pageSize > 1 << 20 || (pageSize & (pageSize - 1)) !== 0)
       throw badOption('page-size', pageSize, 'a power of two from 512 to 1 MiB');
     const options: MigrateOptions = {
-      engine: choice<EngineName>('engine', flags.engine, ['zlib', 'dfltcc']),
-      model: choice<AccessModel>('model', flags.model, ['single', 'multiple']),
-      copy: choice<CopyPolicy>('copy', flags.copy, ['auto', 'always', 'never']),
+      ...engineChoice(flags),
       ramBytes: parseSize('ram', flags.ram),
       pageSize,
       channels: Math.round(positiveFlag('channels', flags.channels, 2)),
@@ -123,7 +109,6 @@ export const migrateCommand: Command = {
       rounds: Math.round(positiveFlag('rounds', flags.rounds, 10)),
       seed: integerFlag('seed', flags.seed),
       level: integerFlag('level', flags.level),
-      cpuAmount: integerFlag('cpu-amount', flags.cpuAmount),
     };
     if (options.ramBytes < pageSize || options.ramBytes > 512 * 2 ** 20)
       throw badOption('ram', flags.ram, 'at least one page and at most 512M');
