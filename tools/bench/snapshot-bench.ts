@@ -39,6 +39,41 @@ const percentile = (values: number[], share: number) => {
 
 const WRITE = 64 * 1024;
 
+/** A stream core as far as this bench needs it. */
+interface Snapshottable {
+  snapshot(): Uint8Array;
+}
+
+/**
+ * `rounds` times: feed the core its next piece, then time snapshot() and restoreStream() + close() into `target`.
+ * Returns the size of the last snapshot and the two timings' median and p90.
+ */
+function timeSnapshots(
+  core: Snapshottable,
+  target: Machine,
+  rounds: number,
+  feed: (round: number) => void,
+): Pick<Row, 'snapshotBytes' | 'snapshotMs' | 'restoreMs'> {
+  const taking: number[] = [];
+  const restoring: number[] = [];
+  let bytes = 0;
+  for (let round = 0; round < rounds; round++) {
+    feed(round);
+    let started = performance.now();
+    const snapshot = core.snapshot();
+    taking.push(performance.now() - started);
+    bytes = snapshot.length;
+    started = performance.now();
+    restoreStream(snapshot, { machine: target }).close();
+    restoring.push(performance.now() - started);
+  }
+  return {
+    snapshotBytes: bytes,
+    snapshotMs: { median: percentile(taking, 0.5), p90: percentile(taking, 0.9) },
+    restoreMs: { median: percentile(restoring, 0.5), p90: percentile(restoring, 0.9) },
+  };
+}
+
 export function runSnapshotBench(megabytes = 1, rounds = 30): Row[] {
   const source = Machine.create();
   const target = Machine.create();
@@ -61,27 +96,15 @@ export function runSnapshotBench(megabytes = 1, rounds = 30): Row[] {
       dfltcc: levelMask === undefined ? undefined : { levelMask },
     });
     core.push(data.subarray(0, head), constants.Z_SYNC_FLUSH);
-    const taking: number[] = [];
-    const restoring: number[] = [];
-    let bytes = 0;
-    for (let round = 0; round < rounds; round++) {
-      core.push(data.subarray(head + round * WRITE, head + (round + 1) * WRITE), constants.Z_SYNC_FLUSH);
-      let started = performance.now();
-      const snapshot = core.snapshot();
-      taking.push(performance.now() - started);
-      bytes = snapshot.length;
-      started = performance.now();
-      restoreStream(snapshot, { machine: target }).close();
-      restoring.push(performance.now() - started);
-    }
+    const timings = timeSnapshots(core, target, rounds, (round) =>
+      core.push(data.subarray(head + round * WRITE, head + (round + 1) * WRITE), constants.Z_SYNC_FLUSH),
+    );
     rows.push({
       mode: 'deflate',
       engine,
       level,
       accelerated: (core.codec as { accelerated?: boolean }).accelerated === true,
-      snapshotBytes: bytes,
-      snapshotMs: { median: percentile(taking, 0.5), p90: percentile(taking, 0.9) },
-      restoreMs: { median: percentile(restoring, 0.5), p90: percentile(restoring, 0.9) },
+      ...timings,
     });
     core.close();
   }
@@ -90,28 +113,10 @@ export function runSnapshotBench(megabytes = 1, rounds = 30): Row[] {
     const core = createInflateCore('zlib', { engine, machine: source });
     core.ondata = () => {};
     const piece = Math.floor(compressed.length / (rounds + 2));
-    const taking: number[] = [];
-    const restoring: number[] = [];
-    let bytes = 0;
-    for (let round = 0; round < rounds; round++) {
-      core.push(compressed.subarray(round * piece, (round + 1) * piece), false);
-      let started = performance.now();
-      const snapshot = core.snapshot();
-      taking.push(performance.now() - started);
-      bytes = snapshot.length;
-      started = performance.now();
-      restoreStream(snapshot, { machine: target }).close();
-      restoring.push(performance.now() - started);
-    }
-    rows.push({
-      mode: 'inflate',
-      engine,
-      level: null,
-      accelerated: engine === 'dfltcc',
-      snapshotBytes: bytes,
-      snapshotMs: { median: percentile(taking, 0.5), p90: percentile(taking, 0.9) },
-      restoreMs: { median: percentile(restoring, 0.5), p90: percentile(restoring, 0.9) },
-    });
+    const timings = timeSnapshots(core, target, rounds, (round) =>
+      core.push(compressed.subarray(round * piece, (round + 1) * piece), false),
+    );
+    rows.push({ mode: 'inflate', engine, level: null, accelerated: engine === 'dfltcc', ...timings });
     core.close();
   }
   return rows;
