@@ -11,15 +11,15 @@
 // Needs /usr/bin/redis-server and /usr/sbin/haproxy (Debian: apt-get install redis-server haproxy) and a built
 // tree (dist/). Every process it starts is stopped when it ends, on failure too. The last line is
 // "N passed, M failed"; the exit status is 1 when anything failed.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, openSync, rmSync } from 'node:fs';
-import http from 'node:http';
+import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import zlib from 'node:zlib';
+import { freePort, ProcessGroup, request, waitFor } from '../../dist/tools/cluster/processes.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '../..');
@@ -34,7 +34,7 @@ for (let i = 2; i < process.argv.length; i++) {
 const STREAMS = 50;
 const LEASE_MS = 2_000;
 const work = mkdtempSync(join(tmpdir(), 'zaccel-cluster-'));
-const children = new Set();
+const processes = new ProcessGroup();
 const results = { passed: 0, failed: 0 };
 const log = (...parts) => options.verbose && console.log(...parts);
 
@@ -44,70 +44,14 @@ function check(name, ok, detail = '') {
   console.log(`${ok ? 'ok  ' : 'FAIL'} ${name}${detail ? `: ${detail}` : ''}`);
 }
 
-function freePort() {
-  return new Promise((resolvePort, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolvePort(port));
-    });
-  });
-}
-
+/** Start a process of the run, its output in WORK/NAME.log. */
 function start(name, command, args, env = {}) {
-  const out = openSync(join(work, `${name}.log`), 'a');
-  const child = spawn(command, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', out, out] });
-  children.add(child);
-  child.once('exit', () => children.delete(child));
-  return child;
+  return processes.start(command, args, { cwd: root, env, logFile: join(work, `${name}.log`) });
 }
 
-function stopAll() {
-  for (const child of children) child.kill('SIGKILL');
-}
+const stopAll = () => processes.killAll();
 
 const sleep = (ms) => new Promise((resolveSleep) => setTimeout(resolveSleep, ms));
-
-async function waitFor(what, test, ms = 20_000) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    try {
-      if (await test()) return;
-    } catch {
-      // not yet
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
-
-/** One HTTP request; resolves with status, headers, body, or rejects when the answer is cut off. */
-function request(port, method, path, body, headers = {}) {
-  return new Promise((resolveRequest, reject) => {
-    const req = http.request({
-      host: '127.0.0.1',
-      port,
-      method,
-      path,
-      agent: false,
-      headers: { ...headers, ...(body ? { 'content-length': body.length } : {}) },
-    });
-    req.setTimeout(30_000, () => req.destroy(new Error('request timed out')));
-    req.on('error', reject);
-    req.on('response', (res) => {
-      const chunks = [];
-      res.on('data', (chunk) => chunks.push(chunk));
-      res.on('aborted', () => reject(new Error('answer cut off')));
-      res.on('error', reject);
-      res.on('end', () => {
-        if (!res.complete) return reject(new Error('answer incomplete'));
-        resolveRequest({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks) });
-      });
-    });
-    req.end(body);
-  });
-}
 
 const instances = [];
 

@@ -10,14 +10,13 @@
  *   node dist/tools/cluster/bench.js [--mib N] [--lease-ms MS]
  * Needs /usr/bin/redis-server; starts its own on a free loopback port and stops everything it started.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import http from 'node:http';
-import net from 'node:net';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createDeflateCore, type EngineName, type Level } from '../../src/index.js';
 import { packageRoot } from '../../src/internal.js';
+import { freePort, ProcessGroup, request, waitFor } from './processes.js';
 
 const WRITE_BYTES = 256 * 1024;
 const args = process.argv.slice(2);
@@ -27,7 +26,7 @@ const flag = (name: string, fallback: number) => {
 };
 const mib = flag('--mib', 32);
 const leaseMs = flag('--lease-ms', 5_000);
-const children = new Set<ChildProcess>();
+const processes = new ProcessGroup();
 
 /** Text-like input: words with some noise, so every level has work to do. */
 function sample(bytes: number, seed: number): Buffer {
@@ -66,71 +65,11 @@ function checkpointCosts(): void {
   }
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as net.AddressInfo).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-function start(command: string, commandArgs: string[]): ChildProcess {
-  const child = spawn(command, commandArgs, { stdio: 'ignore' });
-  children.add(child);
-  child.once('exit', () => children.delete(child));
-  return child;
-}
-
-interface Answer {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  body: Buffer;
-}
-
-function request(
-  port: number,
-  method: string,
-  path: string,
-  body?: Buffer,
-  headers: Record<string, string> = {},
-): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = http.request({
-      host: '127.0.0.1',
-      port,
-      method,
-      path,
-      agent: false,
-      headers: { ...headers, ...(body ? { 'content-length': String(body.length) } : {}) },
-    });
-    req.on('error', reject);
-    req.on('response', (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('error', reject);
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
-    });
-    req.end(body);
-  });
-}
-
-async function waitReady(port: number): Promise<void> {
-  for (let i = 0; i < 300; i++) {
-    try {
-      if ((await request(port, 'GET', '/readyz')).status === 200) return;
-    } catch {
-      // not yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`the instance on ${port} did not become ready`);
-}
+const waitReady = (port: number) =>
+  waitFor(`the instance on ${port}`, async () => (await request(port, 'GET', '/readyz')).status === 200, 30_000);
 
 function serve(port: number, extra: string[]): ChildProcess {
-  return start(process.execPath, [
+  return processes.start(process.execPath, [
     join(packageRoot(), 'dist/tools/cli/main.js'),
     'serve',
     '--port',
@@ -170,7 +109,7 @@ async function throughput(port: number, numbered: boolean): Promise<number> {
 async function main(): Promise<void> {
   checkpointCosts();
   const redisPort = await freePort();
-  start('/usr/bin/redis-server', [
+  processes.start('/usr/bin/redis-server', [
     '--port',
     String(redisPort),
     '--bind',
@@ -218,5 +157,5 @@ async function main(): Promise<void> {
 try {
   await main();
 } finally {
-  for (const child of children) child.kill('SIGKILL');
+  processes.killAll();
 }
