@@ -165,7 +165,21 @@ function integerIn(name: string, value: unknown, low: number, high: number, fall
   return value;
 }
 
+/**
+ * The dfltcc settings of options that name none of them (the usual case, and every zlib-engine call): resolved
+ * once, from the environment, and shared, because resolving them is a measurable part of a small one-shot.
+ */
+let defaultDfltcc: (DfltccSettings & DfltccModel) | undefined;
+
 function resolveDfltcc(options: CommonOptions): DfltccSettings & DfltccModel {
+  if (options.dfltccModel === undefined && options.cpuAmount === undefined && options.dfltcc === undefined) {
+    defaultDfltcc ??= resolveDfltccSettings(options);
+    return defaultDfltcc;
+  }
+  return resolveDfltccSettings(options);
+}
+
+function resolveDfltccSettings(options: CommonOptions): DfltccSettings & DfltccModel {
   const model = options.dfltccModel ?? 'multiple';
   if (model !== 'single' && model !== 'multiple')
     throw badOption('options.dfltccModel', model, "'single' or 'multiple'");
