@@ -36,8 +36,9 @@ export class DeflateCore {
   /** Compressed bytes produced so far. */
   bytesOut = 0;
   private readonly resources: StreamResources;
-  private readonly stage: Region;
-  private readonly output: Region;
+  /** The staging and output windows of streaming calls, made on first use: whole-buffer one-shots never need them. */
+  private stageWindow: Region | undefined;
+  private outputWindow: Region | undefined;
   private privateCopy: Region | undefined;
   private finished = false;
   private level: Level;
@@ -67,8 +68,6 @@ export class DeflateCore {
       this.resources.close();
       throw error;
     }
-    this.stage = this.resources.region(stageBytes(options.chunkSize));
-    this.output = this.resources.region(options.chunkSize);
     this.copies = new CopyLedger(this.engine.name);
     if (resume === undefined) {
       this.applyDictionary();
@@ -99,6 +98,18 @@ export class DeflateCore {
       codec: this.codec.snapshot(),
     };
     return encodeSnapshot(deflateDocument(this.engine.name, this.options, state), modulesOf(this.engine.name));
+  }
+
+  /** Input staging window for streaming calls (made on first use). */
+  private get stage(): Region {
+    this.stageWindow ??= this.resources.region(stageBytes(this.options.chunkSize));
+    return this.stageWindow;
+  }
+
+  /** Output window for streaming calls (made on first use). */
+  private get output(): Region {
+    this.outputWindow ??= this.resources.region(this.options.chunkSize);
+    return this.outputWindow;
   }
 
   get closed(): boolean {

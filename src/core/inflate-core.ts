@@ -47,8 +47,9 @@ export class InflateCore {
   /** Uncompressed bytes produced so far. */
   bytesOut = 0;
   private readonly resources: StreamResources;
-  private readonly stage: Region;
-  private readonly output: Region;
+  /** The staging and output windows of streaming calls, made on first use: whole-buffer one-shots never need them. */
+  private stageWindow: Region | undefined;
+  private outputWindow: Region | undefined;
   /** The current member (or the whole stream) reached its end. */
   private memberEnded = false;
   /** gzip: a zero byte followed a member; node:zlib ignores everything from there on. */
@@ -76,8 +77,6 @@ export class InflateCore {
       this.resources.close();
       throw error;
     }
-    this.stage = this.resources.region(stageBytes(options.chunkSize));
-    this.output = this.resources.region(options.chunkSize);
     if (resume === undefined) {
       this.presetRawDictionary();
     } else {
@@ -116,6 +115,18 @@ export class InflateCore {
       this.close();
       throw error;
     }
+  }
+
+  /** Input staging window for streaming calls (made on first use). */
+  private get stage(): Region {
+    this.stageWindow ??= this.resources.region(stageBytes(this.options.chunkSize));
+    return this.stageWindow;
+  }
+
+  /** Output window for streaming calls (made on first use). */
+  private get output(): Region {
+    this.outputWindow ??= this.resources.region(this.options.chunkSize);
+    return this.outputWindow;
   }
 
   get closed(): boolean {

@@ -321,8 +321,12 @@ export class Machine {
 
   /** Copy bytes from JavaScript into machine memory. */
   write(address: number, source: Uint8Array, sourceOffset = 0, length = source.length - sourceOffset): void {
-    this.view(address, length).set(
+    this.ensure(address + length);
+    if (address < 0 || length < 0) throw new ZaccelError('ZACCEL_INTERNAL', `machine write out of bounds: ${address}`);
+    // Straight into the cached view at an offset: no view of the target range is made for a write.
+    this.bytesView.set(
       sourceOffset === 0 && length === source.length ? source : source.subarray(sourceOffset, sourceOffset + length),
+      address,
     );
   }
 

@@ -31,11 +31,17 @@ export class RegionAllocator {
       const padding = address - span.address;
       if (padding + size > span.size) continue;
       const tail = span.size - padding - size;
-      // Replace the span with what is left before and after the allocation.
-      const pieces: Span[] = [];
-      if (padding > 0) pieces.push({ address: span.address, size: padding });
-      if (tail > 0) pieces.push({ address: address + size, size: tail });
-      this.free.splice(index, 1, ...pieces);
+      // The span keeps what is left before the allocation, or else after it; a tail after padding is a new span.
+      // In place, because this runs for every region of every one-shot.
+      if (padding > 0) {
+        span.size = padding;
+        if (tail > 0) this.free.splice(index + 1, 0, { address: address + size, size: tail });
+      } else if (tail > 0) {
+        span.address = address + size;
+        span.size = tail;
+      } else {
+        this.free.splice(index, 1);
+      }
       this.live.set(address, size);
       this.bytesInUse += size;
       return address;
