@@ -162,11 +162,11 @@ export function initCompressor(): void {
 let shortNext: u32 = 0; // the next position to enter
 
 /**
- * Enter the positions [shortNext, p) that lie within SHORT_MATCH_DISTANCE of p (those inside earlier matches).
+ * Enter the positions [from, p) that lie within SHORT_MATCH_DISTANCE of p (those inside earlier matches).
  * Stream position q is at `window + (q - windowBase)`: the span being encoded lies at the window's end.
  */
-function shortCatchUp(table: usize, p: u32, window: usize): void {
-  let q = shortNext;
+function shortCatchUp(table: usize, from: u32, p: u32, window: usize): void {
+  let q = from;
   if (p - q > SHORT_MATCH_DISTANCE) q = p - SHORT_MATCH_DISTANCE;
   const base = windowBase;
   for (; q < p; q++) {
@@ -292,6 +292,7 @@ function encodeSpan(
   const undo = scratch() + CACHE_TAG_OFFSET + UNDO_RING_OFFSET;
   let undoCount: u32 = 0;
   const shortTable = scratch() + TABLE_WORK_OFFSET + SHORT_TABLE;
+  let entered = shortNext; // the next position to enter into the short-match table
   // The span lies at the window's end (compress() copies it there in both access models), so every
   // candidate lies at a fixed offset back from `here` in one linear buffer.
   assert(input == window + <usize>(spanStart - base));
@@ -355,11 +356,11 @@ function encodeSpan(
       // three-byte hash (three bytes or more).
       if (bestLength < 4) {
         bestLength = 0;
-        if (shortNext != p) shortCatchUp(shortTable, p, window);
+        if (entered != p) shortCatchUp(shortTable, entered, p, window);
         const slot = shortTable + (<usize>shortHashOf(current & 0xffffff) << 2);
         const near = load<u32>(slot); // entered earlier, so below p (0 when none: out of reach)
         store<u32>(slot, p);
-        shortNext = p + 1;
+        entered = p + 1;
         // One well-predicted branch: the candidate's bytes are read (from a safe place when it is out of
         // reach or in the window) whatever the distance, and only the combined test branches.
         const reach = p - near <= SHORT_MATCH_DISTANCE;
@@ -387,6 +388,14 @@ function encodeSpan(
         // `late`. Before that only short matches are fully pushed (long ones: the last INDEX_LAST)
         // and the rest is logged as a gap, which fillGaps ignores unless the call stops early.
         const last = p + bestLength - 4;
+        // A short match's positions also enter the 3-byte table now, from the same loads (entering early
+        // changes no lookup: only positions within SHORT_MATCH_DISTANCE are ever used). Long matches leave
+        // theirs to shortCatchUp, which enters at most the last SHORT_MATCH_DISTANCE of them when needed.
+        const eager = bestLength <= INDEX_ALL_BELOW;
+        if (eager && entered <= p) {
+          if (entered != p) shortCatchUp(shortTable, entered, p, window);
+          store<u32>(shortTable + (<usize>shortHashOf(current & 0xffffff) << 2), p);
+        }
         let q = p + 1;
         if (p < indexAllFrom) {
           if (bestLength > INDEX_ALL_BELOW) {
@@ -398,7 +407,9 @@ function encodeSpan(
           gaps++;
         }
         while (q <= last) {
-          bucketPush(head + (<usize>hashOf(load<u32>(input + <usize>(q - spanStart))) << 3), q);
+          const bytes = load<u32>(input + <usize>(q - spanStart));
+          bucketPush(head + (<usize>hashOf(bytes) << 3), q);
+          if (eager) store<u32>(shortTable + (<usize>shortHashOf(bytes & 0xffffff) << 2), q);
           q++;
         }
         // The match's last positions (the last two of a 3-byte match) enter now, so the next search sees
@@ -408,7 +419,9 @@ function encodeSpan(
         const lastKnown = end - 4; // positions beyond have fewer than four known bytes
         const lateEnd = p + bestLength - 1 < lastKnown ? p + bestLength - 1 : lastKnown;
         while (q <= lateEnd) {
-          const lateBucket = head + (<usize>hashOf(load<u32>(input + <usize>(q - spanStart))) << 3);
+          const bytes = load<u32>(input + <usize>(q - spanStart));
+          const lateBucket = head + (<usize>hashOf(bytes) << 3);
+          if (eager) store<u32>(shortTable + (<usize>shortHashOf(bytes & 0xffffff) << 2), q);
           const before = load<u64>(lateBucket);
           store<u64>(lateBucket, (before << 32) | <u64>q);
           if (<usize>(outEnd - out) < UNDO_MARGIN) {
@@ -420,6 +433,7 @@ function encodeSpan(
           }
           q++;
         }
+        if (eager) entered = q;
       } else {
         const entry = load<u32>(codes + (<usize>(current & 0xff) << 2));
         bits = <u64>(entry & 0xffffff);
@@ -454,6 +468,7 @@ function encodeSpan(
   }
   writerSync(pending, n, out);
   gapCount = gaps;
+  shortNext = entered;
   // The last three positions of the span (fewer than four known bytes: never indexed here).
   recordGap(end - 3 > spanStart ? end - 3 : spanStart, p);
 
