@@ -406,32 +406,40 @@ function encodeSpan(
           }
           gaps++;
         }
-        while (q <= last) {
-          const bytes = load<u32>(input + <usize>(q - spanStart));
-          bucketPush(head + (<usize>hashOf(bytes) << 3), q);
-          if (eager) store<u32>(shortTable + (<usize>shortHashOf(bytes & 0xffffff) << 2), q);
-          q++;
-        }
-        // The match's last positions (the last two of a 3-byte match) enter now, so the next search sees
-        // the nearest copy (distance 1 in a run). Their bytes reach past the match: each push is
-        // remembered, to be taken back if the call stops before those bytes are consumed.
-        q = last + 1 > p + 1 ? last + 1 : p + 1;
+        // The match's last positions (the last two of a 3-byte match) enter at once too, so the next search
+        // sees the nearest copy (distance 1 in a run). Their bytes reach past the match: while op1 is nearly
+        // full each of their pushes is remembered, to be taken back if the call stops before those bytes
+        // are consumed. Otherwise all the match's pushes run in one loop (one loop exit per match).
         const lastKnown = end - 4; // positions beyond have fewer than four known bytes
-        const lateEnd = p + bestLength - 1 < lastKnown ? p + bestLength - 1 : lastKnown;
-        while (q <= lateEnd) {
-          const bytes = load<u32>(input + <usize>(q - spanStart));
-          const lateBucket = head + (<usize>hashOf(bytes) << 3);
-          if (eager) store<u32>(shortTable + (<usize>shortHashOf(bytes & 0xffffff) << 2), q);
-          const before = load<u64>(lateBucket);
-          store<u64>(lateBucket, (before << 32) | <u64>q);
-          if (<usize>(outEnd - out) < UNDO_MARGIN) {
+        const lateEnd = p + bestLength - 1 < lastKnown ? p + bestLength - 1 : lastKnown; // >= last
+        if (<usize>(outEnd - out) >= UNDO_MARGIN) {
+          while (q <= lateEnd) {
+            const bytes = load<u32>(input + <usize>(q - spanStart));
+            bucketPush(head + (<usize>hashOf(bytes) << 3), q);
+            if (eager) store<u32>(shortTable + (<usize>shortHashOf(bytes & 0xffffff) << 2), q);
+            q++;
+          }
+        } else {
+          while (q <= last) {
+            const bytes = load<u32>(input + <usize>(q - spanStart));
+            bucketPush(head + (<usize>hashOf(bytes) << 3), q);
+            if (eager) store<u32>(shortTable + (<usize>shortHashOf(bytes & 0xffffff) << 2), q);
+            q++;
+          }
+          q = last + 1 > p + 1 ? last + 1 : p + 1;
+          while (q <= lateEnd) {
+            const bytes = load<u32>(input + <usize>(q - spanStart));
+            const lateBucket = head + (<usize>hashOf(bytes) << 3);
+            if (eager) store<u32>(shortTable + (<usize>shortHashOf(bytes & 0xffffff) << 2), q);
+            const before = load<u64>(lateBucket);
+            store<u64>(lateBucket, (before << 32) | <u64>q);
             const lateRecord = undo + (<usize>(undoCount & 3) << 4);
             store<u32>(lateRecord, q);
             store<u32>(lateRecord, <u32>lateBucket, 4);
             store<u64>(lateRecord, before, 8);
             undoCount++;
+            q++;
           }
-          q++;
         }
         if (eager) entered = q;
       } else {
