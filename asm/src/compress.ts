@@ -374,7 +374,9 @@ function encodeSpan(
         const distance = p - bestCandidate;
         const lengthEntry = load<u32>(codes + LENGTH_ENTRIES + (<usize>bestLength << 2));
         const distanceLess1 = distance - 1;
-        const symbol = <usize>(distanceLess1 < 256 ? load<u8>(distanceMap + <usize>distanceLess1) : load<u8>(distanceMap + 256 + <usize>(distanceLess1 >> 7)));
+        // One load from the map whichever half it comes from (a select, not a hard-to-predict branch).
+        const mapIndex = select<u32>(distanceLess1, 256 + (distanceLess1 >> 7), distanceLess1 < 256);
+        const symbol = <usize>load<u8>(distanceMap + <usize>mapIndex);
         const distanceEntry = load<u32>(codes + DISTANCE_ENTRIES + (symbol << 2));
         const distanceInfo = load<u32>(codes + DISTANCE_INFO + (symbol << 2));
         const lengthBits = lengthEntry >> 24;
