@@ -57,7 +57,7 @@ import { crc32Update } from "./checksum";
 import { adler32Fast } from "./adler32-simd";
 import { historyAppendTail, historyCopyOut } from "./history";
 import { hazard } from "./host-imports";
-import { fingerprint } from "./fingerprint";
+import { sameBytes } from "./same-bytes";
 
 // ---- tuning ---------------------------------------------------------------------------------------
 
@@ -729,13 +729,14 @@ export function compress(gr0: u32, pb: usize, regs: usize): i32 {
       if (consumed > 0) {
         checkValue = adler ? adler32Fast(checkValue, source, consumed) : crc32Update(checkValue, source, consumed);
         if (multiple) {
-          const encoded = fingerprint(source, consumed);
           hazard(<i32>pb, <i32>input, <i32>consumed);
-          // Second access: the history gets what memory holds now.
-          memory.copy(source, input, consumed);
-          // If the span changed in between, index what the history now holds, as a rebuild would:
-          // later matches are then found (and verified) against the changed history.
-          if (fingerprint(source, consumed) != encoded) recordGap(spanStart, spanStart + consumed);
+          // Second access: the history gets what memory holds now. The window still holds the first read,
+          // so only a span that changed in between is copied over it; then it is indexed from what the
+          // history now holds, as a rebuild would: later matches are found (and verified) against it.
+          if (!sameBytes(source, input, consumed)) {
+            memory.copy(source, input, consumed);
+            recordGap(spanStart, spanStart + consumed);
+          }
         }
         windowLength += consumed;
         input += <usize>consumed;
