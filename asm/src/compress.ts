@@ -334,6 +334,10 @@ function encodeSpan(
           undoCount++;
         }
 
+        // Touch the next position's bucket now: when this position turns out a literal, its cache miss
+        // has then overlapped this one's search. (Reads at most a byte past the span: the window has slack.)
+        load<u64>(head + (<usize>hashOf(load<u32>(here, 1)) << 3));
+
         // Long matches: the two newest positions with the same four-byte hash, at most 32 KiB back. The
         // longer match wins; of equal lengths the nearer copy.
         const low = p - MAX_DISTANCE > windowLow ? p - MAX_DISTANCE : windowLow;
