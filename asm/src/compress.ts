@@ -375,6 +375,8 @@ function encodeSpan(
         }
       }
       if (bestLength >= 3) {
+        // Touch the bucket of the position after the match, to overlap its cache miss with this match's pushes.
+        load<u64>(head + (<usize>hashOf(load<u32>(here + <usize>bestLength)) << 3));
         const distance = p - bestCandidate;
         const lengthEntry = load<u32>(codes + LENGTH_ENTRIES + (<usize>bestLength << 2));
         const distanceLess1 = distance - 1;
