@@ -241,16 +241,6 @@ function recordGap(start: u32, end: u32): void {
   gapCount++;
 }
 
-/**
- * Length of the common prefix (at most `maxLength`) of the bytes at `there` and at `here`: 0 unless the first
- * four bytes agree (a shorter prefix of a 4-byte candidate is never used: the short-match search takes over).
- */
-// @ts-ignore: decorator
-@inline function linearMatchLength(there: usize, here: usize, current: u32, maxLength: u32): u32 {
-  if (load<u32>(there) != current) return 0;
-  return 4 + commonPrefix(there + 4, here + 4, maxLength - 4);
-}
-
 /** Make `position` the newest entry of `bucket` (low word newest, high word the one before). */
 // @ts-ignore: decorator
 @inline function bucketPush(bucket: usize, position: u32): void {
@@ -340,18 +330,30 @@ function encodeSpan(
 
         // Long matches: the two newest positions with the same four-byte hash, at most 32 KiB back. The
         // longer match wins; of equal lengths the nearer copy.
+        // Whether a candidate is in reach is as good as random on literal-heavy input, and known only once
+        // the bucket (often a cache miss) is loaded, so it is not branched on: a candidate out of reach is
+        // read at `here` instead and ignored, and only "in reach and agrees on four bytes", rarely true
+        // there, is a branch. (A first-four-byte mismatch is never used: the short-match search takes over.)
+        // The older candidate counts only when the newer one is in reach.
         const low = p - MAX_DISTANCE > windowLow ? p - MAX_DISTANCE : windowLow;
-        bestCandidate = <u32>previous;
-        if (maxLength >= 4 && bestCandidate >= low && bestCandidate < p) {
-          bestLength = linearMatchLength(here - <usize>(p - bestCandidate), here, current, maxLength);
-          if (SEARCH_WAYS > 1 && bestLength < NICE_MATCH && bestLength < maxLength) {
-            const older = <u32>(previous >> 32);
-            if (older >= low && older < bestCandidate) {
-              const length = linearMatchLength(here - <usize>(p - older), here, current, maxLength);
-              if (length > bestLength) {
-                bestLength = length;
-                bestCandidate = older;
-              }
+        const newer = <u32>previous;
+        const older = <u32>(previous >> 32);
+        const newerInReach = (maxLength >= 4) & (newer >= low) & (newer < p);
+        const olderInReach = SEARCH_WAYS > 1 && newerInReach & (older >= low) & (older < newer);
+        const newerThere = here - <usize>(p - select<u32>(newer, p, newerInReach));
+        const olderThere = here - <usize>(p - select<u32>(older, p, olderInReach));
+        const newerAgrees = newerInReach & (load<u32>(newerThere) == current);
+        const olderAgrees = olderInReach & (load<u32>(olderThere) == current);
+        if (newerAgrees | olderAgrees) {
+          if (newerAgrees) {
+            bestLength = commonPrefix(newerThere + 4, here + 4, maxLength - 4) + 4;
+            bestCandidate = newer;
+          }
+          if (olderAgrees && bestLength < NICE_MATCH && bestLength < maxLength) {
+            const length = commonPrefix(olderThere + 4, here + 4, maxLength - 4) + 4;
+            if (length > bestLength) {
+              bestLength = length;
+              bestCandidate = older;
             }
           }
         }
