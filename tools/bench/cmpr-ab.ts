@@ -22,7 +22,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as built from '../../src/index.js';
-import { packageRoot } from '../../src/machine/modules.js';
+import { packageRoot } from '../../src/internal.js';
 import { type CorpusName, corpus } from '../corpus/corpus.js';
 
 type Library = typeof built;
