@@ -12,11 +12,12 @@
 //      when the CPU amount is used up the result is CC3; when all input is consumed and all bits are
 //      out it is CC0 (after the end-of-block symbol when BCC = 1).
 //
-// Access models (instance.ts): in `single` each span is first copied into the instance's window
-// (a snapshot) and everything (encoding, CV, history) reads that copy. In `multiple` the span is
-// encoded and checksummed where it lies, then env.hazard(pb, span, length) runs, and then the span is
-// read AGAIN to append it to the history, so a concurrent change between the two reads leaves the
-// history different from what the decoder reconstructs (spec §7).
+// Access models (instance.ts): in both, each span is first copied to the end of the instance's window
+// (the first read) and encoded and checksummed from that copy, so the match search sees history and
+// span as one linear buffer. In `single` that copy is also what the history gets. In `multiple`
+// env.hazard(pb, span, length) runs next, and then the span is read AGAIN (copied over the first read)
+// to append it to the history, so a concurrent change between the two reads leaves the history
+// different from what the decoder reconstructs (spec §7).
 //
 // Matcher cache: the instance keeps a linear copy of the history (the window) and a hash index over
 // it in scratch. They are reused only when the CSB names this instance and the generation of its last
@@ -56,7 +57,7 @@ import { crc32Update } from "./checksum";
 import { adler32Fast } from "./adler32-simd";
 import { historyAppendTail, historyCopyOut } from "./history";
 import { hazard } from "./host-imports";
-import { fingerprint } from "./fingerprint";
+import { sameBytes } from "./same-bytes";
 
 // ---- tuning ---------------------------------------------------------------------------------------
 
@@ -160,31 +161,17 @@ export function initCompressor(): void {
 // a function of the bytes alone; the table is cleared by every call, so nothing about it is cached.
 let shortNext: u32 = 0; // the next position to enter
 
-/** Enter the positions [shortNext, p) that lie within SHORT_MATCH_DISTANCE of p (those inside earlier matches). */
-function shortCatchUp(table: usize, p: u32, spanStart: u32, input: usize, window: usize): void {
-  let q = shortNext;
+/**
+ * Enter the positions [from, p) that lie within SHORT_MATCH_DISTANCE of p (those inside earlier matches).
+ * Stream position q is at `window + (q - windowBase)`: the span being encoded lies at the window's end.
+ */
+function shortCatchUp(table: usize, from: u32, p: u32, window: usize): void {
+  let q = from;
   if (p - q > SHORT_MATCH_DISTANCE) q = p - SHORT_MATCH_DISTANCE;
-  for (; q < p && q < spanStart; q++) {
-    store<u32>(table + (<usize>shortHashOf(fourBytesAt(q, spanStart, input, window) & 0xffffff) << 2), q);
-  }
+  const base = windowBase;
   for (; q < p; q++) {
-    store<u32>(table + (<usize>shortHashOf(load<u32>(input + <usize>(q - spanStart)) & 0xffffff) << 2), q);
+    store<u32>(table + (<usize>shortHashOf(load<u32>(window + <usize>(q - base)) & 0xffffff) << 2), q);
   }
-}
-
-// Byte at stream position q during a span: the window below `spanStart`, the input from it on.
-// @ts-ignore: decorator
-@inline function byteAt(q: u32, spanStart: u32, input: usize, window: usize): u32 {
-  return q >= spanStart ? <u32>load<u8>(input + <usize>(q - spanStart)) : <u32>load<u8>(window + <usize>(q - windowBase));
-}
-
-function fourBytesAt(q: u32, spanStart: u32, input: usize, window: usize): u32 {
-  if (q >= spanStart) return load<u32>(input + <usize>(q - spanStart));
-  if (q + 4 <= spanStart) return load<u32>(window + <usize>(q - windowBase));
-  return byteAt(q, spanStart, input, window) |
-    (byteAt(q + 1, spanStart, input, window) << 8) |
-    (byteAt(q + 2, spanStart, input, window) << 16) |
-    (byteAt(q + 3, spanStart, input, window) << 24);
 }
 
 /** Number of equal leading bytes of a and b, at most `limit`. */
@@ -254,60 +241,11 @@ function recordGap(start: u32, end: u32): void {
   gapCount++;
 }
 
-/** Length of the common prefix (at most `maxLength`, at least 4) of the candidate at stream position `candidate` and the bytes at `here`. */
-// @ts-ignore: decorator
-@inline function matchLength(
-  candidate: u32, here: usize, current: u32, maxLength: u32, input: usize, spanStart: u32, window: usize, base: u32,
-): u32 {
-  if (candidate >= spanStart) {
-    const there = input + <usize>(candidate - spanStart);
-    if (load<u32>(there) != current) return 0;
-    return 4 + commonPrefix(there + 4, here + 4, maxLength - 4);
-  }
-  const there = window + <usize>(candidate - base);
-  const inWindow = spanStart - candidate;
-  // A candidate whose first four bytes differ is of no use (see linearMatchLength).
-  if (inWindow >= 4 && load<u32>(there) != current) return 0;
-  const firstLimit = inWindow < maxLength ? inWindow : maxLength;
-  let length = commonPrefix(there, here, firstLimit);
-  if (length == firstLimit && firstLimit < maxLength) {
-    length += commonPrefix(input, here + <usize>firstLimit, maxLength - firstLimit);
-  }
-  return length;
-}
-
-/**
- * matchLength for a candidate at address `there` in the same linear buffer as `here`: 0 unless the first
- * four bytes agree (a shorter prefix of a 4-byte candidate is never used: the short-match search takes over).
- */
-// @ts-ignore: decorator
-@inline function linearMatchLength(there: usize, here: usize, current: u32, maxLength: u32): u32 {
-  if (load<u32>(there) != current) return 0;
-  return 4 + commonPrefix(there + 4, here + 4, maxLength - 4);
-}
-
-/** Length of the common prefix, at most `maxLength`, of the bytes at stream position `candidate` and at `here`. */
-function prefixLength(candidate: u32, here: usize, maxLength: u32, input: usize, spanStart: u32, window: usize, base: u32): u32 {
-  if (candidate >= spanStart) return commonPrefix(input + <usize>(candidate - spanStart), here, maxLength);
-  const there = window + <usize>(candidate - base);
-  const inWindow = spanStart - candidate;
-  const firstLimit = inWindow < maxLength ? inWindow : maxLength;
-  let length = commonPrefix(there, here, firstLimit);
-  if (length == firstLimit && firstLimit < maxLength) {
-    length += commonPrefix(input, here + <usize>firstLimit, maxLength - firstLimit);
-  }
-  return length;
-}
-
 /** Make `position` the newest entry of `bucket` (low word newest, high word the one before). */
 // @ts-ignore: decorator
 @inline function bucketPush(bucket: usize, position: u32): void {
   store<u64>(bucket, (load<u64>(bucket) << 32) | <u64>position);
 }
-
-/** encodeSpan's layouts (only their sizes matter): the span copied to the window's end, or read where it lies. */
-type Linear = u8;
-type Split = u16;
 
 /**
  * Encode the span [spanStart, spanStart + spanLength) whose bytes are at `input`, using the window for
@@ -322,7 +260,7 @@ type Split = u16;
  * call boundary each bucket holds the newest positions of its hash among all history positions: a
  * function of the history bytes alone, exactly what rebuildMatcher produces from a copied history.
  */
-function encodeSpan<Layout>(
+function encodeSpan(
   input: usize, spanStart: u32, spanLength: u32, windowLow: u32, codes: usize, indexAllFrom: u32, gridOrigin: u32,
 ): u32 {
   const head = scratch() + HASH_HEAD_OFFSET;
@@ -344,17 +282,15 @@ function encodeSpan<Layout>(
   const undo = scratch() + CACHE_TAG_OFFSET + UNDO_RING_OFFSET;
   let undoCount: u32 = 0;
   const shortTable = scratch() + TABLE_WORK_OFFSET + SHORT_TABLE;
-  // In `single` the span was copied to the window's end, so every candidate lies at a fixed offset back
-  // from `here` in one linear buffer: the search needs no window/input split.
-  // Layout is a compile-time switch (each access model gets its own copy of the loop, with fewer live
-  // values): `Linear` when the span is at the window's end (`single`), `Split` when it is read in place.
-  const contiguous = sizeof<Layout>() == sizeof<Linear>();
-  assert(!contiguous || input == window + <usize>(spanStart - base));
+  let entered = shortNext; // the next position to enter into the short-match table
+  // The span lies at the window's end (compress() copies it there in both access models), so every
+  // candidate lies at a fixed offset back from `here` in one linear buffer.
+  assert(input == window + <usize>(spanStart - base));
   // The three positions before the span could not be indexed until its first bytes were known; they
   // enter now (remembered, like every push whose bytes reach past a symbol), so a run continues with the
   // nearest copy across the span boundary.
   for (let q = spanStart - 3 > windowLow ? spanStart - 3 : windowLow; q < spanStart && q + 4 <= end; q++) {
-    const bucket = head + (<usize>hashOf(fourBytesAt(q, spanStart, input, window)) << 3);
+    const bucket = head + (<usize>hashOf(load<u32>(window + <usize>(q - base))) << 3);
     const before = load<u64>(bucket);
     store<u64>(bucket, (before << 32) | <u64>q);
     const record = undo + (<usize>(undoCount & 3) << 4);
@@ -388,24 +324,36 @@ function encodeSpan<Layout>(
           undoCount++;
         }
 
+        // Touch the next position's bucket now: when this position turns out a literal, its cache miss
+        // has then overlapped this one's search. (Reads at most a byte past the span: the window has slack.)
+        load<u64>(head + (<usize>hashOf(load<u32>(here, 1)) << 3));
+
         // Long matches: the two newest positions with the same four-byte hash, at most 32 KiB back. The
         // longer match wins; of equal lengths the nearer copy.
+        // Whether a candidate is in reach is as good as random on literal-heavy input, and known only once
+        // the bucket (often a cache miss) is loaded, so it is not branched on: a candidate out of reach is
+        // read at `here` instead and ignored, and only "in reach and agrees on four bytes", rarely true
+        // there, is a branch. (A first-four-byte mismatch is never used: the short-match search takes over.)
+        // The older candidate counts only when the newer one is in reach.
         const low = p - MAX_DISTANCE > windowLow ? p - MAX_DISTANCE : windowLow;
-        bestCandidate = <u32>previous;
-        if (maxLength >= 4 && bestCandidate >= low && bestCandidate < p) {
-          bestLength = contiguous
-            ? linearMatchLength(here - <usize>(p - bestCandidate), here, current, maxLength)
-            : matchLength(bestCandidate, here, current, maxLength, input, spanStart, window, base);
-          if (SEARCH_WAYS > 1 && bestLength < NICE_MATCH && bestLength < maxLength) {
-            const older = <u32>(previous >> 32);
-            if (older >= low && older < bestCandidate) {
-              const length = contiguous
-                ? linearMatchLength(here - <usize>(p - older), here, current, maxLength)
-                : matchLength(older, here, current, maxLength, input, spanStart, window, base);
-              if (length > bestLength) {
-                bestLength = length;
-                bestCandidate = older;
-              }
+        const newer = <u32>previous;
+        const older = <u32>(previous >> 32);
+        const newerInReach = (maxLength >= 4) & (newer >= low) & (newer < p);
+        const olderInReach = SEARCH_WAYS > 1 && newerInReach & (older >= low) & (older < newer);
+        const newerThere = here - <usize>(p - select<u32>(newer, p, newerInReach));
+        const olderThere = here - <usize>(p - select<u32>(older, p, olderInReach));
+        const newerAgrees = newerInReach & (load<u32>(newerThere) == current);
+        const olderAgrees = olderInReach & (load<u32>(olderThere) == current);
+        if (newerAgrees | olderAgrees) {
+          if (newerAgrees) {
+            bestLength = commonPrefix(newerThere + 4, here + 4, maxLength - 4) + 4;
+            bestCandidate = newer;
+          }
+          if (olderAgrees && bestLength < NICE_MATCH && bestLength < maxLength) {
+            const length = commonPrefix(olderThere + 4, here + 4, maxLength - 4) + 4;
+            if (length > bestLength) {
+              bestLength = length;
+              bestCandidate = older;
             }
           }
         }
@@ -414,38 +362,29 @@ function encodeSpan<Layout>(
       // three-byte hash (three bytes or more).
       if (bestLength < 4) {
         bestLength = 0;
-        if (shortNext != p) shortCatchUp(shortTable, p, spanStart, input, window);
+        if (entered != p) shortCatchUp(shortTable, entered, p, window);
         const slot = shortTable + (<usize>shortHashOf(current & 0xffffff) << 2);
         const near = load<u32>(slot); // entered earlier, so below p (0 when none: out of reach)
         store<u32>(slot, p);
-        shortNext = p + 1;
+        entered = p + 1;
         // One well-predicted branch: the candidate's bytes are read (from a safe place when it is out of
         // reach or in the window) whatever the distance, and only the combined test branches.
         const reach = p - near <= SHORT_MATCH_DISTANCE;
-        if (contiguous) {
-          const there = here - <usize>(p - select<u32>(near, p, reach));
-          if (reach & (((load<u32>(there) ^ current) & 0xffffff) == 0) & (maxLength >= 3)) {
-            bestLength = 3 + commonPrefix(there + 3, here + 3, maxLength - 3);
-            bestCandidate = near;
-          }
-        } else {
-          const inSpan = near >= spanStart;
-          const probe = select<u32>(near, p, reach & inSpan);
-          const same = ((load<u32>(input + <usize>(probe - spanStart)) ^ current) & 0xffffff) == 0;
-          if (reach & (same | !inSpan) & (maxLength >= 3)) {
-            const length = prefixLength(near, here, maxLength, input, spanStart, window, base);
-            if (length >= 3) {
-              bestLength = length;
-              bestCandidate = near;
-            }
-          }
+        const there = here - <usize>(p - select<u32>(near, p, reach));
+        if (reach & (((load<u32>(there) ^ current) & 0xffffff) == 0) & (maxLength >= 3)) {
+          bestLength = 3 + commonPrefix(there + 3, here + 3, maxLength - 3);
+          bestCandidate = near;
         }
       }
       if (bestLength >= 3) {
+        // Touch the bucket of the position after the match, to overlap its cache miss with this match's pushes.
+        load<u64>(head + (<usize>hashOf(load<u32>(here + <usize>bestLength)) << 3));
         const distance = p - bestCandidate;
         const lengthEntry = load<u32>(codes + LENGTH_ENTRIES + (<usize>bestLength << 2));
         const distanceLess1 = distance - 1;
-        const symbol = <usize>(distanceLess1 < 256 ? load<u8>(distanceMap + <usize>distanceLess1) : load<u8>(distanceMap + 256 + <usize>(distanceLess1 >> 7)));
+        // One load from the map whichever half it comes from (a select, not a hard-to-predict branch).
+        const mapIndex = select<u32>(distanceLess1, 256 + (distanceLess1 >> 7), distanceLess1 < 256);
+        const symbol = <usize>load<u8>(distanceMap + <usize>mapIndex);
         const distanceEntry = load<u32>(codes + DISTANCE_ENTRIES + (symbol << 2));
         const distanceInfo = load<u32>(codes + DISTANCE_INFO + (symbol << 2));
         const lengthBits = lengthEntry >> 24;
@@ -459,6 +398,14 @@ function encodeSpan<Layout>(
         // `late`. Before that only short matches are fully pushed (long ones: the last INDEX_LAST)
         // and the rest is logged as a gap, which fillGaps ignores unless the call stops early.
         const last = p + bestLength - 4;
+        // A short match's positions also enter the 3-byte table now, from the same loads (entering early
+        // changes no lookup: only positions within SHORT_MATCH_DISTANCE are ever used). Long matches leave
+        // theirs to shortCatchUp, which enters at most the last SHORT_MATCH_DISTANCE of them when needed.
+        const eager = bestLength <= INDEX_ALL_BELOW;
+        if (eager && entered <= p) {
+          if (entered != p) shortCatchUp(shortTable, entered, p, window);
+          store<u32>(shortTable + (<usize>shortHashOf(current & 0xffffff) << 2), p);
+        }
         let q = p + 1;
         if (p < indexAllFrom) {
           if (bestLength > INDEX_ALL_BELOW) {
@@ -469,29 +416,42 @@ function encodeSpan<Layout>(
           }
           gaps++;
         }
-        while (q <= last) {
-          bucketPush(head + (<usize>hashOf(load<u32>(input + <usize>(q - spanStart))) << 3), q);
-          q++;
-        }
-        // The match's last positions (the last two of a 3-byte match) enter now, so the next search sees
-        // the nearest copy (distance 1 in a run). Their bytes reach past the match: each push is
-        // remembered, to be taken back if the call stops before those bytes are consumed.
-        q = last + 1 > p + 1 ? last + 1 : p + 1;
+        // The match's last positions (the last two of a 3-byte match) enter at once too, so the next search
+        // sees the nearest copy (distance 1 in a run). Their bytes reach past the match: while op1 is nearly
+        // full each of their pushes is remembered, to be taken back if the call stops before those bytes
+        // are consumed. Otherwise all the match's pushes run in one loop (one loop exit per match).
         const lastKnown = end - 4; // positions beyond have fewer than four known bytes
-        const lateEnd = p + bestLength - 1 < lastKnown ? p + bestLength - 1 : lastKnown;
-        while (q <= lateEnd) {
-          const lateBucket = head + (<usize>hashOf(load<u32>(input + <usize>(q - spanStart))) << 3);
-          const before = load<u64>(lateBucket);
-          store<u64>(lateBucket, (before << 32) | <u64>q);
-          if (<usize>(outEnd - out) < UNDO_MARGIN) {
+        const lateEnd = p + bestLength - 1 < lastKnown ? p + bestLength - 1 : lastKnown; // >= last
+        if (<usize>(outEnd - out) >= UNDO_MARGIN) {
+          while (q <= lateEnd) {
+            const bytes = load<u32>(input + <usize>(q - spanStart));
+            bucketPush(head + (<usize>hashOf(bytes) << 3), q);
+            if (eager) store<u32>(shortTable + (<usize>shortHashOf(bytes & 0xffffff) << 2), q);
+            q++;
+          }
+        } else {
+          while (q <= last) {
+            const bytes = load<u32>(input + <usize>(q - spanStart));
+            bucketPush(head + (<usize>hashOf(bytes) << 3), q);
+            if (eager) store<u32>(shortTable + (<usize>shortHashOf(bytes & 0xffffff) << 2), q);
+            q++;
+          }
+          q = last + 1 > p + 1 ? last + 1 : p + 1;
+          while (q <= lateEnd) {
+            const bytes = load<u32>(input + <usize>(q - spanStart));
+            const lateBucket = head + (<usize>hashOf(bytes) << 3);
+            if (eager) store<u32>(shortTable + (<usize>shortHashOf(bytes & 0xffffff) << 2), q);
+            const before = load<u64>(lateBucket);
+            store<u64>(lateBucket, (before << 32) | <u64>q);
             const lateRecord = undo + (<usize>(undoCount & 3) << 4);
             store<u32>(lateRecord, q);
             store<u32>(lateRecord, <u32>lateBucket, 4);
             store<u64>(lateRecord, before, 8);
             undoCount++;
+            q++;
           }
-          q++;
         }
+        if (eager) entered = q;
       } else {
         const entry = load<u32>(codes + (<usize>(current & 0xff) << 2));
         bits = <u64>(entry & 0xffffff);
@@ -526,6 +486,7 @@ function encodeSpan<Layout>(
   }
   writerSync(pending, n, out);
   gapCount = gaps;
+  shortNext = entered;
   // The last three positions of the span (fewer than four known bytes: never indexed here).
   recordGap(end - 3 > spanStart ? end - 3 : spanStart, p);
 
@@ -768,26 +729,22 @@ export function compress(gr0: u32, pb: usize, regs: usize): i32 {
         windowLength = HISTORY_SIZE;
       }
       const spanStart = windowBase + windowLength;
-      let source = input;
-      if (!multiple) {
-        memory.copy(window + <usize>windowLength, input, spanLength);
-        source = window + <usize>windowLength;
-      }
-      const consumed = multiple
-        ? encodeSpan<Split>(source, spanStart, spanLength, windowLow, codes, indexAllFrom, callStart)
-        : encodeSpan<Linear>(source, spanStart, spanLength, windowLow, codes, indexAllFrom, callStart);
+      // The first read: the span is copied to the window's end and encoded and checksummed from there.
+      const source = window + <usize>windowLength;
+      memory.copy(source, input, spanLength);
+      const consumed = encodeSpan(source, spanStart, spanLength, windowLow, codes, indexAllFrom, callStart);
       assert(consumed <= spanLength && (consumed == spanLength || spanStoppedForOutput));
       if (consumed > 0) {
         checkValue = adler ? adler32Fast(checkValue, source, consumed) : crc32Update(checkValue, source, consumed);
         if (multiple) {
-          const encoded = fingerprint(input, consumed);
           hazard(<i32>pb, <i32>input, <i32>consumed);
-          // Second access: the history gets what memory holds now.
-          const copy = window + <usize>windowLength;
-          memory.copy(copy, input, consumed);
-          // If the span changed in between, index what the history now holds, as a rebuild would:
-          // later matches are then found (and verified) against the changed history.
-          if (fingerprint(copy, consumed) != encoded) recordGap(spanStart, spanStart + consumed);
+          // Second access: the history gets what memory holds now. The window still holds the first read,
+          // so only a span that changed in between is copied over it; then it is indexed from what the
+          // history now holds, as a rebuild would: later matches are found (and verified) against it.
+          if (!sameBytes(source, input, consumed)) {
+            memory.copy(source, input, consumed);
+            recordGap(spanStart, spanStart + consumed);
+          }
         }
         windowLength += consumed;
         input += <usize>consumed;
