@@ -16,6 +16,7 @@ import { type EngineName, Machine } from '../src/index.js';
 import { packageRoot } from '../src/internal.js';
 import { ServiceError } from './errors.js';
 import { OutputStream } from './output-stream.js';
+import { INPUT_WINDOW } from './protocol.js';
 import type {
   EngineInfo,
   FlushName,
@@ -29,12 +30,6 @@ import type {
   WorkerMemoryStats,
 } from './protocol.js';
 
-/**
- * Input bytes in flight to a worker per session before the request body is paused. Inflate input expands (a bomb
- * a thousandfold), so its worker needs far less of it queued to stay busy; what is not queued stays in the
- * client's socket, not in this process.
- */
-const INPUT_WINDOW: Record<Mode, number> = { deflate: 1024 * 1024, inflate: 256 * 1024 };
 /**
  * A session's output window once its answer streams. Before that the main thread holds up to commitBytes back,
  * so the window is commitBytes + 1 MiB; after it, output only waits for the socket, and a larger window would
