@@ -282,7 +282,7 @@ export class Session {
 
   /** The core's checkpoint (cluster mode), taken between writes. */
   checkpoint(): Promise<StreamCheckpoint> {
-    if (this.state !== 'open') return Promise.reject(this.error ?? new ServiceError('ZACCEL_STREAM_CLOSED'));
+    if (this.state !== 'open') return Promise.reject(this.closedError());
     return new Promise((resolve, reject) => {
       this.checkpointWaiters.push({ resolve, reject });
       this.handle.post({ t: 'checkpoint', sid: this.id });
@@ -310,7 +310,7 @@ export class Session {
    */
   beginWrite(commitBytes: number, numbered?: { retry: boolean }): WriteCall {
     if (this.state !== 'open') {
-      throw this.error ?? new ServiceError('ZACCEL_STREAM_CLOSED', 'the stream is closed');
+      throw this.closedError();
     }
     if (numbered !== undefined) this.handle.post({ t: 'begin', sid: this.id, retry: numbered.retry });
     this.write = new WriteCall(this, commitBytes, numbered !== undefined);
@@ -354,7 +354,7 @@ export class Session {
    * transferred (the chunk is detached); otherwise it is copied first.
    */
   input(chunk: Uint8Array, owned = false): Promise<void> | undefined {
-    if (this.state !== 'open') return Promise.reject(this.error ?? new ServiceError('ZACCEL_STREAM_CLOSED'));
+    if (this.state !== 'open') return Promise.reject(this.closedError());
     const whole =
       owned &&
       chunk.byteOffset === 0 &&
@@ -464,20 +464,33 @@ export class Session {
     this.closing = new Promise((resolve) => {
       this.closeResolve = resolve;
     });
-    if (this.state === 'open') {
-      this.state = 'closed';
-      this.error = new ServiceError('ZACCEL_STREAM_CLOSED', 'the stream is closed');
+    if (this.state === 'open') this.state = 'closed';
+    // The error is made only when something waits to be told (an Error's stack costs): a one-shot closes with nothing
+    // waiting, and whatever asks the closed session later makes its own (see `closedError`).
+    if (
+      this.openSettle !== undefined ||
+      this.inputWaiter !== undefined ||
+      this.write !== undefined ||
+      this.checkpointWaiters.length > 0
+    ) {
+      const error = this.closedError();
+      this.openSettle?.reject(error);
+      this.openSettle = undefined;
+      this.inputWaiter?.reject(error);
+      this.inputWaiter = undefined;
+      this.write?.reject(error);
+      this.write = undefined;
+      this.rejectCheckpoints(error);
     }
-    this.openSettle?.reject(this.error!);
-    this.openSettle = undefined;
-    this.inputWaiter?.reject(this.error!);
-    this.inputWaiter = undefined;
-    this.write?.reject(this.error!);
-    this.write = undefined;
-    this.rejectCheckpoints(this.error!);
     if (this.handle.alive) this.handle.post({ t: 'close', sid: this.id });
     else this.closed(null);
     return this.closing;
+  }
+
+  /** Why the session cannot be used: its failure, or (made now, once) that it was closed. */
+  private closedError(): Error {
+    this.error ??= new ServiceError('ZACCEL_STREAM_CLOSED', 'the stream is closed');
+    return this.error;
   }
 
   closed(report: SessionReport | null): void {
