@@ -86,6 +86,7 @@ export class WorkerHandle {
   ) {
     this.ready = new Promise<void>((resolve, reject) => {
       worker.on('message', (message: FromWorker) => {
+        pool.messages.fromWorkers++;
         if (message.t === 'ready') {
           this.engines = message.engines;
           this.adoptedBytes = message.adoptedBytes;
@@ -115,7 +116,9 @@ export class WorkerHandle {
   }
 
   post(message: ToWorker, transfer?: ArrayBuffer[]): void {
-    if (!this.exited) this.worker.postMessage(message, transfer);
+    if (this.exited) return;
+    this.pool.messages.toWorkers++;
+    this.worker.postMessage(message, transfer);
   }
 
   stats(): Promise<WorkerMemoryStats> {
@@ -516,6 +519,11 @@ export class WorkerPool {
   private startError: Error | undefined;
   private engineInfo: EngineInfo[] = [];
   openSessions = 0;
+  /**
+   * Messages posted to the workers and received from them since the start: each costs both threads a wake-up and a
+   * (de)serialisation, so the HTTP bench reports them per request.
+   */
+  readonly messages = { toWorkers: 0, fromWorkers: 0 };
 
   constructor(readonly options: PoolOptions) {
     this.machine = Machine.create({ maximumBytes: options.machineBytes });

@@ -34,6 +34,9 @@ test('runHttpSuite: autocannon against /v1/deflate beside in-process deflateSync
       expect(run.mainThreadCpuSecondsPerMB!).toBeLessThan(run.serverCpuSecondsPerMB);
     }
     expect(run.clientCpuSecondsPerMB).toBeGreaterThan(0);
+    // Every request opens, feeds, ends and closes a session, and hears back at least opened, done and closed.
+    expect(run.messagesPerRequest.toWorkers).toBeGreaterThanOrEqual(4);
+    expect(run.messagesPerRequest.fromWorkers).toBeGreaterThanOrEqual(3);
   }
   expect(level.targetRatio).toBe(0.8);
   expect(level.ratio).toBeGreaterThan(0);

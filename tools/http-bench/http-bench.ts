@@ -60,6 +60,8 @@ export interface LoadRun {
    * and the in-process baseline has no such cost: on two cores it bounds the ratio (see the README).
    */
   clientCpuSecondsPerMB: number;
+  /** Messages between the main thread and the workers per request, each way (each costs both threads). */
+  messagesPerRequest: { toWorkers: number; fromWorkers: number };
   requests: number;
   errors: number;
   non2xx: number;
@@ -210,10 +212,12 @@ async function load(
   bodyBytes: number,
   concurrency: number,
   seconds: number,
+  messages: () => { toWorkers: number; fromWorkers: number },
 ): Promise<LoadRun> {
   const lag = monitorEventLoopDelay({ resolution: LAG_RESOLUTION_MS });
   let cpu = process.cpuUsage();
   let main = mainThreadCpuSeconds();
+  let posted = { ...messages() };
   lag.enable();
   let result = await runClient(url, bodyFile, concurrency, seconds);
   // A quick run on a busy machine can end before its first answer: no figure at all, not a slow one. Run it again,
@@ -226,11 +230,13 @@ async function load(
     lag.reset();
     cpu = process.cpuUsage();
     main = mainThreadCpuSeconds();
+    posted = { ...messages() };
     result = await runClient(url, bodyFile, concurrency, seconds * 2 ** retry);
   }
   lag.disable();
   const used = process.cpuUsage(cpu);
   const mainAfter = mainThreadCpuSeconds();
+  const postedAfter = messages();
   const ms = (nanoseconds: number) => Math.max(0, Math.round((nanoseconds / 1e6 - LAG_RESOLUTION_MS) * 100) / 100);
   const requests = result.requests;
   const megabytes = (requests * bodyBytes) / 1e6;
@@ -249,6 +255,11 @@ async function load(
     mainThreadCpuSecondsPerMB:
       main === null || mainAfter === null ? null : (mainAfter - main) / Math.max(megabytes, 1e-9),
     clientCpuSecondsPerMB: result.cpuSeconds / Math.max(megabytes, 1e-9),
+    // Requests still in flight when the client stopped count their messages too: a slight overestimate.
+    messagesPerRequest: {
+      toWorkers: (postedAfter.toWorkers - posted.toWorkers) / Math.max(requests, 1),
+      fromWorkers: (postedAfter.fromWorkers - posted.fromWorkers) / Math.max(requests, 1),
+    },
     latencyMs: result.latency,
     eventLoopLagMs: { p50: ms(lag.percentile(50)), p99: ms(lag.percentile(99)), max: ms(lag.max) },
   };
@@ -281,13 +292,14 @@ export async function runHttpSuite(options: HttpSuiteOptions = {}): Promise<Http
     for (const level of levels) {
       const url = `http://127.0.0.1:${port}/v1/deflate?level=${level}`;
       progress(`level ${level}: warming up`);
-      await load(url, bodyFile, data.length, Math.min(2, workers), Math.min(1, seconds));
+      const messages = () => app.zaccel.pool.messages;
+      await load(url, bodyFile, data.length, Math.min(2, workers), Math.min(1, seconds), messages);
       const http: LoadRun[] = [];
       // Each load run is followed by an in-process run of the same length, so both see the same machine
       // (other processes come and go on a shared host).
       for (const concurrency of concurrencies) {
         progress(`level ${level}: HTTP at concurrency ${concurrency}`);
-        const run = await load(url, bodyFile, data.length, concurrency, seconds);
+        const run = await load(url, bodyFile, data.length, concurrency, seconds, messages);
         progress(`level ${level}: in-process deflateSync on ${workers} threads`);
         const baseline = await inProcess(data, level, workers, seconds);
         run.inProcessMBps = baseline.throughputMBps;
