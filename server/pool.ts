@@ -16,6 +16,7 @@ import { type EngineName, Machine } from '../src/index.js';
 import { packageRoot } from '../src/internal.js';
 import { ServiceError } from './errors.js';
 import { OutputStream } from './output-stream.js';
+import { INPUT_WINDOW } from './protocol.js';
 import type {
   EngineInfo,
   FlushName,
@@ -29,12 +30,6 @@ import type {
   WorkerMemoryStats,
 } from './protocol.js';
 
-/**
- * Input bytes in flight to a worker per session before the request body is paused. Inflate input expands (a bomb
- * a thousandfold), so its worker needs far less of it queued to stay busy; what is not queued stays in the
- * client's socket, not in this process.
- */
-const INPUT_WINDOW: Record<Mode, number> = { deflate: 1024 * 1024, inflate: 256 * 1024 };
 /**
  * A session's output window once its answer streams. Before that the main thread holds up to commitBytes back,
  * so the window is commitBytes + 1 MiB; after it, output only waits for the socket, and a larger window would
@@ -91,6 +86,7 @@ export class WorkerHandle {
   ) {
     this.ready = new Promise<void>((resolve, reject) => {
       worker.on('message', (message: FromWorker) => {
+        pool.messages.fromWorkers++;
         if (message.t === 'ready') {
           this.engines = message.engines;
           this.adoptedBytes = message.adoptedBytes;
@@ -120,7 +116,9 @@ export class WorkerHandle {
   }
 
   post(message: ToWorker, transfer?: ArrayBuffer[]): void {
-    if (!this.exited) this.worker.postMessage(message, transfer);
+    if (this.exited) return;
+    this.pool.messages.toWorkers++;
+    this.worker.postMessage(message, transfer);
   }
 
   stats(): Promise<WorkerMemoryStats> {
@@ -287,7 +285,7 @@ export class Session {
 
   /** The core's checkpoint (cluster mode), taken between writes. */
   checkpoint(): Promise<StreamCheckpoint> {
-    if (this.state !== 'open') return Promise.reject(this.error ?? new ServiceError('ZACCEL_STREAM_CLOSED'));
+    if (this.state !== 'open') return Promise.reject(this.closedError());
     return new Promise((resolve, reject) => {
       this.checkpointWaiters.push({ resolve, reject });
       this.handle.post({ t: 'checkpoint', sid: this.id });
@@ -315,7 +313,7 @@ export class Session {
    */
   beginWrite(commitBytes: number, numbered?: { retry: boolean }): WriteCall {
     if (this.state !== 'open') {
-      throw this.error ?? new ServiceError('ZACCEL_STREAM_CLOSED', 'the stream is closed');
+      throw this.closedError();
     }
     if (numbered !== undefined) this.handle.post({ t: 'begin', sid: this.id, retry: numbered.retry });
     this.write = new WriteCall(this, commitBytes, numbered !== undefined);
@@ -359,7 +357,7 @@ export class Session {
    * transferred (the chunk is detached); otherwise it is copied first.
    */
   input(chunk: Uint8Array, owned = false): Promise<void> | undefined {
-    if (this.state !== 'open') return Promise.reject(this.error ?? new ServiceError('ZACCEL_STREAM_CLOSED'));
+    if (this.state !== 'open') return Promise.reject(this.closedError());
     const whole =
       owned &&
       chunk.byteOffset === 0 &&
@@ -469,20 +467,33 @@ export class Session {
     this.closing = new Promise((resolve) => {
       this.closeResolve = resolve;
     });
-    if (this.state === 'open') {
-      this.state = 'closed';
-      this.error = new ServiceError('ZACCEL_STREAM_CLOSED', 'the stream is closed');
+    if (this.state === 'open') this.state = 'closed';
+    // The error is made only when something waits to be told (an Error's stack costs): a one-shot closes with nothing
+    // waiting, and whatever asks the closed session later makes its own (see `closedError`).
+    if (
+      this.openSettle !== undefined ||
+      this.inputWaiter !== undefined ||
+      this.write !== undefined ||
+      this.checkpointWaiters.length > 0
+    ) {
+      const error = this.closedError();
+      this.openSettle?.reject(error);
+      this.openSettle = undefined;
+      this.inputWaiter?.reject(error);
+      this.inputWaiter = undefined;
+      this.write?.reject(error);
+      this.write = undefined;
+      this.rejectCheckpoints(error);
     }
-    this.openSettle?.reject(this.error!);
-    this.openSettle = undefined;
-    this.inputWaiter?.reject(this.error!);
-    this.inputWaiter = undefined;
-    this.write?.reject(this.error!);
-    this.write = undefined;
-    this.rejectCheckpoints(this.error!);
     if (this.handle.alive) this.handle.post({ t: 'close', sid: this.id });
     else this.closed(null);
     return this.closing;
+  }
+
+  /** Why the session cannot be used: its failure, or (made now, once) that it was closed. */
+  private closedError(): Error {
+    this.error ??= new ServiceError('ZACCEL_STREAM_CLOSED', 'the stream is closed');
+    return this.error;
   }
 
   closed(report: SessionReport | null): void {
@@ -508,6 +519,11 @@ export class WorkerPool {
   private startError: Error | undefined;
   private engineInfo: EngineInfo[] = [];
   openSessions = 0;
+  /**
+   * Messages posted to the workers and received from them since the start: each costs both threads a wake-up and a
+   * (de)serialisation, so the HTTP bench reports them per request.
+   */
+  readonly messages = { toWorkers: 0, fromWorkers: 0 };
 
   constructor(readonly options: PoolOptions) {
     this.machine = Machine.create({ maximumBytes: options.machineBytes });

@@ -26,6 +26,13 @@ import type {
 } from '../src/index.js';
 
 export type Mode = 'deflate' | 'inflate';
+
+/**
+ * Input bytes in flight to a worker per session before the request body is paused. Inflate input expands (a bomb
+ * a thousandfold), so its worker needs far less of it queued to stay busy; what is not queued stays in the
+ * client's socket, not in this process. The worker reports consumption in steps of a quarter of it.
+ */
+export const INPUT_WINDOW: Record<Mode, number> = { deflate: 1024 * 1024, inflate: 256 * 1024 };
 export type FlushName = 'none' | 'sync' | 'full' | 'finish';
 
 /** The formats each mode takes, in the order the documentation lists them. */

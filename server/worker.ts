@@ -32,11 +32,13 @@ import { emptyCounters, resolveDeflateOptions, resolveEngine } from '../src/inte
 import {
   defaultLevel,
   deflateFormats,
+  INPUT_WINDOW,
   inflateFormats,
   levels,
   type EngineInfo,
   type FlushName,
   type FromWorker,
+  type Mode,
   type SessionOptions,
   type SessionReport,
   type StreamCheckpoint,
@@ -66,6 +68,13 @@ const OUTPUT_BATCH = 256 * 1024;
 /** A session's turn ends after this much input, or this much time, whichever comes first. */
 const TURN_BYTES = 256 * 1024;
 const TURN_MILLISECONDS = 2;
+/**
+ * Consumed input is reported after a turn once this much has gathered, or whenever the session stops (no whole
+ * piece queued, or its output window full): the main thread then has a use for the count. A slow level's turn
+ * ends on time after one 64 KiB piece; reporting each turn cost a message each way per piece. A quarter of the
+ * main thread's input window keeps three quarters of it queued here while a report is on its way.
+ */
+const REPORT_BYTES: Record<Mode, number> = { deflate: INPUT_WINDOW.deflate / 4, inflate: INPUT_WINDOW.inflate / 4 };
 
 const flushModes: Record<FlushName, FlushMode> = { none: 0, sync: 2, full: 3, finish: 4 };
 
@@ -91,6 +100,8 @@ interface Session {
   failed: boolean;
   pending: Buffer[];
   pendingBytes: number;
+  /** Input consumed by turns since the last message that reported consumption (see REPORT_BYTES). */
+  unreported: number;
   /** Deflate: the cap on the compressed output (maxOutput), checked as output comes. */
   cap: number | undefined;
   /** Numbered writes: the core's snapshot from before the write begun last. */
@@ -143,11 +154,16 @@ function takeOutput(session: Session): Uint8Array | null {
   return bytes;
 }
 
-/** Post a step's result: input consumed and output produced, in one message. */
+/** Post a step's result: input consumed (with what earlier turns left unreported) and output produced, in one message. */
 function postStep(session: Session, consumed: number): void {
   const chunk = takeOutput(session);
-  if (chunk === null && consumed === 0) return;
-  post({ t: 'step', sid: session.sid, consumed, chunk }, chunk === null ? undefined : [chunk.buffer as ArrayBuffer]);
+  const reported = session.unreported + consumed;
+  if (chunk === null && reported === 0) return;
+  session.unreported = 0;
+  post(
+    { t: 'step', sid: session.sid, consumed: reported, chunk },
+    chunk === null ? undefined : [chunk.buffer as ArrayBuffer],
+  );
 }
 
 /** Make the session's core from options the routes validated; each field already has the library's type. */
@@ -210,6 +226,7 @@ function open(sid: number, options: SessionOptions, restoring?: StreamCheckpoint
     failed: false,
     pending: [],
     pendingBytes: 0,
+    unreported: 0,
     cap: options.mode === 'deflate' ? options.maxOutput : undefined,
     checkpoint: restoring?.previous ?? undefined,
     parked: undefined,
@@ -271,7 +288,8 @@ function runTurn(session: Session): void {
         session.writeHash = undefined;
         if (session.parked !== undefined && written !== session.checkpointWrite) {
           if (chunk !== null) session.unacked -= chunk.byteLength; // never posted
-          post({ t: 'step', sid: session.sid, consumed, chunk: null });
+          post({ t: 'step', sid: session.sid, consumed: session.unreported + consumed, chunk: null });
+          session.unreported = 0;
           post({
             t: 'refused',
             sid: session.sid,
@@ -280,8 +298,10 @@ function runTurn(session: Session): void {
           });
         } else {
           if (session.parked === undefined && written !== undefined) session.checkpointWrite = written;
+          const reported = session.unreported + consumed;
+          session.unreported = 0;
           post(
-            { t: 'done', sid: session.sid, report: report(session)!, consumed, chunk },
+            { t: 'done', sid: session.sid, report: report(session)!, consumed: reported, chunk },
             chunk === null ? undefined : [chunk.buffer as ArrayBuffer],
           );
         }
@@ -303,7 +323,9 @@ function runTurn(session: Session): void {
       consumed += bytes.length;
       if (consumed >= TURN_BYTES || performance.now() - started >= TURN_MILLISECONDS) break;
     }
-    postStep(session, consumed);
+    // A session that goes on at its next turn reports later, with more; one that stops reports now.
+    if (runnable(session) && session.unreported + consumed < REPORT_BYTES[stream.mode]) session.unreported += consumed;
+    else postStep(session, consumed);
   } catch (error) {
     fail(session, error);
   }
@@ -380,6 +402,7 @@ function rollback(session: Session): void {
   session.queuedBytes = session.queuedEnds = 0;
   session.pending = [];
   session.pendingBytes = 0;
+  session.unreported = 0;
   try {
     if (session.parked !== undefined) {
       session.stream?.core.close();

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { engineNames } from '../../src/index.js';
 import { packageRoot } from '../../src/machine/modules.js';
-import { testServer } from './helpers.js';
+import { testServer, textBytes } from './helpers.js';
 
 let app: FastifyInstance;
 
@@ -45,4 +45,25 @@ test('server/ has no literal-type casts of option values and no instanceof on st
     expect(source, name).not.toMatch(/\bas (?:'[^']*'|\d+)(?!\w)/);
     expect(source, name).not.toMatch(/instanceof (?:DeflateCore|InflateCore)\b/);
   }
+});
+
+test('a 1 MiB one-shot at level 6 takes few messages: the worker reports its input every quarter window', async () => {
+  const body = textBytes(1024 * 1024, 5);
+  const before = { ...app.zaccel.pool.messages };
+  const response = await app.inject({
+    method: 'POST',
+    url: '/v1/deflate?level=6',
+    headers: { 'content-type': 'application/octet-stream' },
+    payload: body,
+  });
+  expect(response.statusCode).toBe(200);
+  const fromWorkers = app.zaccel.pool.messages.fromWorkers - before.fromWorkers;
+  const toWorkers = app.zaccel.pool.messages.toWorkers - before.toWorkers;
+  // opened, a report per 256 KiB of input (about four; output comes with them), done, closed. A report after every
+  // 2 ms turn (one 64 KiB piece at level 6) was about twenty messages.
+  expect(fromWorkers).toBeGreaterThanOrEqual(4);
+  expect(fromWorkers).toBeLessThanOrEqual(9);
+  // open, the body in 256 KiB batches (or fewer), end, close.
+  expect(toWorkers).toBeGreaterThanOrEqual(4);
+  expect(toWorkers).toBeLessThanOrEqual(12);
 });

@@ -146,3 +146,46 @@ describe('timeouts', () => {
     expect(received()).toMatch(/^HTTP\/1\.1 200 /);
   });
 });
+
+describe('a body that keeps coming', () => {
+  // The body timer is armed once and, when it fires, armed again for what is left of the idle time since the last
+  // byte: a body whose gaps are each far shorter than the timeout, and that lasts several timeouts, is not cut off.
+  // The gaps (40 ms) are a twenty-fifth of the timeout (1 s), so a busy machine that stretches one is no race.
+  const SLOW_TIMEOUT = 1_000;
+  let slow: FastifyInstance;
+  let slowPort: number;
+
+  beforeAll(async () => {
+    slow = await testServer({ bodyTimeoutMs: SLOW_TIMEOUT });
+    slowPort = await listen(slow);
+  });
+
+  afterAll(async () => {
+    await slow.close();
+  });
+
+  test('in small pieces over three timeouts: answered 200 with its whole compression', async () => {
+    const pieces = 75;
+    const body = textBytes(pieces * 1000, 3);
+    const socket = net.connect(slowPort, '127.0.0.1');
+    const chunks: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.on('error', () => {});
+    const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+    socket.write(
+      `POST /v1/deflate?format=raw HTTP/1.1\r\nhost: 127.0.0.1\r\nconnection: close\r\ncontent-length: ${body.length}\r\n\r\n`,
+    );
+    for (let piece = 0; piece < pieces; piece++) {
+      socket.write(body.subarray(piece * 1000, (piece + 1) * 1000));
+      await new Promise((resolve) => setTimeout(resolve, 40));
+    }
+    socket.end();
+    await closed;
+    const answer = Buffer.concat(chunks);
+    const head = answer.subarray(0, answer.indexOf('\r\n\r\n')).toString('latin1');
+    expect(head).toMatch(/^HTTP\/1\.1 200 /);
+    const payload = answer.subarray(answer.indexOf('\r\n\r\n') + 4);
+    expect(head.toLowerCase()).toContain(`content-length: ${payload.length}`);
+    expect(Buffer.from(zlib.inflateRawSync(payload)).equals(Buffer.from(body))).toBe(true);
+  });
+});

@@ -5,13 +5,14 @@
  * and, interleaved with those runs,
  * the library's own throughput: deflateSync over the same body on as many
  * threads as the server has workers. It reports the ratio of the two, the
- * CPU each spends per MB, latency percentiles and the server's event-loop lag
- * p99 under load.
+ * CPU each spends per MB, the CPU the server's main thread (its event loop)
+ * and the load client spend per MB, latency percentiles and the server's
+ * event-loop lag p99 under load.
  *
  *   node dist/tools/http-bench/http-bench.js [--quick] [--workers N] [--seconds S] [--levels 1,6] [--concurrency 1,2,4,8]
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -48,6 +49,19 @@ export interface LoadRun {
   inProcessCpuSecondsPerMB: number;
   /** inProcessCpuSecondsPerMB / serverCpuSecondsPerMB: the share of the server's CPU that is compression. */
   cpuEfficiency: number;
+  /**
+   * CPU time of the server's main thread alone (HTTP, body and answer handling, messages to and from the workers,
+   * its garbage collection, and its system calls) per MB of request bodies; null where threads' CPU time cannot
+   * be read (it comes from /proc, Linux only).
+   */
+  mainThreadCpuSecondsPerMB: number | null;
+  /**
+   * CPU time of the load client (autocannon) per MB of request bodies. It runs on the same cores as the server,
+   * and the in-process baseline has no such cost: on two cores it bounds the ratio (see the README).
+   */
+  clientCpuSecondsPerMB: number;
+  /** Messages between the main thread and the workers per request, each way (each costs both threads). */
+  messagesPerRequest: { toWorkers: number; fromWorkers: number };
   requests: number;
   errors: number;
   non2xx: number;
@@ -60,6 +74,8 @@ export interface LoadRun {
 
 export interface LevelResult {
   level: number;
+  /** The ratio this level must reach (issue 14: 0.80 at level 1, 0.85 at the others). */
+  targetRatio: number;
   /** The in-process baseline, averaged over the runs interleaved with the load runs. */
   inProcess: { threads: number; throughputMBps: number; runs: number[] };
   http: LoadRun[];
@@ -79,6 +95,7 @@ export interface HttpSuiteResult {
   workers: number;
   bodyBytes: number;
   corpus: string;
+  /** `ratio`: the target of levels other than 1; each level's own is its `targetRatio`. */
   targets: { ratio: number; eventLoopLagP99Ms: number };
   levels: LevelResult[];
   /** Whether every level met both targets. */
@@ -86,7 +103,24 @@ export interface HttpSuiteResult {
 }
 
 const TARGET_RATIO = 0.85;
+/** Level 1 compresses so fast that moving its bytes over HTTP is a large share of the work: its target is lower. */
+const TARGET_RATIO_LEVEL_1 = 0.8;
 const TARGET_LAG_MS = 20;
+
+/**
+ * CPU time of this process's main thread so far, in seconds: the scheduler's run time of the thread whose id is
+ * the process id (/proc/self/task/PID/schedstat, nanoseconds). process.cpuUsage() counts every thread (the
+ * workers' compression too), and Node 20 has no per-thread figure of its own. Null where /proc has none.
+ */
+export function mainThreadCpuSeconds(): number | null {
+  try {
+    const text = readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8');
+    const nanoseconds = Number(text.split(' ')[0]);
+    return Number.isFinite(nanoseconds) ? nanoseconds / 1e9 : null;
+  } catch {
+    return null;
+  }
+}
 
 /** A compiled file beside this one (dist/tools/http-bench/), also when this file runs as TypeScript. */
 function sibling(name: string): string {
@@ -137,6 +171,8 @@ async function inProcess(data: Uint8Array, level: number, threads: number, secon
 const LAG_RESOLUTION_MS = 1;
 
 interface ClientResult {
+  /** The client process's own CPU time (user + system), in seconds. */
+  cpuSeconds: number;
   requests: number;
   errors: number;
   timeouts: number;
@@ -176,9 +212,12 @@ async function load(
   bodyBytes: number,
   concurrency: number,
   seconds: number,
+  messages: () => { toWorkers: number; fromWorkers: number },
 ): Promise<LoadRun> {
   const lag = monitorEventLoopDelay({ resolution: LAG_RESOLUTION_MS });
   let cpu = process.cpuUsage();
+  let main = mainThreadCpuSeconds();
+  let posted = { ...messages() };
   lag.enable();
   let result = await runClient(url, bodyFile, concurrency, seconds);
   // A quick run on a busy machine can end before its first answer: no figure at all, not a slow one. Run it again,
@@ -190,10 +229,14 @@ async function load(
   ) {
     lag.reset();
     cpu = process.cpuUsage();
+    main = mainThreadCpuSeconds();
+    posted = { ...messages() };
     result = await runClient(url, bodyFile, concurrency, seconds * 2 ** retry);
   }
   lag.disable();
   const used = process.cpuUsage(cpu);
+  const mainAfter = mainThreadCpuSeconds();
+  const postedAfter = messages();
   const ms = (nanoseconds: number) => Math.max(0, Math.round((nanoseconds / 1e6 - LAG_RESOLUTION_MS) * 100) / 100);
   const requests = result.requests;
   const megabytes = (requests * bodyBytes) / 1e6;
@@ -209,6 +252,14 @@ async function load(
     seconds: result.duration,
     throughputMBps: megabytes / result.duration,
     serverCpuSecondsPerMB: (used.user + used.system) / 1e6 / Math.max(megabytes, 1e-9),
+    mainThreadCpuSecondsPerMB:
+      main === null || mainAfter === null ? null : (mainAfter - main) / Math.max(megabytes, 1e-9),
+    clientCpuSecondsPerMB: result.cpuSeconds / Math.max(megabytes, 1e-9),
+    // Requests still in flight when the client stopped count their messages too: a slight overestimate.
+    messagesPerRequest: {
+      toWorkers: (postedAfter.toWorkers - posted.toWorkers) / Math.max(requests, 1),
+      fromWorkers: (postedAfter.fromWorkers - posted.fromWorkers) / Math.max(requests, 1),
+    },
     latencyMs: result.latency,
     eventLoopLagMs: { p50: ms(lag.percentile(50)), p99: ms(lag.percentile(99)), max: ms(lag.max) },
   };
@@ -241,13 +292,14 @@ export async function runHttpSuite(options: HttpSuiteOptions = {}): Promise<Http
     for (const level of levels) {
       const url = `http://127.0.0.1:${port}/v1/deflate?level=${level}`;
       progress(`level ${level}: warming up`);
-      await load(url, bodyFile, data.length, Math.min(2, workers), Math.min(1, seconds));
+      const messages = () => app.zaccel.pool.messages;
+      await load(url, bodyFile, data.length, Math.min(2, workers), Math.min(1, seconds), messages);
       const http: LoadRun[] = [];
       // Each load run is followed by an in-process run of the same length, so both see the same machine
       // (other processes come and go on a shared host).
       for (const concurrency of concurrencies) {
         progress(`level ${level}: HTTP at concurrency ${concurrency}`);
-        const run = await load(url, bodyFile, data.length, concurrency, seconds);
+        const run = await load(url, bodyFile, data.length, concurrency, seconds, messages);
         progress(`level ${level}: in-process deflateSync on ${workers} threads`);
         const baseline = await inProcess(data, level, workers, seconds);
         run.inProcessMBps = baseline.throughputMBps;
@@ -261,6 +313,7 @@ export async function runHttpSuite(options: HttpSuiteOptions = {}): Promise<Http
       const best = Math.max(...http.map((run) => run.throughputMBps));
       results.push({
         level,
+        targetRatio: level === 1 ? TARGET_RATIO_LEVEL_1 : TARGET_RATIO,
         inProcess: { threads: workers, throughputMBps: baseline, runs },
         http,
         ratio: best / baseline,
@@ -282,7 +335,7 @@ export async function runHttpSuite(options: HttpSuiteOptions = {}): Promise<Http
     corpus: 'text (src/corpus, seed 1)',
     targets: { ratio: TARGET_RATIO, eventLoopLagP99Ms: TARGET_LAG_MS },
     levels: results,
-    met: results.every((result) => result.ratio >= TARGET_RATIO && result.eventLoopLagP99Ms < TARGET_LAG_MS),
+    met: results.every((result) => result.ratio >= result.targetRatio && result.eventLoopLagP99Ms < TARGET_LAG_MS),
   };
 }
 

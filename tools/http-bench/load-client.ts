@@ -1,7 +1,8 @@
 /**
  * The load generator of the HTTP benchmark, run as its own process so that
  * neither its CPU time nor its event loop counts as the server's:
- * autocannon posting one body, printing its result as JSON on stdout.
+ * autocannon posting one body, printing its result (and its own CPU time,
+ * which shares the cores with the server) as JSON on stdout.
  *
  *   node dist/tools/http-bench/load-client.js '{"url":…,"bodyFile":…,"connections":4,"seconds":5}'
  */
@@ -17,6 +18,7 @@ interface LoadOptions {
 
 const options = JSON.parse(process.argv[2] ?? '{}') as LoadOptions;
 const body = readFileSync(options.bodyFile);
+const cpu = process.cpuUsage();
 const result = await autocannon({
   url: options.url,
   method: 'POST',
@@ -26,8 +28,10 @@ const result = await autocannon({
   duration: options.seconds,
   timeout: 30,
 });
+const used = process.cpuUsage(cpu);
 process.stdout.write(
   `${JSON.stringify({
+    cpuSeconds: (used.user + used.system) / 1e6,
     requests: result.requests.total,
     errors: result.errors,
     timeouts: result.timeouts,
