@@ -157,6 +157,8 @@ const R_ERR: i32 = 3; // invalid data; gOesc holds the code
 const FAST_IN: usize = 8;
 /** Output room below which the fast loop stops (six two-byte literal stores must fit). */
 const FAST_OUT_MIN: usize = 12;
+/** Longest match (DEFLATE length 258). */
+const MAX_MATCH: u32 = 258;
 /** Output bytes the fast loop produces before it returns, so the check value is folded cache-hot. */
 const FAST_SPAN: usize = 65536;
 /** Fold the check value whenever this much unchecked output has accumulated. */
@@ -652,6 +654,9 @@ function inflateFast(): u32 {
   const dt = gDistTab;
   const lmask: u32 = (<u32>1 << LITLEN_ROOT) - 1;
   const dmask: u32 = (<u32>1 << DIST_ROOT) - 1;
+  const outStart = gOutStart;
+  // Below this output address there is room for any match plus its copy overrun (0: nowhere).
+  const outRoomy = gOutEnd > <usize>(MAX_MATCH + 16) ? gOutEnd - <usize>(MAX_MATCH + 16) : 0;
   let err: u32 = 0;
 
   for (;;) {
@@ -713,28 +718,30 @@ function inflateFast(): u32 {
       out += <usize>((e >> E_LITS_SHIFT) & 3);
       continue;
     }
-    if ((e & E_KIND_MASK) == K_LINK) {
-      const sub = (e >> E_AUX_SHIFT) & 15;
-      e = load<u32>(lt + (<usize>((e >> 16) + (<u32>(hold >> LITLEN_ROOT) & ((<u32>1 << sub) - 1))) << 2));
-      if ((e & E_KIND_MASK) == K_LIT) {
+    if ((e & E_KIND_MASK) != K_BASE) {
+      if ((e & E_KIND_MASK) == K_LINK) {
+        const sub = (e >> E_AUX_SHIFT) & 15;
+        e = load<u32>(lt + (<usize>((e >> 16) + (<u32>(hold >> LITLEN_ROOT) & ((<u32>1 << sub) - 1))) << 2));
+        if ((e & E_KIND_MASK) == K_LIT) {
+          const cl = e & E_LEN_MASK;
+          hold >>= <u64>cl;
+          bits -= cl;
+          store<u8>(out, <u8>(e >> 16));
+          out++;
+          continue;
+        }
+      }
+      if ((e & E_KIND_MASK) != K_BASE) {
         const cl = e & E_LEN_MASK;
         hold >>= <u64>cl;
         bits -= cl;
-        store<u8>(out, <u8>(e >> 16));
-        out++;
-        continue;
+        if ((e & E_KIND_MASK) == K_EOB) {
+          gMode = (gFlags & XF_LAST) != 0 ? XM_DONE : XM_HEAD;
+        } else {
+          err = e >> 16; // K_BAD
+        }
+        break;
       }
-    }
-    if ((e & E_KIND_MASK) != K_BASE) {
-      const cl = e & E_LEN_MASK;
-      hold >>= <u64>cl;
-      bits -= cl;
-      if ((e & E_KIND_MASK) == K_EOB) {
-        gMode = (gFlags & XF_LAST) != 0 ? XM_DONE : XM_HEAD;
-      } else {
-        err = e >> 16; // K_BAD
-      }
-      break;
     }
 
     // Length: code (<= 15 bits) + extra (<= 5); distance: code (<= 15) + extra (<= 13): 48 <= 56.
@@ -762,9 +769,7 @@ function inflateFast(): u32 {
     hold >>= <u64>ex;
     bits -= cl + ex;
 
-    let careful = dist > <u32>(out - gOutStart);
-    if (!careful) careful = <usize>len + 16 > gOutEnd - out;
-    if (careful) {
+    if (dist > <u32>(out - outStart) || out >= outRoomy) {
       // Rare: the match reaches into the history, or is near the end of the first operand.
       out = copyMatchCareful(out, dist, len, gOutEnd - out);
       if (gMode == XM_MATCH) break;
