@@ -116,19 +116,18 @@ import {
   BUILD_OVER,
   CODELEN_ROOT,
   DIST_DYN_ENTRIES,
-  DIST_ROOT_DYN,
-  DIST_ROOT_FIXED,
+  DIST_ROOT,
   E_AUX_SHIFT,
   E_KIND_MASK,
   E_LEN_MASK,
+  E_LITS_SHIFT,
   K_BAD,
   K_BASE,
   K_EOB,
   K_LINK,
   K_LIT,
   LITLEN_DYN_ENTRIES,
-  LITLEN_ROOT_DYN,
-  LITLEN_ROOT_FIXED,
+  LITLEN_ROOT,
   SCR_CL_TABLE,
   SCR_DYN_DIST,
   SCR_DYN_LIT,
@@ -144,6 +143,8 @@ import {
   buildTable,
   clOrder,
   ensureFixedTables,
+  literalEntry,
+  pairLiterals,
 } from "./inflate-tables";
 
 // Why run() stopped.
@@ -154,8 +155,10 @@ const R_ERR: i32 = 3; // invalid data; gOesc holds the code
 
 /** Input bytes the fast loop needs: one 8-byte refill. */
 const FAST_IN: usize = 8;
-/** Output room below which the fast loop stops (three literals must fit). */
-const FAST_OUT_MIN: usize = 3;
+/** Output room below which the fast loop stops (six two-byte literal stores must fit). */
+const FAST_OUT_MIN: usize = 12;
+/** Longest match (DEFLATE length 258). */
+const MAX_MATCH: u32 = 258;
 /** Output bytes the fast loop produces before it returns, so the check value is folded cache-hot. */
 const FAST_SPAN: usize = 65536;
 /** Fold the check value whenever this much unchecked output has accumulated. */
@@ -178,10 +181,8 @@ let gFlags: u32 = 0; // XF_LAST | btype << XF_BTYPE_SHIFT
 let gExtra: u32 = 0;
 let gLength: u32 = 0;
 let gDist: u32 = 0;
-let gLitTab: usize = 0;
-let gLitRoot: u32 = 0;
-let gDistTab: usize = 0;
-let gDistRoot: u32 = 0;
+let gLitTab: usize = 0; // root LITLEN_ROOT
+let gDistTab: usize = 0; // root DIST_ROOT
 let gWhave: u32 = 0; // history bytes that precede this call's output
 let gCircular: bool = true;
 let gHist: usize = 0; // circular history buffer (R3)
@@ -413,9 +414,7 @@ function fail(oesc: u32): i32 {
 function useFixedTables(): void {
   ensureFixedTables(gScratch);
   gLitTab = gScratch + SCR_FIXED_LIT;
-  gLitRoot = LITLEN_ROOT_FIXED;
   gDistTab = gScratch + SCR_FIXED_DIST;
-  gDistRoot = DIST_ROOT_FIXED;
 }
 
 /**
@@ -428,9 +427,7 @@ function useDynamicTables(): u32 {
   const hlit = <u32>load<u16>(csb + CSB_HLIT);
   const hdist = <u32>load<u8>(csb + CSB_HDIST);
   gLitTab = scr + SCR_DYN_LIT;
-  gLitRoot = LITLEN_ROOT_DYN;
   gDistTab = scr + SCR_DYN_DIST;
-  gDistRoot = DIST_ROOT_DYN;
   const key = hlit | (hdist << 16);
   if (load<u32>(scr + SCR_TAG_VALID) == 1 && load<u32>(scr + SCR_TAG_HLIT) == key) {
     let same = true;
@@ -448,10 +445,11 @@ function useDynamicTables(): u32 {
   const total = hlit + hdist;
   for (let i: u32 = 0; i < total; i++) store<u8>(lens + i, <u8>packedLenGet(csb + CSB_LENS, i));
   if (load<u8>(lens + 256) == 0) return XPND_OESC_NO_EOB;
-  if (buildTable(lens, hlit, TK_LITLEN, gLitTab, LITLEN_ROOT_DYN, LITLEN_DYN_ENTRIES, scr) != BUILD_OK) {
+  if (buildTable(lens, hlit, TK_LITLEN, gLitTab, LITLEN_ROOT, LITLEN_DYN_ENTRIES, scr) != BUILD_OK) {
     return XPND_OESC_BAD_LITLEN_SET;
   }
-  if (buildTable(lens + hlit, hdist, TK_DIST, gDistTab, DIST_ROOT_DYN, DIST_DYN_ENTRIES, scr) != BUILD_OK) {
+  pairLiterals(gLitTab);
+  if (buildTable(lens + hlit, hdist, TK_DIST, gDistTab, DIST_ROOT, DIST_DYN_ENTRIES, scr) != BUILD_OK) {
     return XPND_OESC_BAD_DIST_SET;
   }
   memory.copy(scr + SCR_TAG_LENS, csb + CSB_LENS, CSB_LENS_BYTES);
@@ -503,7 +501,8 @@ function peek(n: u32): u32 {
 function decodeSlow(tab: usize, root: u32): u32 {
   const rootMask = (<u32>1 << root) - 1;
   for (;;) {
-    let e = load<u32>(tab + (<usize>(<u32>gHold & rootMask) << 2));
+    // A two-literal entry is taken as its first literal: one symbol at a time.
+    let e = literalEntry(load<u32>(tab + (<usize>(<u32>gHold & rootMask) << 2)));
     if ((e & E_KIND_MASK) == K_LINK) {
       const sub = (e >> E_AUX_SHIFT) & 15;
       const idx = (e >> 16) + (<u32>(gHold >> <u64>root) & ((<u32>1 << sub) - 1));
@@ -637,29 +636,32 @@ function copyMatchHistory(out: usize, dist: u32, n: u32, room: u32): usize {
  * output room remain, and for at most FAST_SPAN output bytes (so that the caller can fold the check
  * value over output that is still in cache). Leaves gMode = XM_LEN, XM_MATCH (a match cut by the end
  * of the first operand) or XM_HEAD/XM_DONE after an end-of-block. Returns 0 or an OESC.
+ *
+ * The loop is written for the code V8 makes of it: few values live across iterations (the rare paths
+ * read globals), the loop test as two plain branches, up to six literal entries per refill, extra-bit
+ * masks from a table, and a match of at most 16 bytes copied with one 16-byte move outside any loop.
  */
 function inflateFast(): u32 {
   let inp = gIn;
   const inLast = gInEnd - FAST_IN; // the 8-byte refill load must stay inside the operand
   let out = gOut;
-  const outEnd = gOutEnd;
-  // Three literals fit whenever out < outLast; matches check their own room.
-  let outLast = outEnd - FAST_OUT_MIN;
+  // Six literal entries fit whenever out < outLast; matches check their own room.
+  let outLast = gOutEnd - FAST_OUT_MIN;
   if (outLast - out > FAST_SPAN) outLast = out + FAST_SPAN;
   let hold = gHold;
   let bits = gBits;
   const lt = gLitTab;
-  const lroot = <u64>gLitRoot;
-  const lmask = (<u32>1 << gLitRoot) - 1;
   const dt = gDistTab;
-  const droot = <u64>gDistRoot;
-  const dmask = (<u32>1 << gDistRoot) - 1;
+  const lmask: u32 = (<u32>1 << LITLEN_ROOT) - 1;
+  const dmask: u32 = (<u32>1 << DIST_ROOT) - 1;
   const outStart = gOutStart;
-  const whave = gWhave;
-  const circular = gCircular;
+  // Below this output address there is room for any match plus its copy overrun (0: nowhere).
+  const outRoomy = gOutEnd > <usize>(MAX_MATCH + 16) ? gOutEnd - <usize>(MAX_MATCH + 16) : 0;
   let err: u32 = 0;
 
-  while (inp <= inLast && out < outLast) {
+  for (;;) {
+    if (inp > inLast) break;
+    if (out >= outLast) break;
     // Refill to 56..63 bits. Bits above `bits` may hold a copy of the next unread byte; OR-ing the
     // same byte at the same position again is harmless.
     hold |= load<u64>(inp) << <u64>bits;
@@ -668,111 +670,125 @@ function inflateFast(): u32 {
 
     let e = load<u32>(lt + (<usize>(<u32>hold & lmask) << 2));
     if ((e & E_KIND_MASK) == K_LIT) {
-      let cl = e & E_LEN_MASK;
+      // One or two literals per entry: both bytes are stored, the count says how many are output
+      // (the second byte of a one-literal entry is overwritten next). A literal entry of the root
+      // table takes at most LITLEN_ROOT bits (a longer code goes through a link), so five entries
+      // always fit the 56 refilled bits, and a sixth when LITLEN_ROOT bits remain.
+      let cl: u32;
+      cl = e & E_LEN_MASK;
       hold >>= <u64>cl;
       bits -= cl;
-      store<u8>(out, <u8>(e >> 16));
-      out++;
-      // At least 41 bits remain: up to two more literals without a refill.
+      store<u16>(out, <u16>(e >> 16));
+      out += <usize>((e >> E_LITS_SHIFT) & 3);
       e = load<u32>(lt + (<usize>(<u32>hold & lmask) << 2));
       if ((e & E_KIND_MASK) != K_LIT) continue;
       cl = e & E_LEN_MASK;
       hold >>= <u64>cl;
       bits -= cl;
-      store<u8>(out, <u8>(e >> 16));
-      out++;
+      store<u16>(out, <u16>(e >> 16));
+      out += <usize>((e >> E_LITS_SHIFT) & 3);
       e = load<u32>(lt + (<usize>(<u32>hold & lmask) << 2));
       if ((e & E_KIND_MASK) != K_LIT) continue;
       cl = e & E_LEN_MASK;
       hold >>= <u64>cl;
       bits -= cl;
-      store<u8>(out, <u8>(e >> 16));
-      out++;
+      store<u16>(out, <u16>(e >> 16));
+      out += <usize>((e >> E_LITS_SHIFT) & 3);
+      e = load<u32>(lt + (<usize>(<u32>hold & lmask) << 2));
+      if ((e & E_KIND_MASK) != K_LIT) continue;
+      cl = e & E_LEN_MASK;
+      hold >>= <u64>cl;
+      bits -= cl;
+      store<u16>(out, <u16>(e >> 16));
+      out += <usize>((e >> E_LITS_SHIFT) & 3);
+      e = load<u32>(lt + (<usize>(<u32>hold & lmask) << 2));
+      if ((e & E_KIND_MASK) != K_LIT) continue;
+      cl = e & E_LEN_MASK;
+      hold >>= <u64>cl;
+      bits -= cl;
+      store<u16>(out, <u16>(e >> 16));
+      out += <usize>((e >> E_LITS_SHIFT) & 3);
+      if (bits < LITLEN_ROOT) continue;
+      e = load<u32>(lt + (<usize>(<u32>hold & lmask) << 2));
+      if ((e & E_KIND_MASK) != K_LIT) continue;
+      cl = e & E_LEN_MASK;
+      hold >>= <u64>cl;
+      bits -= cl;
+      store<u16>(out, <u16>(e >> 16));
+      out += <usize>((e >> E_LITS_SHIFT) & 3);
       continue;
     }
-    if ((e & E_KIND_MASK) == K_LINK) {
-      const sub = (e >> E_AUX_SHIFT) & 15;
-      e = load<u32>(lt + (<usize>((e >> 16) + (<u32>(hold >> lroot) & ((<u32>1 << sub) - 1))) << 2));
-      if ((e & E_KIND_MASK) == K_LIT) {
+    if ((e & E_KIND_MASK) != K_BASE) {
+      if ((e & E_KIND_MASK) == K_LINK) {
+        const sub = (e >> E_AUX_SHIFT) & 15;
+        e = load<u32>(lt + (<usize>((e >> 16) + (<u32>(hold >> LITLEN_ROOT) & ((<u32>1 << sub) - 1))) << 2));
+        if ((e & E_KIND_MASK) == K_LIT) {
+          const cl = e & E_LEN_MASK;
+          hold >>= <u64>cl;
+          bits -= cl;
+          store<u8>(out, <u8>(e >> 16));
+          out++;
+          continue;
+        }
+      }
+      if ((e & E_KIND_MASK) != K_BASE) {
         const cl = e & E_LEN_MASK;
         hold >>= <u64>cl;
         bits -= cl;
-        store<u8>(out, <u8>(e >> 16));
-        out++;
-        continue;
+        if ((e & E_KIND_MASK) == K_EOB) {
+          gMode = (gFlags & XF_LAST) != 0 ? XM_DONE : XM_HEAD;
+        } else {
+          err = e >> 16; // K_BAD
+        }
+        break;
       }
     }
-    let kind = e & E_KIND_MASK;
-    if (kind == K_BASE) {
-      // Length: code (<= 15 bits) + extra (<= 5); distance: code (<= 15) + extra (<= 13): 48 <= 56.
-      let cl = e & E_LEN_MASK;
-      hold >>= <u64>cl;
-      let ex = (e >> E_AUX_SHIFT) & 15;
-      const len = (e >> 16) + (<u32>hold & ((<u32>1 << ex) - 1));
-      hold >>= <u64>ex;
-      bits -= cl + ex;
-      let d = load<u32>(dt + (<usize>(<u32>hold & dmask) << 2));
+
+    // Length: code (<= 15 bits) + extra (<= 5); distance: code (<= 15) + extra (<= 13): 48 <= 56.
+    let cl = e & E_LEN_MASK;
+    hold >>= <u64>cl;
+    let ex = (e >> E_AUX_SHIFT) & 15;
+    const len = (e >> 16) + (<u32>hold & extraMask(ex));
+    hold >>= <u64>ex;
+    bits -= cl + ex;
+    let d = load<u32>(dt + (<usize>(<u32>hold & dmask) << 2));
+    if ((d & E_KIND_MASK) != K_BASE) {
       if ((d & E_KIND_MASK) == K_LINK) {
         const sub = (d >> E_AUX_SHIFT) & 15;
-        d = load<u32>(dt + (<usize>((d >> 16) + (<u32>(hold >> droot) & ((<u32>1 << sub) - 1))) << 2));
+        d = load<u32>(dt + (<usize>((d >> 16) + (<u32>(hold >> DIST_ROOT) & ((<u32>1 << sub) - 1))) << 2));
       }
       if ((d & E_KIND_MASK) != K_BASE) {
         err = (d & E_KIND_MASK) == K_BAD ? d >> 16 : XPND_OESC_BAD_DIST_CODE;
         break;
       }
-      cl = d & E_LEN_MASK;
-      hold >>= <u64>cl;
-      ex = (d >> E_AUX_SHIFT) & 15;
-      const dist = (d >> 16) + (<u32>hold & ((<u32>1 << ex) - 1));
-      hold >>= <u64>ex;
-      bits -= cl + ex;
+    }
+    cl = d & E_LEN_MASK;
+    hold >>= <u64>cl;
+    ex = (d >> E_AUX_SHIFT) & 15;
+    const dist = (d >> 16) + (<u32>hold & extraMask(ex));
+    hold >>= <u64>ex;
+    bits -= cl + ex;
 
-      const produced = <u32>(out - outStart);
-      const room = outEnd - out;
-      if (dist > produced) {
-        if (dist - produced > whave) {
-          err = XPND_OESC_DIST_TOO_FAR;
-          break;
-        }
-        if (circular) {
-          // Reaches into the circular history: out of line, to keep the loop's registers free.
-          const n = <usize>len <= room ? len : <u32>room;
-          out = copyMatchHistory(out, dist, n, <u32>room);
-          if (n < len) {
-            gMode = XM_MATCH;
-            gLength = len - n;
-            gDist = dist;
-            break;
-          }
-          continue;
-        }
+    if (dist > <u32>(out - outStart) || out >= outRoomy) {
+      // Rare: the match reaches into the history, or is near the end of the first operand.
+      out = copyMatchCareful(out, dist, len, gOutEnd - out);
+      if (gMode == XM_MATCH) break;
+      if (gOesc != 0) {
+        err = gOesc;
+        break;
       }
-      if (<usize>len + 16 > room) {
-        // Near the end of the first operand: copy exactly, keep the rest of the match pending.
-        const n = <usize>len <= room ? len : <u32>room;
-        out = copyMatchExact(out, dist, n);
-        if (n < len) {
-          gMode = XM_MATCH;
-          gLength = len - n;
-          gDist = dist;
-          break;
-        }
-        continue;
-      }
-      // Chunked copies may write up to 15 bytes past the match; they stay inside the operand.
-      out = copyChunked(out, dist, len);
       continue;
     }
-    const cl = e & E_LEN_MASK;
-    hold >>= <u64>cl;
-    bits -= cl;
-    if (kind == K_EOB) {
-      gMode = (gFlags & XF_LAST) != 0 ? XM_DONE : XM_HEAD;
-      break;
+    // The common case: behind the output of this call, with room to spare. Chunked copies may write
+    // up to 15 bytes past the match; they stay inside the operand.
+    const src = out - <usize>dist;
+    if (dist >= 16) {
+      copy16(out, src);
+      if (len > 16) copyChunked16(out + 16, src + 16, len - 16);
+      out += <usize>len;
+      continue;
     }
-    // K_BAD
-    err = e >> 16;
-    break;
+    out = copyChunked(out, dist, len);
   }
 
   gIn = inp;
@@ -780,6 +796,53 @@ function inflateFast(): u32 {
   gHold = bits == 0 ? 0 : hold & ((<u64>-1) >> <u64>(64 - bits));
   gBits = bits;
   return err;
+}
+
+/** (1 << n) - 1 for n = 0..13 (extra-bit masks), from a table instead of a variable shift. */
+// @ts-ignore: decorator
+@inline
+function extraMask(n: u32): u32 {
+  return load<u32>(EXTRA_MASKS + (<usize>n << 2));
+}
+const EXTRA_MASKS = memory.data<u32>([0, 1, 3, 7, 15, 31, 63, 127, 255, 511, 1023, 2047, 4095, 8191, 16383, 32767]);
+
+/** Copies len (> 0) bytes from src (at least 16 bytes behind dst) in 16-byte chunks; may write 15 past. */
+function copyChunked16(dst: usize, src: usize, len: u32): void {
+  const end = dst + <usize>len;
+  do {
+    copy16(dst, src);
+    dst += 16;
+    src += 16;
+  } while (dst < end);
+}
+
+/**
+ * The fast loop's rare match cases, out of line: a match reaching back into the history (checked
+ * against HL; circular history copied from R3's buffer) or one near the end of the first operand
+ * (copied exactly; what does not fit stays pending in XM_MATCH). Sets gOesc on a distance too far back.
+ * Returns the new output pointer.
+ */
+function copyMatchCareful(out: usize, dist: u32, len: u32, room: usize): usize {
+  const produced = <u32>(out - gOutStart);
+  if (dist > produced && dist - produced > gWhave) {
+    gOesc = XPND_OESC_DIST_TOO_FAR;
+    return out;
+  }
+  const n = <usize>len <= room ? len : <u32>room;
+  if (dist > produced && gCircular) {
+    out = copyMatchHistory(out, dist, n, <u32>room);
+  } else if (<usize>len + 16 > room) {
+    out = copyMatchExact(out, dist, n);
+  } else {
+    // In-line history reaching back before this call's output: the bytes are linear in memory.
+    out = copyChunked(out, dist, len);
+  }
+  if (n < len) {
+    gMode = XM_MATCH;
+    gLength = len - n;
+    gDist = dist;
+  }
+  return out;
 }
 
 // ---- the resumable state machine ----------------------------------------------------------------------
@@ -896,7 +959,7 @@ function run(): i32 {
           if (err != 0) return fail(err);
           break;
         }
-        const e = decodeSlow(gLitTab, gLitRoot);
+        const e = decodeSlow(gLitTab, LITLEN_ROOT);
         if (e == 0xffffffff) return R_IN;
         const kind = e & E_KIND_MASK;
         if (kind == K_BAD) return fail(e >> 16);
@@ -929,7 +992,7 @@ function run(): i32 {
         break;
       }
       case XM_DIST: {
-        const e = decodeSlow(gDistTab, gDistRoot);
+        const e = decodeSlow(gDistTab, DIST_ROOT);
         if (e == 0xffffffff) return R_IN;
         if ((e & E_KIND_MASK) != K_BASE) {
           return fail((e & E_KIND_MASK) == K_BAD ? e >> 16 : XPND_OESC_BAD_DIST_CODE);

@@ -8,10 +8,19 @@
 //
 //   bits 0..3   total code length in bits (what to drop from the bit buffer);
 //               for a link entry, the root bits
-//   bits 4..7   extra-bit count (K_BASE) or subtable index bits (K_LINK)
+//   bits 4..7   extra-bit count (K_BASE), subtable index bits (K_LINK), or the
+//               number of literals (K_LIT of a literal/length table: 1 or 2)
 //   bits 8..10  kind (K_*)
-//   bits 16..31 value: literal byte, code-length symbol, length/distance base,
-//               subtable offset (in entries), or the OESC for K_BAD
+//   bits 11..14 code length of the first literal of a two-literal entry
+//   bits 16..31 value: literal byte (two-literal entries: the first literal in
+//               bits 16..23, the second in 24..31), code-length symbol,
+//               length/distance base, subtable offset (in entries), or the
+//               OESC for K_BAD
+//
+// Two-literal entries: a root entry of a literal/length table whose index bits
+// hold two whole literal codes decodes both (pairLiterals), so a run of short
+// literal codes costs one lookup per two bytes. Only the fast loop takes both;
+// the byte-at-a-time decoder uses the first literal (literalEntry).
 //
 // Entries for bit patterns that match no code (incomplete codes) are K_BAD
 // with the length of the whole index (root bits, or root + subtable bits), so
@@ -32,6 +41,10 @@ export const K_BASE: u32 = 0x100;
 export const K_LINK: u32 = 0x200;
 export const K_EOB: u32 = 0x300;
 export const K_BAD: u32 = 0x400;
+/** Number of literals of a K_LIT entry of a literal/length table (1 or 2), in the aux field. */
+export const E_LITS_SHIFT: u32 = E_AUX_SHIFT;
+/** Code length of the first literal of a two-literal entry. */
+const E_FIRST_LEN_SHIFT: u32 = 11;
 
 /** Kind of code being built. */
 export const TK_LITLEN: u32 = 0;
@@ -47,19 +60,21 @@ const BUILD_INCOMPLETE: i32 = 2;
 const BUILD_NO_ROOM: i32 = 3;
 
 // Root sizes. The literal/length root of 11 bits resolves nearly every code
-// with one lookup; distances use 8.
-export const LITLEN_ROOT_DYN: u32 = 11;
-export const DIST_ROOT_DYN: u32 = 8;
-export const LITLEN_ROOT_FIXED: u32 = 9;
-export const DIST_ROOT_FIXED: u32 = 5;
+// with one lookup (and holds two short literal codes); distances use 8. The
+// fixed code's tables use the same roots (their entries simply repeat more), so
+// the fast loop's index masks are constants whatever the block type.
+export const LITLEN_ROOT: u32 = 11;
+export const DIST_ROOT: u32 = 8;
 export const CODELEN_ROOT: u32 = 7;
 
 // Worst-case sizes (root + all subtables) are 2342 entries for 286 symbols,
 // root 11, 15-bit codes and 402 for 30 symbols, root 8 (same counting as
-// zlib's "enough" utility); the areas below leave ample room and the builder
-// still checks the limit.
-export const LITLEN_DYN_ENTRIES: u32 = 4096;
+// zlib's "enough" utility); the areas below leave room and the builder still
+// checks the limit.
+export const LITLEN_DYN_ENTRIES: u32 = 3072;
 export const DIST_DYN_ENTRIES: u32 = 1024;
+const LITLEN_FIXED_ENTRIES: u32 = <u32>1 << LITLEN_ROOT;
+const DIST_FIXED_ENTRIES: u32 = <u32>1 << DIST_ROOT;
 
 // Layout of the per-instance expand scratch area (64 KiB).
 const SCR_FIXED_MAGIC: usize = 0; // u32: FIXED_MAGIC once fixed tables are built
@@ -71,13 +86,14 @@ const SCR_OFFS: usize = 288; // u16[16]
 const SCR_SORTED: usize = 320; // u16[320]
 export const SCR_LENS: usize = 1024; // u8[320] unpacked code lengths
 export const SCR_CL_TABLE: usize = 1536; // 128 entries
-export const SCR_FIXED_LIT: usize = 2048; // 512 entries
-export const SCR_FIXED_DIST: usize = 4096; // 32 entries
+export const SCR_FIXED_DIST: usize = 2048; // DIST_FIXED_ENTRIES entries
+export const SCR_DYN_DIST: usize = SCR_FIXED_DIST + (<usize>DIST_FIXED_ENTRIES << 2); // DIST_DYN_ENTRIES entries
 export const SCR_DYN_LIT: usize = 8192; // LITLEN_DYN_ENTRIES entries
-export const SCR_DYN_DIST: usize = SCR_DYN_LIT + (<usize>LITLEN_DYN_ENTRIES << 2); // DIST_DYN_ENTRIES entries
-const SCR_END_TABLES: usize = SCR_DYN_DIST + (<usize>DIST_DYN_ENTRIES << 2);
+export const SCR_FIXED_LIT: usize = SCR_DYN_LIT + (<usize>LITLEN_DYN_ENTRIES << 2); // LITLEN_FIXED_ENTRIES entries
+/** End of the tables: the expand scratch area (instance.ts) must hold this many bytes. */
+const SCR_END_TABLES: usize = SCR_FIXED_LIT + (<usize>LITLEN_FIXED_ENTRIES << 2);
 
-const FIXED_MAGIC: u32 = 0x46495844; // "DXIF"
+const FIXED_MAGIC: u32 = 0x32584946; // "FIX2": fixed tables with the common roots
 
 /** Order in which the code-length code lengths are sent. */
 // @ts-ignore: decorator
@@ -126,7 +142,7 @@ function distExtra(i: u32): u32 {
 /** The entry decoding symbol `s` of a `kind` code with code length `len`. */
 function makeEntry(kind: u32, s: u32, len: u32): u32 {
   if (kind == TK_LITLEN) {
-    if (s < 256) return K_LIT | (s << 16) | len;
+    if (s < 256) return K_LIT | (s << 16) | (1 << E_LITS_SHIFT) | len;
     if (s == 256) return K_EOB | len;
     if (s < 286) {
       const i = s - 257;
@@ -290,8 +306,48 @@ export function ensureFixedTables(scratch: usize): void {
   for (let s: u32 = 0; s < 288; s++) {
     store<u8>(lens + s, s < 144 ? 8 : s < 256 ? 9 : s < 280 ? 7 : 8);
   }
-  buildTable(lens, 288, TK_LITLEN, scratch + SCR_FIXED_LIT, LITLEN_ROOT_FIXED, 512, scratch);
+  buildTable(lens, 288, TK_LITLEN, scratch + SCR_FIXED_LIT, LITLEN_ROOT, LITLEN_FIXED_ENTRIES, scratch);
   for (let s: u32 = 0; s < 32; s++) store<u8>(lens + s, 5);
-  buildTable(lens, 32, TK_DIST, scratch + SCR_FIXED_DIST, DIST_ROOT_FIXED, 32, scratch);
+  buildTable(lens, 32, TK_DIST, scratch + SCR_FIXED_DIST, DIST_ROOT, DIST_FIXED_ENTRIES, scratch);
   store<u32>(scratch + SCR_FIXED_MAGIC, FIXED_MAGIC);
+}
+
+/**
+ * Turns the root entries of the literal/length table at `table` (built by buildTable with root
+ * LITLEN_ROOT) whose index bits hold two whole literal codes into two-literal entries. An entry at
+ * index i decodes the code in the low bits of i; the second code starts l1 bits later, so the entry
+ * for it is the one at i >> l1 (the root table repeats every code over the index bits it does not
+ * look at), and it is whole when its length fits the LITLEN_ROOT - l1 bits that i still knows.
+ * Runs from the top so that i >> l1 (< i, or i itself for i = 0) still holds a one-literal entry.
+ */
+export function pairLiterals(table: usize): void {
+  const oneLiteral: u32 = E_KIND_MASK | (15 << E_LITS_SHIFT);
+  const single: u32 = K_LIT | (1 << E_LITS_SHIFT);
+  let i: u32 = (<u32>1 << LITLEN_ROOT) - 1;
+  for (;;) {
+    const first = load<u32>(table + (<usize>i << 2));
+    if ((first & oneLiteral) == single) {
+      const l1 = first & E_LEN_MASK;
+      const second = load<u32>(table + (<usize>(i >> l1) << 2));
+      const l2 = second & E_LEN_MASK;
+      if ((second & oneLiteral) == single && l1 + l2 <= LITLEN_ROOT) {
+        const pair =
+          K_LIT | (2 << E_LITS_SHIFT) | (l1 << E_FIRST_LEN_SHIFT) | (l1 + l2) | (first & 0xff0000) | ((second & 0xff0000) << 8);
+        store<u32>(table + (<usize>i << 2), pair);
+      }
+    }
+    if (i == 0) break;
+    i--;
+  }
+}
+
+/**
+ * The one-literal entry for the first literal of `e` (a two-literal entry), or `e` itself. The
+ * byte-at-a-time decoder uses this so that it reads, checks and stores exactly one symbol at a time.
+ */
+// @ts-ignore: decorator
+@inline
+export function literalEntry(e: u32): u32 {
+  if ((e & (E_KIND_MASK | (15 << E_LITS_SHIFT))) != (K_LIT | (2 << E_LITS_SHIFT))) return e;
+  return K_LIT | (1 << E_LITS_SHIFT) | (e & 0xff0000) | ((e >> E_FIRST_LEN_SHIFT) & E_LEN_MASK);
 }
