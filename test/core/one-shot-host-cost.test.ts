@@ -91,9 +91,17 @@ describe('options resolution', () => {
     const inflate = resolveInflateOptions('raw', { chunkSize: 8192, dictionary, maxOutputLength: 99 }, 64);
     expect(inflate).toMatchObject({ chunkSize: 8192, flush: 0, finishFlush: 4, engine: 'zlib', maxOutputLength: 99 });
     expect(Buffer.from(inflate.dictionary!).equals(dictionary)).toBe(true);
-    expect(Object.keys(inflate).sort()).toEqual(
-      ['chunkSize', 'dfltcc', 'dictionary', 'engine', 'finishFlush', 'flush', 'format', 'maxOutputLength', 'windowBits'],
-    );
+    expect(Object.keys(inflate).sort()).toEqual([
+      'chunkSize',
+      'dfltcc',
+      'dictionary',
+      'engine',
+      'finishFlush',
+      'flush',
+      'format',
+      'maxOutputLength',
+      'windowBits',
+    ]);
   });
 });
 

@@ -40,6 +40,8 @@ test('runHttpSuite: autocannon against /v1/deflate beside in-process deflateSync
   }
   expect(level.targetRatio).toBe(0.8);
   expect(level.ratio).toBeGreaterThan(0);
-  expect(result.met).toBe(level.ratio >= level.targetRatio && level.eventLoopLagP99Ms < result.targets.eventLoopLagP99Ms);
+  expect(result.met).toBe(
+    level.ratio >= level.targetRatio && level.eventLoopLagP99Ms < result.targets.eventLoopLagP99Ms,
+  );
   expect(JSON.parse(JSON.stringify(result))).toEqual(result);
 }, 600_000); // a hang guard: load runs that see no answer on a busy machine are repeated, longer
