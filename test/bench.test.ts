@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
 import { ALL_CONTENDERS } from '../tools/bench/contenders.js';
+import { markdownReport } from '../tools/bench/report.js';
 import { packageRoot } from '../src/machine/modules.js';
 import { runProcess } from './support/run-process.js';
 
@@ -79,6 +80,21 @@ test(
           expect(cell!.throughput.median).toBeGreaterThan(0);
           expect(cell!.ratio).toBeGreaterThan(0);
         }
+    // The JSON renders as the Markdown report: the service's headlines judge each level against its own target
+    // (issue 14: 0.80 at level 1) and explain a miss by the CPU ceiling and the main thread's CPU per MB.
+    expect(report.http.levels.map((level: { level: number }) => level.level)).toEqual([1, 6]);
+    const markdown = markdownReport(report);
+    expect(markdown).toMatch(
+      /\| HTTP ÷ in-process, \/v1\/deflate level 1, \d+ workers \| \d+\.\d{3} \| ≥ 0\.8 \| (yes|no) \|/,
+    );
+    expect(markdown).toMatch(
+      /\| …CPU ceiling on that ratio with the client on the same cores, level 1 \| \d+\.\d{3} \| {2}\| {2}\|/,
+    );
+    expect(markdown).toMatch(/\| event-loop lag p99 under load, level 1 \(ms\) \| \d+\.\d{3} \| < 20 \| (yes|no) \|/);
+    expect(markdown).toMatch(
+      /\| HTTP ÷ in-process, \/v1\/deflate level 6, \d+ workers \| \d+\.\d{3} \| ≥ 0\.85 \| (yes|no) \|/,
+    );
+    expect(markdown).toMatch(/## The service under load/);
   },
   BENCH_TIMEOUT_MS,
 );

@@ -66,25 +66,39 @@ function median(values: number[]): number {
   return sorted[sorted.length >> 1];
 }
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      baseline: { type: 'string' },
-      megabytes: { type: 'string', default: '8' },
-      rounds: { type: 'string', default: '21' },
-      model: { type: 'string', default: 'multiple' },
-      kinds: { type: 'string', default: 'text,binary,vm-pages,random,mixed' },
-    },
-  });
-  if (values.baseline === undefined) throw new Error('--baseline path/to/dfltcc.wasm is required');
-  const model = values.model === 'single' ? 'single' : 'multiple';
-  const rounds = Math.max(2, Number(values.rounds));
-  const kinds = values.kinds.split(',') as CorpusName[];
-  const folder = baselinePackage(values.baseline);
+export interface CmprAbOptions {
+  /** The dfltcc.wasm to compare against. */
+  baseline: string;
+  megabytes?: number;
+  /** Rounds, the first of which is a warm-up (at least 2). */
+  rounds?: number;
+  model?: 'single' | 'multiple';
+  kinds?: CorpusName[];
+}
+
+export interface CmprAbRow {
+  kind: CorpusName;
+  model: 'single' | 'multiple';
+  megabytes: number;
+  rounds: number;
+  baselineMs: number;
+  builtMs: number;
+  /** Median of the per-round ratios baseline time ÷ built time: above 1, the build is faster. */
+  speedRatio: number;
+  baselineBytes: number;
+  builtBytes: number;
+}
+
+export async function runCmprAb(options: CmprAbOptions): Promise<CmprAbRow[]> {
+  const model = options.model ?? 'multiple';
+  const megabytes = options.megabytes ?? 8;
+  const rounds = Math.max(2, options.rounds ?? 21);
+  const kinds = options.kinds ?? ['text', 'binary', 'vm-pages', 'random', 'mixed'];
+  const folder = baselinePackage(options.baseline);
   try {
     const baseline = (await import(pathToFileURL(join(folder, 'dist', 'src', 'index.js')).href)) as Library;
     const libraries: Library[] = [baseline, built];
-    const inputs = kinds.map((kind) => corpus(kind, Number(values.megabytes) * 1048576, 1));
+    const inputs = kinds.map((kind) => corpus(kind, Math.round(megabytes * 1048576), 1));
     const times = kinds.map(() => libraries.map((): number[] => []));
     const sizes = kinds.map(() => libraries.map(() => 0));
     for (let round = 0; round < rounds; round++) {
@@ -97,12 +111,12 @@ async function main(): Promise<void> {
         }
       }
     }
-    for (let k = 0; k < kinds.length; k++) {
+    return kinds.map((kind, k) => {
       const ratios = times[k][0].map((before, round) => before / times[k][1][round]);
-      const row = {
-        kind: kinds[k],
+      return {
+        kind,
         model,
-        megabytes: Number(values.megabytes),
+        megabytes,
         rounds: rounds - 1,
         baselineMs: Number(median(times[k][0]).toFixed(1)),
         builtMs: Number(median(times[k][1]).toFixed(1)),
@@ -110,11 +124,29 @@ async function main(): Promise<void> {
         baselineBytes: sizes[k][0],
         builtBytes: sizes[k][1],
       };
-      console.log(JSON.stringify(row));
-    }
+    });
   } finally {
     rmSync(folder, { recursive: true, force: true });
   }
 }
 
-await main();
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const { values } = parseArgs({
+    options: {
+      baseline: { type: 'string' },
+      megabytes: { type: 'string', default: '8' },
+      rounds: { type: 'string', default: '21' },
+      model: { type: 'string', default: 'multiple' },
+      kinds: { type: 'string', default: 'text,binary,vm-pages,random,mixed' },
+    },
+  });
+  if (values.baseline === undefined) throw new Error('--baseline path/to/dfltcc.wasm is required');
+  const rows = await runCmprAb({
+    baseline: values.baseline,
+    megabytes: Number(values.megabytes),
+    rounds: Number(values.rounds),
+    model: values.model === 'single' ? 'single' : 'multiple',
+    kinds: values.kinds.split(',') as CorpusName[],
+  });
+  for (const row of rows) console.log(JSON.stringify(row));
+}
