@@ -173,7 +173,8 @@ let defaultDfltcc: (DfltccSettings & DfltccModel) | undefined;
 
 function resolveDfltcc(options: CommonOptions): DfltccSettings & DfltccModel {
   if (options.dfltccModel === undefined && options.cpuAmount === undefined && options.dfltcc === undefined) {
-    defaultDfltcc ??= resolveDfltccSettings(options);
+    // Frozen: one object serves every such call, so no caller may change it for the others.
+    defaultDfltcc ??= Object.freeze(resolveDfltccSettings(options));
     return defaultDfltcc;
   }
   return resolveDfltccSettings(options);
