@@ -81,14 +81,14 @@ test(
           expect(cell!.ratio).toBeGreaterThan(0);
         }
     // The JSON renders as the Markdown report: the service's headlines judge each level against its own target
-    // (issue 14: 0.80 at level 1) and explain a miss by the CPU ceiling and the main thread's CPU per MB.
+    // (issue 14: 0.80 at level 1) and explain a miss by the CPU-time bound and the main thread's CPU per MB.
     expect(report.http.levels.map((level: { level: number }) => level.level)).toEqual([1, 6]);
     const markdown = markdownReport(report);
     expect(markdown).toMatch(
       /\| HTTP ÷ in-process, \/v1\/deflate level 1, \d+ workers \| \d+\.\d{3} \| ≥ 0\.8 \| (yes|no) \|/,
     );
     expect(markdown).toMatch(
-      /\| …CPU ceiling on that ratio with the client on the same cores, level 1 \| \d+\.\d{3} \| {2}\| {2}\|/,
+      /\| …CPU-time bound on that ratio, in-process ÷ \(server \+ load client\), level 1 \| \d+\.\d{3} \| {2}\| {2}\|/,
     );
     expect(markdown).toMatch(/\| event-loop lag p99 under load, level 1 \(ms\) \| \d+\.\d{3} \| < 20 \| (yes|no) \|/);
     expect(markdown).toMatch(

@@ -332,7 +332,7 @@ export async function runHttpSuite(options: HttpSuiteOptions = {}): Promise<Http
     cpus: availableParallelism(),
     workers,
     bodyBytes,
-    corpus: 'text (src/corpus, seed 1)',
+    corpus: 'text (tools/corpus, seed 1)',
     targets: { ratio: TARGET_RATIO, eventLoopLagP99Ms: TARGET_LAG_MS },
     levels: results,
     met: results.every((result) => result.ratio >= result.targetRatio && result.eventLoopLagP99Ms < TARGET_LAG_MS),
