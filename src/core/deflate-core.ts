@@ -14,6 +14,7 @@ import { deflateDocument, type DeflateCoreState } from '../snapshot/document.js'
 import { encodeSnapshot, modulesOf } from '../snapshot/format.js';
 import { CopyLedger, mustCopy } from './copy-policy.js';
 import { StreamResources } from './stream-resources.js';
+import { StreamWindows } from './stream-windows.js';
 
 /** Input that already lives in machine memory, such as guest RAM. */
 export interface MachineInput {
@@ -36,9 +37,8 @@ export class DeflateCore {
   /** Compressed bytes produced so far. */
   bytesOut = 0;
   private readonly resources: StreamResources;
-  /** The staging and output windows of streaming calls, made on first use: whole-buffer one-shots never need them. */
-  private stageWindow: Region | undefined;
-  private outputWindow: Region | undefined;
+  /** The staging and output windows of streaming calls, made on first use. */
+  private readonly windows: StreamWindows;
   private privateCopy: Region | undefined;
   private finished = false;
   private level: Level;
@@ -54,6 +54,7 @@ export class DeflateCore {
     this.level = resume?.level ?? options.level;
     this.strategy = resume?.strategy ?? options.strategy;
     this.resources = new StreamResources(machine, this);
+    this.windows = new StreamWindows(this.resources, options.chunkSize);
     try {
       this.codec = this.resources.own(
         resume === undefined
@@ -100,18 +101,6 @@ export class DeflateCore {
     return encodeSnapshot(deflateDocument(this.engine.name, this.options, state), modulesOf(this.engine.name));
   }
 
-  /** Input staging window for streaming calls (made on first use). */
-  private get stage(): Region {
-    this.stageWindow ??= this.resources.region(stageBytes(this.options.chunkSize));
-    return this.stageWindow;
-  }
-
-  /** Output window for streaming calls (made on first use). */
-  private get output(): Region {
-    this.outputWindow ??= this.resources.region(this.options.chunkSize);
-    return this.outputWindow;
-  }
-
   get closed(): boolean {
     return this.resources.closed;
   }
@@ -128,9 +117,9 @@ export class DeflateCore {
   push(chunk: Uint8Array, flush: FlushMode): void {
     this.resources.assertOpen();
     this.guard(() => {
-      const piece = this.stage.size;
+      const piece = this.windows.stage.size;
       if (chunk.length === 0) {
-        this.deflate(this.stage.address, 0, true, flush);
+        this.deflate(this.windows.stage.address, 0, true, flush);
         return;
       }
       if (chunk.length > piece && this.codec.wholeWrites === true) {
@@ -145,8 +134,13 @@ export class DeflateCore {
       }
       for (let offset = 0; offset < chunk.length; offset += piece) {
         const length = Math.min(piece, chunk.length - offset);
-        this.machine.write(this.stage.address, chunk, offset, length);
-        this.deflate(this.stage.address, length, true, offset + length === chunk.length ? flush : constants.Z_NO_FLUSH);
+        this.machine.write(this.windows.stage.address, chunk, offset, length);
+        this.deflate(
+          this.windows.stage.address,
+          length,
+          true,
+          offset + length === chunk.length ? flush : constants.Z_NO_FLUSH,
+        );
       }
     });
   }
@@ -187,7 +181,7 @@ export class DeflateCore {
     this.guard(() => {
       const copying = mustCopy(this.options.copy, this.codec.access, input.stable);
       // A private copy is made piece by piece, each before the deflate call that reads it.
-      const piece = copying ? this.stage.size : Math.max(input.length, 1);
+      const piece = copying ? this.windows.stage.size : Math.max(input.length, 1);
       let offset = 0;
       do {
         const length = Math.min(piece, input.length - offset);
@@ -203,7 +197,7 @@ export class DeflateCore {
     this.resources.assertOpen();
     this.guard(() => {
       for (;;) {
-        const step = this.codec.params(level, strategy, this.output.address, this.output.size);
+        const step = this.codec.params(level, strategy, this.windows.output.address, this.windows.output.size);
         this.emit(step);
         if (step.status === constants.Z_OK) break;
         // Z_BUF_ERROR: the flush of the old parameters filled the output; drain and try again.
@@ -253,14 +247,14 @@ export class DeflateCore {
     }
     this.copies.decided();
     if (mustCopy(this.options.copy, this.codec.access, stable) && length > 0) {
-      this.privateCopy ??= this.resources.region(this.stage.size);
+      this.privateCopy ??= this.resources.region(this.windows.stage.size);
       const started = process.hrtime.bigint();
       this.machine.copy(this.privateCopy.address, address, length);
       this.copies.copied(length, Number(process.hrtime.bigint() - started));
       address = this.privateCopy.address;
     }
     for (;;) {
-      const step = this.codec.deflate(address, length, this.output.address, this.output.size, flush);
+      const step = this.codec.deflate(address, length, this.windows.output.address, this.windows.output.size, flush);
       address += step.consumed;
       length -= step.consumed;
       this.bytesIn += step.consumed;
@@ -272,7 +266,7 @@ export class DeflateCore {
           return;
         case constants.Z_OK:
           // A full output window means more may be pending: call again with the same flush.
-          if (length > 0 || step.produced === this.output.size) continue;
+          if (length > 0 || step.produced === this.windows.output.size) continue;
           return;
         case constants.Z_BUF_ERROR:
           // No progress was possible: nothing left to consume or flush. Not an error.
@@ -287,7 +281,7 @@ export class DeflateCore {
   private emit(step: CodecStep): void {
     if (step.produced === 0) return;
     this.bytesOut += step.produced;
-    this.ondata(this.machine.read(this.output.address, step.produced));
+    this.ondata(this.machine.read(this.windows.output.address, step.produced));
   }
 
   private applyDictionary(): void {
@@ -324,9 +318,4 @@ export class DeflateCore {
       throw error;
     }
   }
-}
-
-/** Input staging size: at least 64 KiB, so small output chunks don't mean many small deflate calls. */
-export function stageBytes(chunkSize: number): number {
-  return Math.max(64 * 1024, chunkSize);
 }

@@ -12,8 +12,8 @@ import type { Machine, Region } from '../machine/machine.js';
 import type { ResolvedInflateOptions } from '../options.js';
 import { inflateDocument, type InflateCoreState } from '../snapshot/document.js';
 import { encodeSnapshot, modulesOf } from '../snapshot/format.js';
-import { stageBytes } from './deflate-core.js';
 import { StreamResources } from './stream-resources.js';
+import { StreamWindows } from './stream-windows.js';
 
 const GZIP_MAGIC_FIRST = 0x1f;
 const GZIP_MAGIC_SECOND = 0x8b;
@@ -47,9 +47,8 @@ export class InflateCore {
   /** Uncompressed bytes produced so far. */
   bytesOut = 0;
   private readonly resources: StreamResources;
-  /** The staging and output windows of streaming calls, made on first use: whole-buffer one-shots never need them. */
-  private stageWindow: Region | undefined;
-  private outputWindow: Region | undefined;
+  /** The staging and output windows of streaming calls, made on first use. */
+  private readonly windows: StreamWindows;
   /** The current member (or the whole stream) reached its end. */
   private memberEnded = false;
   /** gzip: a zero byte followed a member; node:zlib ignores everything from there on. */
@@ -67,6 +66,7 @@ export class InflateCore {
   ) {
     this.engine = resolveEngine(options.engine, machine);
     this.resources = new StreamResources(machine, this);
+    this.windows = new StreamWindows(this.resources, options.chunkSize);
     try {
       this.codec = this.resources.own(
         resume === undefined
@@ -117,18 +117,6 @@ export class InflateCore {
     }
   }
 
-  /** Input staging window for streaming calls (made on first use). */
-  private get stage(): Region {
-    this.stageWindow ??= this.resources.region(stageBytes(this.options.chunkSize));
-    return this.stageWindow;
-  }
-
-  /** Output window for streaming calls (made on first use). */
-  private get output(): Region {
-    this.outputWindow ??= this.resources.region(this.options.chunkSize);
-    return this.outputWindow;
-  }
-
   get closed(): boolean {
     return this.resources.closed;
   }
@@ -145,10 +133,10 @@ export class InflateCore {
   push(chunk: Uint8Array, final: boolean): void {
     this.resources.assertOpen();
     try {
-      for (let offset = 0; offset < chunk.length; offset += this.stage.size) {
-        const length = Math.min(this.stage.size, chunk.length - offset);
-        this.machine.write(this.stage.address, chunk, offset, length);
-        this.inflate(this.stage.address, length);
+      for (let offset = 0; offset < chunk.length; offset += this.windows.stage.size) {
+        const length = Math.min(this.windows.stage.size, chunk.length - offset);
+        this.machine.write(this.windows.stage.address, chunk, offset, length);
+        this.inflate(this.windows.stage.address, length);
       }
       if (final && !this.memberEnded) {
         // node:zlib's message, verbatim: programs match on it.
@@ -262,8 +250,8 @@ export class InflateCore {
       }
       const limit = this.options.maxOutputLength - this.bytesOut;
       if (whole !== undefined && whole.used === whole.region.size) this.growWholeOutput(whole);
-      const target = whole === undefined ? this.output.address : whole.region.address + whole.used;
-      const room = whole === undefined ? this.output.size : whole.region.size - whole.used;
+      const target = whole === undefined ? this.windows.output.address : whole.region.address + whole.used;
+      const room = whole === undefined ? this.windows.output.size : whole.region.size - whole.used;
       // Ask for at most one byte past the limit: enough to know it was passed.
       const capacity = Math.min(room, limit + 1);
       const step = this.codec.inflate(address, length, target, capacity, flush);
@@ -275,7 +263,7 @@ export class InflateCore {
         if (this.bytesOut > this.options.maxOutputLength) {
           throw outputTooLarge(this.options.maxOutputLength);
         }
-        if (whole === undefined) this.ondata(this.machine.read(this.output.address, step.produced));
+        if (whole === undefined) this.ondata(this.machine.read(this.windows.output.address, step.produced));
         else whole.used += step.produced;
       }
       switch (step.status) {
