@@ -9,11 +9,27 @@
  */
 import { BroadcastChannel, isMainThread, threadId } from 'node:worker_threads';
 
-const collect = (globalThis as { gc?: () => void }).gc;
-if (collect === undefined) throw new Error('collect-garbage needs node --expose-gc');
+const collect = exposedGc();
+
+function exposedGc(): () => void {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc === undefined) throw new Error('collect-garbage needs node --expose-gc');
+  return gc;
+}
 
 /** What the threads say to each other: the main thread asks, each worker answers. */
 type Message = { t: 'collect'; round: number } | { t: 'collected'; round: number; thread: number };
+
+/**
+ * A full collection, and then another once the event loop has turned: the first one's dead ArrayBuffers are
+ * freed by V8's concurrent sweeper and its FinalizationRegistry callbacks run as tasks, so only the second sees
+ * (and reports through process.memoryUsage()) what is truly retained.
+ */
+async function settle(): Promise<void> {
+  collect();
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  collect();
+}
 
 const channel = new BroadcastChannel('zaccel-soak-collect');
 channel.unref();
@@ -30,16 +46,16 @@ if (isMainThread) {
     if (message.t === 'collected') announce(message.round, message.thread);
   };
   process.on('SIGUSR2', () => {
-    round++;
-    collect();
-    announce(round, threadId);
-    post({ t: 'collect', round });
+    const current = ++round;
+    void settle().then(() => {
+      announce(current, threadId);
+      post({ t: 'collect', round: current });
+    });
   });
 } else {
   channel.onmessage = (event) => {
     const message = (event as { data: Message }).data;
     if (message.t !== 'collect') return;
-    collect();
-    post({ t: 'collected', round: message.round, thread: threadId });
+    void settle().then(() => post({ t: 'collected', round: message.round, thread: threadId }));
   };
 }

@@ -21,6 +21,8 @@ export interface ServerProcess {
   memory(): { rssBytes: number; peakRssBytes: number };
   /** One sample of the server's /metrics, by metric line prefix (`name{labels}`), summed over matching lines. */
   metric(prefix: string): Promise<number>;
+  /** One sample of the server's /metrics, to read several figures taken at the same moment. */
+  scrape(): Promise<Scrape>;
   /**
    * A full garbage collection in the main thread and in `workers` worker threads; resolves once each has
    * collected. Only for a process started `collectable`.
@@ -96,7 +98,8 @@ export async function startServerProcess(flags: string[], options: ServerProcess
     port,
     pid: child.pid!,
     memory: () => residentMemory(child.pid!),
-    metric: (prefix) => metricSum(port, prefix),
+    metric: async (prefix) => (await scrape(port)).sum(prefix),
+    scrape: () => scrape(port),
     collect: (workers) => {
       if (!options.collectable) return Promise.reject(new Error('this server process was not started collectable'));
       const done = collections.next(workers + 1);
@@ -143,16 +146,26 @@ function residentMemory(pid: number): { rssBytes: number; peakRssBytes: number }
   return { rssBytes: kib('VmRSS'), peakRssBytes: kib('VmHWM') };
 }
 
-async function metricSum(port: number, prefix: string): Promise<number> {
+/** A /metrics answer in Prometheus' text format. */
+export interface Scrape {
+  /** The values of the lines whose name (and labels, if given) start with `prefix`, summed. */
+  sum(prefix: string): number;
+}
+
+async function scrape(port: number): Promise<Scrape> {
   const response = await fetch(`http://127.0.0.1:${port}/metrics`);
-  const text = await response.text();
-  let total = 0;
-  for (const line of text.split('\n')) {
-    if (line.startsWith(prefix) && (line[prefix.length] === ' ' || line[prefix.length] === '{')) {
-      total += Number(line.slice(line.lastIndexOf(' ') + 1));
-    }
-  }
-  return total;
+  const lines = (await response.text()).split('\n');
+  return {
+    sum(prefix) {
+      let total = 0;
+      for (const line of lines) {
+        if (line.startsWith(prefix) && (line[prefix.length] === ' ' || line[prefix.length] === '{')) {
+          total += Number(line.slice(line.lastIndexOf(' ') + 1));
+        }
+      }
+      return total;
+    },
+  };
 }
 
 function stopChild(child: ChildProcess, graceMs: number): Promise<void> {

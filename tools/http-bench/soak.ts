@@ -106,14 +106,16 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakResult> {
       });
       await Promise.all(workers);
       if (options.collect) await server.collect(workerCount);
+      const rssBytes = server.memory().rssBytes;
+      const metrics = await server.scrape();
       samples.push({
         requests: answered + failed,
-        rssMiB: round(server.memory().rssBytes),
-        heapUsedMiB: round(await server.metric('nodejs_heap_size_used_bytes')),
-        externalMiB: round(await server.metric('nodejs_external_memory_bytes')),
-        workerHeapMiB: round(await server.metric('zaccel_worker_heap_bytes')),
-        workerExternalMiB: round(await server.metric('zaccel_worker_external_bytes')),
-        machineMiB: round(await server.metric('zaccel_machine_memory_bytes')),
+        rssMiB: round(rssBytes),
+        heapUsedMiB: round(metrics.sum('nodejs_heap_size_used_bytes')),
+        externalMiB: round(metrics.sum('nodejs_external_memory_bytes')),
+        workerHeapMiB: round(metrics.sum('zaccel_worker_heap_bytes')),
+        workerExternalMiB: round(metrics.sum('zaccel_worker_external_bytes')),
+        machineMiB: round(metrics.sum('zaccel_machine_memory_bytes')),
       });
     }
     return {

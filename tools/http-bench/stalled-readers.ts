@@ -103,9 +103,10 @@ export async function measureStalledReaders(options: StalledReadersOptions = {})
       rssWhileStalled = Math.max(rssWhileStalled, server.memory().rssBytes);
     }
     const peak = server.memory().peakRssBytes;
-    const machine = await server.metric('zaccel_machine_memory_bytes');
-    const external = await server.metric('nodejs_external_memory_bytes');
-    const heapUsed = await server.metric('nodejs_heap_size_used_bytes');
+    const metrics = await server.scrape();
+    const machine = metrics.sum('zaccel_machine_memory_bytes');
+    const external = metrics.sum('nodejs_external_memory_bytes');
+    const heapUsed = metrics.sum('nodejs_heap_size_used_bytes');
     await until(
       async () => (await server.metric('zaccel_timeouts_total{kind="send"}')) >= stalled,
       sendTimeoutMs * 3 + 30_000,
