@@ -1,12 +1,22 @@
 /**
  * The process helpers of the cluster test and benchmark (tools/cluster/processes.ts): a request must not pass a
- * cut-off answer for a complete one, a group kills what it started, and a poll gives up at its deadline.
+ * cut-off answer for a complete one, a group kills what it started, a poll gives up at its deadline, and Redis
+ * is up when startRedis says so.
  */
 import http from 'node:http';
 import net from 'node:net';
 import { once } from 'node:events';
+import { existsSync } from 'node:fs';
 import { expect, test } from 'vitest';
-import { freePort, ProcessGroup, request, waitFor } from '../../tools/cluster/processes.js';
+import {
+  accepts,
+  freePort,
+  ProcessGroup,
+  REDIS_SERVER,
+  request,
+  startRedis,
+  waitFor,
+} from '../../tools/cluster/processes.js';
 
 async function listen(handler: http.RequestListener): Promise<{ server: http.Server; port: number }> {
   const server = http.createServer(handler);
@@ -76,3 +86,23 @@ test('waitFor resolves once its test holds, counts a throw as not yet, and fails
   expect(calls).toBe(3);
   await expect(waitFor('never', async () => false, 150)).rejects.toThrow('timed out waiting for never');
 });
+
+test.skipIf(!existsSync(REDIS_SERVER))(
+  'startRedis resolves with a Redis that answers, and the group stops it',
+  async () => {
+    const group = new ProcessGroup();
+    try {
+      const url = await startRedis(group);
+      const port = Number(new URL(url).port);
+      const socket = net.connect(port, '127.0.0.1');
+      socket.end('PING\r\n');
+      const [reply] = await once(socket, 'data');
+      expect(String(reply)).toBe('+PONG\r\n');
+      socket.destroy();
+      group.killAll();
+      await waitFor('redis-server to stop', async () => !(await accepts(port)), 10_000);
+    } finally {
+      group.killAll();
+    }
+  },
+);

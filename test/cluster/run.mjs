@@ -14,12 +14,18 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import zlib from 'node:zlib';
-import { freePort, ProcessGroup, request, waitFor } from '../../dist/tools/cluster/processes.js';
+import {
+  freePort,
+  ProcessGroup,
+  REDIS_SERVER,
+  request,
+  startRedis,
+  waitFor,
+} from '../../dist/tools/cluster/processes.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '../..');
@@ -65,7 +71,7 @@ function startInstance(index) {
     '--workers',
     '1',
     '--redis',
-    `redis://127.0.0.1:${ports.redis}`,
+    redis,
     '--instance-id',
     instance.name,
     '--lease-ms',
@@ -88,7 +94,9 @@ async function stopInstance(index, signal) {
   return exited;
 }
 
+/** Where HAProxy listens, and Redis's URL. */
 let ports;
+let redis;
 
 /** A durable stream: its input so far, its output so far, and its next seq. */
 function newStream(engine, level) {
@@ -122,38 +130,14 @@ async function write(stream, data) {
 }
 
 async function main() {
-  for (const tool of ['/usr/bin/redis-server', '/usr/sbin/haproxy', 'python3']) {
+  for (const tool of [REDIS_SERVER, '/usr/sbin/haproxy', 'python3']) {
     if (spawnSync(tool, ['--version']).error)
       throw new Error(`${tool} is missing (Debian: apt-get install redis-server haproxy python3)`);
   }
-  ports = { redis: await freePort(), proxy: await freePort(), stats: await freePort() };
+  ports = { proxy: await freePort() };
   for (const name of ['a', 'b', 'c']) instances.push({ name, port: await freePort() });
 
-  start('redis', '/usr/bin/redis-server', [
-    '--port',
-    String(ports.redis),
-    '--bind',
-    '127.0.0.1',
-    '--save',
-    '',
-    '--appendonly',
-    'no',
-    '--dir',
-    work,
-  ]);
-  await waitFor(
-    'redis',
-    () =>
-      new Promise((ok) =>
-        net
-          .connect(ports.redis, '127.0.0.1')
-          .once('connect', function () {
-            this.destroy();
-            ok(true);
-          })
-          .once('error', () => ok(false)),
-      ),
-  );
+  redis = await startRedis(processes, { dir: work, logFile: join(work, 'redis.log') });
   await Promise.all(instances.map((_, index) => startInstance(index)));
   start('haproxy', '/usr/sbin/haproxy', ['-f', join(root, 'deploy/haproxy.cfg'), '-db'], {
     ZACCEL_LISTEN: `127.0.0.1:${ports.proxy}`,

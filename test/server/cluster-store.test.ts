@@ -3,29 +3,16 @@
  * leases, fencing of checkpoint writes, compare-and-delete release, the cluster-wide quota, handover messages.
  * The whole cluster (instances, HAProxy, restarts, kills) is `npm run test:cluster`.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import net from 'node:net';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ClusterStore, type StoredOptions } from '../../server/cluster/store.js';
 import { resolveConfig } from '../../server/config.js';
+import { ProcessGroup, REDIS_SERVER, startRedis } from '../../tools/cluster/processes.js';
 
-const REDIS = '/usr/bin/redis-server';
 const logger = pino({ level: 'silent' });
 const options: StoredOptions = { mode: 'deflate', engine: 'zlib', format: 'zlib', level: 6 };
 const bytes = (text: string) => new Uint8Array(Buffer.from(text));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as net.AddressInfo).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -39,8 +26,8 @@ test('the cluster settings: flags and environment', () => {
   expect(() => resolveConfig({ leaseMs: '10' }, {})).toThrow(/--lease-ms/);
 });
 
-describe.skipIf(!existsSync(REDIS))('the Redis store', () => {
-  let redis: ChildProcess;
+describe.skipIf(!existsSync(REDIS_SERVER))('the Redis store', () => {
+  const processes = new ProcessGroup();
   let url: string;
   const stores: ClusterStore[] = [];
   const connect = async (instanceId: string, leaseMs = 60_000, recordMs = 60_000) => {
@@ -50,26 +37,12 @@ describe.skipIf(!existsSync(REDIS))('the Redis store', () => {
   };
 
   beforeAll(async () => {
-    const port = await freePort();
-    url = `redis://127.0.0.1:${port}`;
-    redis = spawn(REDIS, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-      stdio: 'ignore',
-    });
-    for (let i = 0; i < 100; i++) {
-      const up = await new Promise<boolean>((resolve) => {
-        const socket = net.connect(port, '127.0.0.1');
-        socket.once('connect', () => (socket.destroy(), resolve(true)));
-        socket.once('error', () => resolve(false));
-      });
-      if (up) return;
-      await sleep(50);
-    }
-    throw new Error('redis-server did not start');
+    url = await startRedis(processes);
   });
 
   afterAll(async () => {
     await Promise.all(stores.map((store) => store.close()));
-    redis?.kill('SIGKILL');
+    processes.killAll();
   });
 
   test('a stream is stored with its owner, options and checkpoint; a retry needs the previous snapshot', async () => {

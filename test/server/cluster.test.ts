@@ -2,30 +2,17 @@
  * Two service instances in cluster mode sharing one redis-server (Debian's, on a free loopback port): a stream
  * opened on one is written, read and deleted on the other, its owner (a token) and the owner's quota go with it.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deflateSync, inflateSync } from 'node:zlib';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { freePort, ProcessGroup, REDIS_SERVER, startRedis } from '../../tools/cluster/processes.js';
 import { testServer, textBytes } from './helpers.js';
 
-const REDIS = '/usr/bin/redis-server';
 const alice = 'alice-0123456789abcdef';
 const bob = 'bob-0123456789abcdef01';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as net.AddressInfo).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 test('without --redis an instance has no cluster and names no instance', async () => {
   const app = await testServer();
@@ -46,27 +33,15 @@ test('a Redis that cannot be reached stops the server at startup with ZACCEL_BAD
   });
 });
 
-describe.skipIf(!existsSync(REDIS))('two instances on one Redis', () => {
-  let redis: ChildProcess;
+describe.skipIf(!existsSync(REDIS_SERVER))('two instances on one Redis', () => {
+  const processes = new ProcessGroup();
   let a: FastifyInstance;
   let b: FastifyInstance;
   const directory = mkdtempSync(join(tmpdir(), 'zaccel-cluster-'));
   const auth = (token: string) => ({ authorization: `Bearer ${token}` });
 
   beforeAll(async () => {
-    const port = await freePort();
-    redis = spawn(REDIS, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-      stdio: 'ignore',
-    });
-    for (let i = 0; i < 100; i++) {
-      const up = await new Promise<boolean>((resolve) => {
-        const socket = net.connect(port, '127.0.0.1');
-        socket.once('connect', () => (socket.destroy(), resolve(true)));
-        socket.once('error', () => resolve(false));
-      });
-      if (up) break;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    const redis = await startRedis(processes);
     const tokens = join(directory, 'tokens.json');
     writeFileSync(
       tokens,
@@ -76,7 +51,7 @@ describe.skipIf(!existsSync(REDIS))('two instances on one Redis', () => {
       ]),
       { mode: 0o600 },
     );
-    const common = { redis: `redis://127.0.0.1:${port}`, authTokens: tokens, leaseMs: 5_000, handoverMs: 5_000 };
+    const common = { redis, authTokens: tokens, leaseMs: 5_000, handoverMs: 5_000 };
     a = await testServer({ ...common, instanceId: 'a' });
     b = await testServer({ ...common, instanceId: 'b' });
   });
@@ -84,7 +59,7 @@ describe.skipIf(!existsSync(REDIS))('two instances on one Redis', () => {
   afterAll(async () => {
     await a?.close();
     await b?.close();
-    redis?.kill('SIGKILL');
+    processes.killAll();
     rmSync(directory, { recursive: true, force: true });
   });
 

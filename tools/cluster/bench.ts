@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createDeflateCore, type EngineName, type Level } from '../../src/index.js';
 import { packageRoot } from '../../src/internal.js';
-import { freePort, ProcessGroup, request, waitFor } from './processes.js';
+import { freePort, ProcessGroup, request, startRedis, waitFor } from './processes.js';
 
 const WRITE_BYTES = 256 * 1024;
 const args = process.argv.slice(2);
@@ -108,18 +108,7 @@ async function throughput(port: number, numbered: boolean): Promise<number> {
 
 async function main(): Promise<void> {
   checkpointCosts();
-  const redisPort = await freePort();
-  processes.start('/usr/bin/redis-server', [
-    '--port',
-    String(redisPort),
-    '--bind',
-    '127.0.0.1',
-    '--save',
-    '',
-    '--appendonly',
-    'no',
-  ]);
-  const redis = `redis://127.0.0.1:${redisPort}`;
+  const redis = await startRedis(processes);
   const [plainPort, durablePort, peerPort] = [await freePort(), await freePort(), await freePort()];
   const plain = serve(plainPort, []);
   const durable = serve(durablePort, ['--redis', redis, '--instance-id', 'one', '--lease-ms', String(leaseMs)]);

@@ -1,7 +1,7 @@
 /**
- * What the cluster test (test/cluster/run.mjs) and the cluster benchmark (bench.ts) both need to run real
- * processes on loopback: free ports, a group of child processes that is killed as one, a poll with a deadline,
- * and one HTTP request that fails when its answer is cut off.
+ * What the cluster tests (test/cluster/run.mjs, test/server/cluster*.test.ts) and the cluster benchmark
+ * (bench.ts) need to run real processes on loopback: free ports, a group of child processes that is killed as
+ * one, Debian's redis-server, a poll with a deadline, and one HTTP request that fails when its answer is cut off.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { openSync } from 'node:fs';
@@ -49,6 +49,44 @@ export class ProcessGroup {
   killAll(): void {
     for (const child of this.children) child.kill('SIGKILL');
   }
+}
+
+/** Where Debian's redis-server package puts the server. */
+export const REDIS_SERVER = '/usr/bin/redis-server';
+
+export interface RedisOptions {
+  /** Its working directory (where it would write a dump, though it is started without persistence). */
+  dir?: string;
+  logFile?: string;
+}
+
+/**
+ * Start redis-server in `group` on a free port of 127.0.0.1, without persistence (no RDB snapshots, no AOF: the
+ * tests want a clean store each run), and resolve with its URL once it accepts connections.
+ */
+export async function startRedis(group: ProcessGroup, options: RedisOptions = {}): Promise<string> {
+  const port = await freePort();
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
+  if (options.dir !== undefined) args.push('--dir', options.dir);
+  const child = group.start(REDIS_SERVER, args, { cwd: options.dir, logFile: options.logFile });
+  const exited = new Promise<never>((_, reject) =>
+    child.once('exit', (code, signal) => reject(new Error(`redis-server exited (${code ?? signal}) at start`))),
+  );
+  exited.catch(() => {}); // it also exits later, when the group is stopped: that is no failure
+  await Promise.race([waitFor(`redis-server on port ${port}`, () => accepts(port)), exited]);
+  return `redis://127.0.0.1:${port}`;
+}
+
+/** Whether something accepts TCP connections on `port` of 127.0.0.1. */
+export function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
 }
 
 /** Poll `test` every 100 ms until it returns true (a throw counts as "not yet"); fail after `ms`. */
