@@ -26,7 +26,7 @@ describe('progressText', () => {
       expect(shown.length, `${columns} columns`).toBe(Math.max(columns - 1, 1));
       if (columns > 2) expect(shown[shown.length - 1]).toBe('…');
     }
-    expect(visible(progressText(3, message, 40)).join('')).toBe(`[3s] ${message}`.slice(0, 38) + '…');
+    expect(visible(progressText(3, message, 40)).join('')).toBe(`${`[3s] ${message}`.slice(0, 38)}…`);
   });
 
   test('0 columns, no columns or nonsense columns: 80, never the collapsed "[1s"', () => {

@@ -46,15 +46,17 @@ async function connectClient(url: string, logger: FastifyBaseLogger) {
   let connected = false;
   const unreachable = (error: unknown) =>
     new ZaccelError('ZACCEL_BAD_OPTION', `cannot use Redis at ${url}: ${(error as Error)?.message ?? String(error)}`);
-  let client;
-  try {
-    client = createClient({
-      url,
-      socket: { reconnectStrategy: (retries, cause) => (connected ? Math.min(50 * 2 ** retries, 1_000) : cause) },
-    });
-  } catch (error) {
-    throw unreachable(error);
-  }
+  const create = () => {
+    try {
+      return createClient({
+        url,
+        socket: { reconnectStrategy: (retries, cause) => (connected ? Math.min(50 * 2 ** retries, 1_000) : cause) },
+      });
+    } catch (error) {
+      throw unreachable(error);
+    }
+  };
+  const client = create();
   client.on('error', (error: Error) => {
     if (connected) logger.warn({ err: error }, 'redis connection error');
   });

@@ -210,10 +210,11 @@ export abstract class ZlibBase extends Transform {
         'this stream runs on the thread pool: it cannot also be driven synchronously',
       );
     }
-    const core = (this.syncCore ??=
+    this.syncCore ??=
       this.spec.kind === 'deflate'
         ? new DeflateCore(this.spec.options, this.machine)
-        : new InflateCore(this.spec.options, this.machine));
+        : new InflateCore(this.spec.options, this.machine);
+    const core = this.syncCore;
     const chunks: Buffer[] = [];
     core.ondata = (piece) => chunks.push(piece);
     if (core instanceof DeflateCore) core.push(chunk, flushFlag);

@@ -158,7 +158,9 @@ describe('unassigned function codes and invalid tables', () => {
     for (let i = 0; i < 2; i++) put(1, 1); // symbol 9 -> code 1
     put(1, 1); // one distance length of 9 bits (incomplete single code is fine for the check order)
     const bytes = new Uint8Array(288);
-    bits.forEach((b, i) => (bytes[i >> 3] |= b << (i & 7)));
+    bits.forEach((b, i) => {
+      bytes[i >> 3] |= b << (i & 7);
+    });
     emu.u8.set(bytes, s.pb + 64);
     emu.view.setUint16(s.pb + 56, bits.length);
     s.p.htt = true;

@@ -79,7 +79,10 @@ describe('CMPR round trips', () => {
   it('small random output buffers', () => {
     const data = binaryLike(60_000, 4);
     let x = 12345;
-    const outChunk = () => ((x = (Math.imul(x, 1103515245) + 12345) >>> 0) % 37) + 1;
+    const outChunk = () => {
+      x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+      return (x % 37) + 1;
+    };
     const { output } = deflateWithDfltcc(emu, data, { outChunk, inChunk: 4000, firstFixedBlock: 0 });
     expectSame(inflate(output), data);
   });

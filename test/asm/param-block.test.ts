@@ -122,7 +122,9 @@ describe("the library's layout (src/machine/parameter-block.ts) is the emulator'
       const block = new ParameterBlock(
         {
           u8: (at) => memory[at],
-          setU8: (at, v) => void (memory[at] = v),
+          setU8: (at, v) => {
+            memory[at] = v;
+          },
           u16be: (at) => view.getUint16(at),
           setU16be: (at, v) => view.setUint16(at, v),
           u32: (at) => view.getUint32(at, true),

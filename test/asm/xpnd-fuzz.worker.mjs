@@ -35,7 +35,7 @@ const memory = new WebAssembly.Memory({ initial: 64, maximum: 32768, shared: tru
 const instance = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(wasmPath)), {
   env: {
     memory,
-    abort: (msg, file, line, col) => {
+    abort: (_message, _file, line, col) => {
       throw new Error(`wasm abort ${line}:${col}`);
     },
     hazard: () => {},

@@ -420,7 +420,9 @@ describe('continuation state lives in the parameter block', () => {
           (s as unknown as { sbb: number }).sbb = (a as unknown as { sbb: number }).sbb;
         }
         // Interleave the three so the decode-table cache is shared and contended.
-        let ra, rb, rc;
+        let ra: ReturnType<XpndStream['step']>;
+        let rb: ReturnType<XpndStream['step']>;
+        let rc: ReturnType<XpndStream['step']>;
         while (!ra || !rb || !rc) {
           ra = a.step() ?? ra;
           rc = c.step() ?? rc;

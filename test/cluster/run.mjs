@@ -42,7 +42,6 @@ const LEASE_MS = 2_000;
 const work = mkdtempSync(join(tmpdir(), 'zaccel-cluster-'));
 const processes = new ProcessGroup();
 const results = { passed: 0, failed: 0 };
-const log = (...parts) => options.verbose && console.log(...parts);
 
 function check(name, ok, detail = '') {
   if (ok) results.passed++;

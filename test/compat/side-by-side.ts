@@ -6,7 +6,7 @@
 import * as nodeZlib from 'node:zlib';
 import * as zaccel from '../../src/index.js';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: node:zlib and zaccel run the same untyped test code side by side
 export type Zlib = any;
 
 export const libraries: Record<'node' | 'zaccel', Zlib> = { node: nodeZlib, zaccel };

@@ -131,7 +131,8 @@ export function tally(lines) {
     }
     const checkName = ok ? check[2] : check[2].split(': ')[0]; // a failure's reason follows ': '
     const engine = (checkName.match(/\bengine=(\w+)/) ?? [])[1] ?? 'engine-independent';
-    const slot = (counts.byEngine[engine] ??= { passed: 0, failed: 0 });
+    counts.byEngine[engine] ??= { passed: 0, failed: 0 };
+    const slot = counts.byEngine[engine];
     if (ok) slot.passed++;
     else slot.failed++;
   }

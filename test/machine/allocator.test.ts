@@ -44,7 +44,7 @@ describe('Machine', () => {
     for (let index = 1; index < sorted.length; index++) {
       expect(sorted[index].address).toBeGreaterThanOrEqual(sorted[index - 1].address + sorted[index - 1].size);
     }
-    regions.forEach((region, index) => expect(region.address % (index % 2 ? 4096 : 16)).toBe(0));
+    for (const [index, region] of regions.entries()) expect(region.address % (index % 2 ? 4096 : 16)).toBe(0);
     for (const region of regions) machine.free(region);
     expect(machine.stats().bytesInUse).toBe(baseline.bytesInUse);
   });

@@ -226,7 +226,10 @@ describe('server draining', () => {
     });
     running.on('error', () => {});
     const runningStatus = new Promise<number>((resolve) =>
-      running.on('response', (res) => (res.resume(), resolve(res.statusCode ?? 0))),
+      running.on('response', (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      }),
     );
     running.write(body.subarray(0, 1024));
     await eventually(() => server.zaccel.state.inflight === 1, 10_000, 'the write to run');

@@ -27,6 +27,7 @@ afterAll(async () => {
   await app.close();
 });
 
+// biome-ignore lint/suspicious/noExplicitAny: the tests read fields of JSON answers of several shapes
 const json = (answer: Answer) => JSON.parse(answer.body.toString()) as Record<string, any>;
 
 async function openStream(): Promise<string> {

@@ -50,7 +50,7 @@ function enter(name: string): void {
 
 beforeEach((context) => {
   const path: string[] = [];
-  for (let suite = context.task.suite; suite && suite.name; suite = suite.suite) path.unshift(suite.name);
+  for (let suite = context.task.suite; suite?.name; suite = suite.suite) path.unshift(suite.name);
   enter([...path, context.task.name].join(' > '));
 });
 
@@ -77,6 +77,6 @@ afterAll((suite) => {
   const directory = process.env.ZACCEL_LOOP_REPORT;
   if (directory) {
     mkdirSync(directory, { recursive: true });
-    appendFileSync(join(directory, 'loop-stalls.jsonl'), entries.map((entry) => JSON.stringify(entry) + '\n').join(''));
+    appendFileSync(join(directory, 'loop-stalls.jsonl'), entries.map((entry) => `${JSON.stringify(entry)}\n`).join(''));
   }
 });

@@ -97,15 +97,19 @@ describe('round trips with node:zlib', () => {
     await pipeline(
       Readable.from([data.subarray(0, 700_000), data.subarray(700_000)]),
       zaccel.createGzip({ level: 1 }),
-      async function* (source) {
+      async (source: AsyncIterable<Buffer>) => {
         for await (const chunk of source) compressed.push(chunk);
       },
     );
     expect(nodeZlib.gunzipSync(Buffer.concat(compressed)).equals(data)).toBe(true);
     const restored: Buffer[] = [];
-    await pipeline(Readable.from([nodeZlib.deflateRawSync(data)]), zaccel.createInflateRaw(), async function* (source) {
-      for await (const chunk of source) restored.push(chunk);
-    });
+    await pipeline(
+      Readable.from([nodeZlib.deflateRawSync(data)]),
+      zaccel.createInflateRaw(),
+      async (source: AsyncIterable<Buffer>) => {
+        for await (const chunk of source) restored.push(chunk);
+      },
+    );
     expect(Buffer.concat(restored).equals(data)).toBe(true);
   });
 

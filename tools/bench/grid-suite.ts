@@ -111,10 +111,9 @@ export async function runGrid(options: GridOptions): Promise<GridResult> {
                   seconds = native.seconds / native.rounds;
                   compressedBytes = native.compressedBytes;
                 } else if (operation === 'deflate') {
-                  seconds = await timeInProcess(
-                    () => void (compressedBytes = contender.deflate(corpus.data, level, chunk).length),
-                    options.seconds,
-                  );
+                  seconds = await timeInProcess(() => {
+                    compressedBytes = contender.deflate(corpus.data, level, chunk).length;
+                  }, options.seconds);
                 } else {
                   const compressed = reference.get(level)!;
                   seconds = await timeInProcess(() => void contender.inflate(compressed, chunk), options.seconds);

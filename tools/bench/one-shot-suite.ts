@@ -202,10 +202,9 @@ async function runTable(
               seconds = native.cpuSeconds / native.rounds;
               compressedBytes = native.compressedBytes;
             } else if (operation === 'deflate') {
-              seconds = cpuSecondsPerCall(
-                () => void (compressedBytes = contender.deflate(input.data, level).length),
-                options.seconds,
-              );
+              seconds = cpuSecondsPerCall(() => {
+                compressedBytes = contender.deflate(input.data, level).length;
+              }, options.seconds);
             } else {
               const compressed = reference.get(level)!;
               seconds = cpuSecondsPerCall(() => void contender.inflate(compressed, input.data.length), options.seconds);

@@ -92,24 +92,26 @@ export function parseCommand(spec: CommandSpec, args: string[]): ParsedArgs {
     };
     if (option.short !== undefined) options[option.name].short = option.short;
   }
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: joinNegativeValues(args, all),
-      options,
-      allowPositionals: true,
-      strict: true,
-      tokens: true,
-    });
-  } catch (error) {
-    // parseArgs's first line names the problem; its advice about '--' only confuses a mistyped flag.
-    const unknown = /^Unknown option '([^']+)'/.exec((error as Error).message);
-    const problem = unknown === null ? (error as Error).message.split('\n')[0] : `unknown option ${unknown[1]}`;
-    throw new ZaccelError(
-      'ZACCEL_BAD_OPTION',
-      `${problem} (${['zaccel', spec.name, '--help'].filter(Boolean).join(' ')} lists the options)`,
-    );
-  }
+  const parse = () => {
+    try {
+      return parseArgs({
+        args: joinNegativeValues(args, all),
+        options,
+        allowPositionals: true,
+        strict: true,
+        tokens: true,
+      });
+    } catch (error) {
+      // parseArgs's first line names the problem; its advice about '--' only confuses a mistyped flag.
+      const unknown = /^Unknown option '([^']+)'/.exec((error as Error).message);
+      const problem = unknown === null ? (error as Error).message.split('\n')[0] : `unknown option ${unknown[1]}`;
+      throw new ZaccelError(
+        'ZACCEL_BAD_OPTION',
+        `${problem} (${['zaccel', spec.name, '--help'].filter(Boolean).join(' ')} lists the options)`,
+      );
+    }
+  };
+  const parsed = parse();
   if (parsed.values.help !== true && parsed.positionals.length > spec.maxPositionals) {
     const extra = parsed.positionals[spec.maxPositionals];
     throw new ZaccelError('ZACCEL_BAD_OPTION', `unexpected argument ${JSON.stringify(extra)} (usage: ${spec.usage})`);

@@ -128,6 +128,16 @@ export interface PageMix {
 
 export const typicalGuestMix: PageMix = { zero: 0.4, repeated: 0.15, code: 0.2, text: 0.15, random: 0.1 };
 
+/** The kind a draw in [0, total of the mix) picks: the kinds take their shares of the range in the mix's order. */
+function pageKind(draw: number, mix: PageMix): keyof PageMix {
+  let rest = draw;
+  for (const kind of ['zero', 'repeated', 'code', 'text'] as const) {
+    rest -= mix[kind];
+    if (rest < 0) return kind;
+  }
+  return 'random';
+}
+
 /** VM-RAM-like pages: zero pages, repeated pages, code-like, text-like and random pages, mixed. */
 export function vmPages(length: number, seed = 4, mix: PageMix = typicalGuestMix, pageSize = PAGE_SIZE): Uint8Array {
   const random = new Random(seed);
@@ -136,13 +146,13 @@ export function vmPages(length: number, seed = 4, mix: PageMix = typicalGuestMix
   const total = mix.zero + mix.repeated + mix.code + mix.text + mix.random;
   for (let offset = 0, page = 0; offset < length; offset += pageSize, page++) {
     const size = Math.min(pageSize, length - offset);
-    let pick = (random.next() / 0x1_0000_0000) * total;
-    if ((pick -= mix.zero) < 0) continue;
+    const kind = pageKind((random.next() / 0x1_0000_0000) * total, mix);
     const target = out.subarray(offset, offset + size);
-    if ((pick -= mix.repeated) < 0) target.set(template.subarray(0, size));
-    else if ((pick -= mix.code) < 0) target.set(binaryLike(size, seed * 7919 + page));
-    else if ((pick -= mix.text) < 0) target.set(textLike(size, seed * 104729 + page));
-    else target.set(randomBytes(size, seed * 31 + page));
+    if (kind === 'repeated') target.set(template.subarray(0, size));
+    else if (kind === 'code') target.set(binaryLike(size, seed * 7919 + page));
+    else if (kind === 'text') target.set(textLike(size, seed * 104729 + page));
+    else if (kind === 'random') target.set(randomBytes(size, seed * 31 + page));
+    // a zero page: the buffer is zero already
   }
   return out;
 }

@@ -30,7 +30,7 @@ let live = false;
 let page = 0;
 if (options.rendezvous && options.engine === 'dfltcc') {
   const control = new WriterControl(data.control);
-  (core.codec as DfltccDeflateCodec).hazardHook = (_parameterBlock, address, length) => {
+  (core.codec as DfltccDeflateCodec).hazardHook = (_parameterBlock, _address, _length) => {
     // The page, not the input address: with a copy, the accelerator reads the copy and the guest writes the page.
     if (live) control.requestWrite(guest.pageAddress(page), options.pageSize);
   };

@@ -32,7 +32,7 @@ export class HeaderParser {
    * @param crc32 zlib's crc32, for the gzip header CRC.
    */
   constructor(
-    private readonly wanted: InflateFormat,
+    wanted: InflateFormat,
     private readonly windowBits: number,
     private readonly crc32: (bytes: number[]) => number,
   ) {
