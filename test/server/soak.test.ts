@@ -1,7 +1,8 @@
 /**
  * A bounded soak: a few hundred one-shots against the service in a child process of its own, in windows, with a
  * full garbage collection in every thread of the server before each sample. Nothing may grow once the load is
- * steady, judged by the last windows against each other (not against a figure, which depends on the machine):
+ * steady, judged by the windows after the first against each other (not against a figure, which depends on the
+ * machine):
  *
  * - the Machine, exactly: WebAssembly memory grows to what the busiest moment needed and is reused after that;
  * - retained memory (the V8 heaps' live objects and the ArrayBuffers still referenced, main thread and worker),
