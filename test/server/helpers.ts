@@ -103,6 +103,27 @@ export function request(options: RequestOptions): Promise<Answer> {
   });
 }
 
+/**
+ * A request that declares a body of `declared` bytes and sends the first `sendBytes` of them (text, in writes of
+ * 64 KiB), then leaves the rest to the test: to cut it, stall it or finish it. Its answer, if one comes, is read
+ * and dropped, and its errors are expected (the tests cut these requests on purpose).
+ */
+export function partialUpload(port: number, path: string, declared: number, sendBytes: number): http.ClientRequest {
+  const req = http.request({
+    host: '127.0.0.1',
+    port,
+    method: 'POST',
+    path,
+    agent: false,
+    headers: { 'content-length': declared },
+  });
+  req.on('error', () => {});
+  req.on('response', (res) => res.resume());
+  const data = textBytes(sendBytes, 3);
+  for (let offset = 0; offset < data.length; offset += 64 * 1024) req.write(data.subarray(offset, offset + 64 * 1024));
+  return req;
+}
+
 /** Deterministic, compressible bytes: text-like lines with counters. */
 export function textBytes(length: number, seed = 1): Buffer {
   const words = [

@@ -7,7 +7,7 @@ import http from 'node:http';
 import net from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { eventually, listen, request, testServer, textBytes } from './helpers.js';
+import { eventually, listen, partialUpload, request, testServer, textBytes } from './helpers.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -23,22 +23,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await app.close();
 });
-
-/** A request that declares `declared` bytes, sends `sendBytes` of them, and waits for the caller. */
-function partialUpload(path: string, declared: number, sendBytes: number): http.ClientRequest {
-  const req = http.request({
-    host: '127.0.0.1',
-    port,
-    method: 'POST',
-    path,
-    agent: false,
-    headers: { 'content-length': declared },
-  });
-  req.on('error', () => {});
-  req.on('response', (res) => res.resume());
-  req.write(textBytes(sendBytes, 3));
-  return req;
-}
 
 async function openStream(): Promise<string> {
   const opened = await app.inject({ method: 'POST', url: '/v1/streams', payload: { mode: 'deflate', level: 1 } });
@@ -64,7 +48,7 @@ describe('a queued write whose client leaves (issue 12, critical)', () => {
     const id = await openStream();
     const body = textBytes(64 * KiB, 5);
     // Write A runs: its body is still coming.
-    const slow = partialUpload(`/v1/streams/${id}/write?flush=sync`, body.length, 1024);
+    const slow = partialUpload(port, `/v1/streams/${id}/write?flush=sync`, body.length, 1024);
     const slowAnswer = new Promise<number>((resolve) => slow.on('response', (res) => resolve(res.statusCode ?? 0)));
     await eventually(
       async () => (await describeStream(id)).pendingWrites === 1 && app.zaccel.state.inflight === 1,
@@ -113,7 +97,7 @@ describe('a queued write whose client leaves (issue 12, critical)', () => {
     // seen when the write starts to read. That write fails the stream (part of its input may be missing), and
     // everything it held is given back.
     const id = await openStream();
-    const slow = partialUpload(`/v1/streams/${id}/write`, 4096, 1024);
+    const slow = partialUpload(port, `/v1/streams/${id}/write`, 4096, 1024);
     const slowAnswer = new Promise<number>((resolve) => slow.on('response', (res) => resolve(res.statusCode ?? 0)));
     await eventually(async () => (await describeStream(id)).pendingWrites === 1, 10_000, 'the write to run');
     const big = http.request({
@@ -136,7 +120,7 @@ describe('a queued write whose client leaves (issue 12, critical)', () => {
 
   test('a queued DELETE whose client leaves gives its turn up too', async () => {
     const id = await openStream();
-    const slow = partialUpload(`/v1/streams/${id}/write`, 4096, 1024);
+    const slow = partialUpload(port, `/v1/streams/${id}/write`, 4096, 1024);
     await eventually(async () => (await describeStream(id)).pendingWrites === 1, 10_000, 'the write to run');
     const gone = http.request({ host: '127.0.0.1', port, method: 'DELETE', path: `/v1/streams/${id}`, agent: false });
     gone.on('error', () => {});
@@ -174,7 +158,7 @@ describe('every ending releases the slot once', () => {
 
   test('client gone while its body is read: counted as a disconnect, not as an error', async () => {
     const badRequests = await metric('zaccel_errors_total{code="ZACCEL_BAD_REQUEST"}');
-    const req = partialUpload('/v1/deflate', 8 * MiB, 256 * KiB);
+    const req = partialUpload(port, '/v1/deflate', 8 * MiB, 256 * KiB);
     await eventually(() => app.zaccel.state.inflight === 1, 10_000, 'the request to be admitted');
     req.destroy();
     await released();

@@ -10,7 +10,7 @@ import { Readable } from 'node:stream';
 import zlib from 'node:zlib';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { eventually, listen, request, testServer, textBytes } from './helpers.js';
+import { eventually, listen, partialUpload, request, testServer, textBytes } from './helpers.js';
 
 const MiB = 1024 * 1024;
 
@@ -71,25 +71,9 @@ async function backToBaseline(): Promise<void> {
   );
 }
 
-/** Start a request, send `sendBytes` of a larger declared body, and let the caller cut it. */
-function partialUpload(path: string, declared: number, sendBytes: number) {
-  const req = http.request({
-    host: '127.0.0.1',
-    port,
-    method: 'POST',
-    path,
-    agent: false,
-    headers: { 'content-length': declared },
-  });
-  req.on('error', () => {});
-  const data = textBytes(sendBytes, 9);
-  for (let offset = 0; offset < data.length; offset += 64 * 1024) req.write(data.subarray(offset, offset + 64 * 1024));
-  return req;
-}
-
 describe('clients that go away', () => {
   test('mid-body: the session is aborted and the Machine returns to its baseline', async () => {
-    const req = partialUpload('/v1/deflate?level=9', 64 * MiB, 6 * MiB);
+    const req = partialUpload(port, '/v1/deflate?level=9', 64 * MiB, 6 * MiB);
     await eventually(
       async () => (await app.zaccel.pool.memoryStats()).bytesInUse > baseline.bytesInUse,
       60_000,
@@ -127,7 +111,7 @@ describe('clients that go away', () => {
   });
 
   test('mid-response while the body is still uploading (deflate at level 0)', async () => {
-    const req = partialUpload('/v1/deflate?level=0', 64 * MiB, 0);
+    const req = partialUpload(port, '/v1/deflate?level=0', 64 * MiB, 0);
     let received = 0;
     const data = textBytes(16 * MiB, 3);
     await new Promise<void>((resolve) => {
@@ -149,7 +133,7 @@ describe('clients that go away', () => {
   test('mid-write on a stream: the stream fails and its memory is freed at once', async () => {
     const opened = await app.inject({ method: 'POST', url: '/v1/streams', payload: { mode: 'deflate', level: 9 } });
     const { id } = opened.json() as { id: string };
-    const req = partialUpload(`/v1/streams/${id}/write`, 8 * MiB, 2 * MiB);
+    const req = partialUpload(port, `/v1/streams/${id}/write`, 8 * MiB, 2 * MiB);
     await eventually(() => app.zaccel.state.inflight === 1, 60_000, 'the write to start');
     await new Promise((resolve) => setTimeout(resolve, 200));
     req.destroy();
