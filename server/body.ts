@@ -7,6 +7,7 @@ import { Socket } from 'node:net';
 import { PassThrough, type Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ClientGoneError, ServiceError } from './errors.js';
+import { IdleTimer } from './idle-timer.js';
 import type { WriteCall } from './pool.js';
 
 export interface PumpResult {
@@ -16,7 +17,7 @@ export interface PumpResult {
 /**
  * Resolves with the body's size when it ended; rejects on the first failure, leaving the rest unread.
  * While the body is being read (not while it is paused for the worker), a gap of `idleMs` without a byte
- * rejects with 408 ZACCEL_TIMEOUT: a client that stalls cannot hold a slot for longer than that.
+ * (idle-timer.ts) rejects with 408 ZACCEL_TIMEOUT: a client that stalls cannot hold a slot for longer than that.
  * A request from a real socket gets each body chunk in a Buffer of its own, which nothing else holds
  * after 'data': those are handed to the worker without a copy. Other sources (inject) are copied.
  */
@@ -26,35 +27,13 @@ export function pumpBody(source: Readable, write: WriteCall, limit: number, idle
     let bytes = 0;
     let settled = false;
     let ended = false;
-    let idle: NodeJS.Timeout | undefined;
-    // When the last byte came. A chunk only notes the time: re-arming the timer for each of a body's sixteen or so
-    // chunks a MiB cost more than the rest of their handling. When the timer fires early (bytes came since it was
-    // armed), it is armed again for what is left of the idle time since the last byte.
-    let lastByte = 0;
-    const expire = () => {
-      const left = idleMs - (Date.now() - lastByte);
-      if (left > 0) {
-        idle = setTimeout(expire, left);
-        idle.unref();
-        return;
-      }
-      stop(new ServiceError('ZACCEL_TIMEOUT', `no byte of the request body came for ${idleMs} ms`));
-    };
-    const watch = () => {
-      lastByte = Date.now();
-      if (idle === undefined) {
-        idle = setTimeout(expire, idleMs);
-        idle.unref();
-      }
-    };
-    const unwatch = () => {
-      clearTimeout(idle);
-      idle = undefined;
-    };
+    const idle = new IdleTimer(idleMs, () =>
+      stop(new ServiceError('ZACCEL_TIMEOUT', `no byte of the request body came for ${idleMs} ms`)),
+    );
     const stop = (error?: Error) => {
       if (settled) return;
       settled = true;
-      unwatch();
+      idle.stop();
       source.off('data', onData);
       source.off('end', onEnd);
       source.off('error', onError);
@@ -68,7 +47,7 @@ export function pumpBody(source: Readable, write: WriteCall, limit: number, idle
     };
     const onData = (chunk: Buffer) => {
       if (settled) return;
-      watch();
+      idle.touch();
       bytes += chunk.length;
       if (bytes > limit) {
         stop(new ServiceError('ZACCEL_BODY_TOO_LARGE', `the request body is larger than the limit of ${limit} bytes`));
@@ -83,12 +62,12 @@ export function pumpBody(source: Readable, write: WriteCall, limit: number, idle
       }
       if (wait !== undefined) {
         // Paused for the worker: the client is not late while we are.
-        unwatch();
+        idle.pause();
         source.pause();
         wait.then(
           () => {
             if (settled) return;
-            watch();
+            idle.touch();
             source.resume();
           },
           (error: Error) => stop(error),
@@ -111,7 +90,7 @@ export function pumpBody(source: Readable, write: WriteCall, limit: number, idle
     source.on('end', onEnd);
     source.on('error', onError);
     source.on('close', onClose);
-    watch();
+    idle.touch();
     // The worker refused the input (bad data, output limit): stop reading the body at once.
     write.completed.catch((error: Error) => stop(error));
   });
@@ -141,14 +120,14 @@ export function declaredLength(headers: Record<string, string | string[] | undef
  */
 export function idleLimitedBody(source: Readable, idleMs: number): Readable {
   const limited = new PassThrough();
-  const timer = setTimeout(() => {
+  const idle = new IdleTimer(idleMs, () => {
     source.unpipe(limited);
     source.pause();
     limited.destroy(new ServiceError('ZACCEL_TIMEOUT', `no byte of the request body came for ${idleMs} ms`));
-  }, idleMs);
-  timer.unref();
-  source.on('data', () => timer.refresh());
-  const stop = () => clearTimeout(timer);
+  });
+  idle.touch();
+  source.on('data', () => idle.touch());
+  const stop = () => idle.stop();
   source.once('end', stop);
   source.once('close', stop);
   limited.once('close', stop);

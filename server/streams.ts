@@ -282,9 +282,11 @@ export class StreamRegistry {
     return soonest / 1000;
   }
 
-  /** Close streams that had no write (nor a request waiting for one) for streamIdleMs. GET does not count as activity. */
-  reap(): void {
-    const now = Date.now();
+  /**
+   * Close streams that had no write (nor a request waiting for one) for streamIdleMs. GET does not count as activity.
+   * `now` is the clock's reading (Date.now()); a test passes a later one to find out what an idle period would reap.
+   */
+  reap(now = Date.now()): void {
     for (const entry of this.entries.values()) {
       if (entry.pending > 0 || now - entry.lastActive < this.config.streamIdleMs) continue;
       this.metrics.streamsReaped.inc();

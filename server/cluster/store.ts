@@ -31,8 +31,9 @@ export interface ClusterOptions {
 }
 
 const HANDOVER_CHANNEL = 'zaccel:handover';
-const leaseKey = (id: string) => `zaccel:lease:${id}`;
-const streamKey = (id: string) => `zaccel:stream:${id}`;
+/** The Redis keys of a stream's lease and of its record (exported for the tests, which make them lapse). */
+export const leaseKey = (id: string) => `zaccel:lease:${id}`;
+export const streamKey = (id: string) => `zaccel:stream:${id}`;
 const ownedKey = (owner: string) => `zaccel:owned:${owner}`;
 
 type Client = Awaited<ReturnType<typeof connectClient>>;

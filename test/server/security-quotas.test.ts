@@ -91,12 +91,15 @@ describe('the per-client stream quota', () => {
   });
 
   test('a reaped stream gives its quota back', async () => {
-    const server = await testServer({ maxStreamsPerClient: 1, streamIdleMs: 100 });
+    // The idle period is long enough that no busy moment of the machine lets the stream be reaped before the
+    // second request is refused; the reaper is then run as of a minute later.
+    const server = await testServer({ maxStreamsPerClient: 1, streamIdleMs: 60_000 });
     try {
       const first = await server.inject({ method: 'POST', url: '/v1/streams', payload: { mode: 'deflate' } });
       expect(first.statusCode).toBe(201);
       const refused = await server.inject({ method: 'POST', url: '/v1/streams', payload: { mode: 'deflate' } });
       expect(refused.statusCode).toBe(429);
+      server.zaccel.streams.reap(Date.now() + 60_000);
       await eventually(
         async () => (await server.inject({ method: 'GET', url: `/v1/streams/${idOf(first)}` })).statusCode === 404,
         10_000,

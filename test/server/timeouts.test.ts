@@ -122,6 +122,31 @@ describe('timeouts', () => {
     expect(answer).toMatch(/^HTTP\/1\.1 200 /);
   });
 
+  test("a busy event loop is not a stalled client: bytes that came while the server's thread was blocked count", async () => {
+    // The server runs in this thread. Once it is reading the body, the rest of the body is written to the socket
+    // (it lands in the kernel at once) and the thread is blocked for twice the timeout. When it runs again, the
+    // idle timer is due before the socket is read: the bytes that came meanwhile must still count. (Without the
+    // check this tests, the answer was 408.)
+    const body = textBytes(3000, 4);
+    const { socket, received, closed } = connect();
+    socket.write(
+      `POST /v1/deflate?format=raw HTTP/1.1\r\nhost: 127.0.0.1\r\nconnection: close\r\ncontent-length: ${body.length}\r\n\r\n`,
+    );
+    socket.write(body.subarray(0, 1000));
+    await eventually(() => app.zaccel.state.inflight === 1, 10_000, 'the request to start');
+    await new Promise((resolve) => setTimeout(resolve, TIMEOUT / 4));
+    // Written and blocked in the check phase, so that no poll phase reads the bytes before the block, and the next
+    // turn of the loop runs its due timers before it reads sockets.
+    await new Promise((resolve) => setImmediate(resolve));
+    socket.write(body.subarray(1000));
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, TIMEOUT * 2);
+    await closed;
+    const answer = Buffer.from(received(), 'latin1');
+    const head = answer.subarray(0, answer.indexOf('\r\n\r\n')).toString('latin1');
+    expect(head).toMatch(/^HTTP\/1\.1 200 /);
+    expect(zlib.inflateRawSync(answer.subarray(answer.indexOf('\r\n\r\n') + 4)).equals(body)).toBe(true);
+  });
+
   test('a client that stops reading its answer is disconnected, and everything it held is given back', async () => {
     const bomb = zlib.gzipSync(Buffer.alloc(64 * MiB), { level: 1 });
     const { socket, closed } = connect();
