@@ -139,19 +139,30 @@ export class RequestLifecycle {
     const limit = this.admission.sendTimeoutMs;
     let delivered = -1;
     let since = Date.now();
+    /** Whether the client took bytes since the last look (or nothing waits for it); notes when it last did. */
+    const moved = () => {
+      const queued = socket.writableLength;
+      const progress = socket.bytesWritten - queued;
+      if (queued > 0 && progress === delivered) return false;
+      delivered = progress;
+      since = Date.now();
+      return true;
+    };
     const timer = setInterval(
       () => {
-        const queued = socket.writableLength;
-        const progress = socket.bytesWritten - queued;
-        if (queued === 0 || progress !== delivered) {
-          delivered = progress;
-          since = Date.now();
-        } else if (Date.now() - since >= limit) {
+        if (moved() || Date.now() - since < limit) return;
+        // Due by the clock; but if this thread was busy, writes that completed meanwhile are only counted once this
+        // turn of the event loop has handled its I/O, which comes after the timers: decide after it.
+        setImmediate(() => {
+          if (this.ending !== undefined || socket.destroyed || moved()) return;
           clearInterval(timer);
           this.cutOff('timeout', 'send');
-          this.request.log.info({ timeoutMs: limit, queuedBytes: queued }, 'send timeout: the client took nothing');
+          this.request.log.info(
+            { timeoutMs: limit, queuedBytes: socket.writableLength },
+            'send timeout: the client took nothing',
+          );
           socket.destroy();
-        }
+        });
       },
       Math.max(10, Math.min(limit / 4, 5_000)),
     );

@@ -3,7 +3,9 @@
  * keep-alive connection. Every test asserts only that the connection was answered or closed, and that what
  * the request held came back; none measures time.
  */
+import { spawn } from 'node:child_process';
 import net from 'node:net';
+import { createInterface } from 'node:readline';
 import zlib from 'node:zlib';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -162,6 +164,55 @@ describe('timeouts', () => {
     await eventually(async () => (await app.zaccel.pool.memoryStats()).sessions === 0, 10_000, 'the session to close');
     socket.destroy();
     await closed;
+  });
+
+  test('a busy event loop is not a client that stopped reading: what it took meanwhile counts', async () => {
+    // A client in a process of its own reads a 256 MiB answer. After 32 MiB it stops for half the send timeout,
+    // so that the socket fills and bytes queue, and says so; this thread (the server's) is then blocked for five timeouts,
+    // while the client reads again and drains the socket. When the thread runs again, the send timer is due
+    // before the socket's completed writes are handled: they must count, and the answer must arrive whole.
+    // (Without the check this tests, the connection was destroyed.)
+    const client = spawn(
+      process.execPath,
+      [
+        '-e',
+        `const http = require('node:http');
+         const bomb = require('node:zlib').gzipSync(Buffer.alloc(${256 * MiB}), { level: 1 });
+         const req = http.request({ host: '127.0.0.1', port: ${port}, method: 'POST',
+           path: '/v1/inflate?format=gzip&maxOutput=${256 * MiB}', headers: { 'content-length': bomb.length } });
+         req.on('response', (res) => {
+           let bytes = 0;
+           res.on('data', (chunk) => {
+             bytes += chunk.length;
+             if (bytes - chunk.length < ${32 * MiB} && bytes >= ${32 * MiB}) {
+               res.pause();
+               process.stdout.write('paused\\n');
+               setTimeout(() => res.resume(), ${TIMEOUT / 2});
+             }
+           });
+           res.on('close', () => process.stdout.write(JSON.stringify({ bytes, complete: res.complete }) + '\\n'));
+         });
+         req.on('error', (error) => process.stdout.write(JSON.stringify({ error: error.message }) + '\\n'));
+         req.end(bomb);`,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    const said: string[] = [];
+    const paused = new Promise<void>((resolve) =>
+      createInterface({ input: client.stdout! }).on('line', (line) => {
+        said.push(line);
+        if (line === 'paused') resolve();
+      }),
+    );
+    const exited = new Promise((resolve) => client.on('exit', resolve));
+    await paused;
+    // Long enough for the send timer to see the socket stuck (it looks every quarter timeout), and less than the
+    // client's stop; then blocked in the check phase, so that the timers come next.
+    await new Promise((resolve) => setTimeout(resolve, (TIMEOUT * 3) / 8));
+    await new Promise((resolve) => setImmediate(resolve));
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, TIMEOUT * 5);
+    await exited;
+    expect(JSON.parse(said.at(-1) ?? '{}')).toEqual({ bytes: 256 * MiB, complete: true });
   });
 
   test('an idle keep-alive connection is closed', async () => {
