@@ -35,7 +35,8 @@ function serve(args: string[], env: NodeJS.ProcessEnv = {}) {
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const logs: Array<Record<string, unknown>> = [];
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  // 'close', not 'exit': the exit can be seen before the last of its output is read.
+  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
   const outcome = new Promise<{ port?: number; code?: number | null }>((resolve) => {
     let port = 0;
     createInterface({ input: child.stdout }).on('line', (line) => {

@@ -168,9 +168,9 @@ describe('timeouts', () => {
 
   test('a busy event loop is not a client that stopped reading: what it took meanwhile counts', async () => {
     // A client in a process of its own reads a 256 MiB answer. After 32 MiB it stops for half the send timeout,
-    // so that the socket fills and bytes queue, and says so; this thread (the server's) is then blocked for five timeouts,
-    // while the client reads again and drains the socket. When the thread runs again, the send timer is due
-    // before the socket's completed writes are handled: they must count, and the answer must arrive whole.
+    // so that the socket fills and bytes queue, and says so; this thread (the server's) is then blocked for five
+    // timeouts, while the client reads again and drains the socket. When the thread runs again, the send timer is
+    // due before the socket's completed writes are handled: they must count, and the answer must arrive whole.
     // (Without the check this tests, the connection was destroyed.)
     const client = spawn(
       process.execPath,
@@ -198,14 +198,15 @@ describe('timeouts', () => {
       { stdio: ['ignore', 'pipe', 'inherit'] },
     );
     const said: string[] = [];
+    const exited = new Promise((resolve) => client.on('close', resolve)); // 'close': its output is all read
     const paused = new Promise<void>((resolve) =>
       createInterface({ input: client.stdout! }).on('line', (line) => {
         said.push(line);
         if (line === 'paused') resolve();
       }),
     );
-    const exited = new Promise((resolve) => client.on('exit', resolve));
-    await paused;
+    await Promise.race([paused, exited]); // a client that failed before it paused is reported below
+    expect(said[0]).toBe('paused');
     // Long enough for the send timer to see the socket stuck (it looks every quarter timeout), and less than the
     // client's stop; then blocked in the check phase, so that the timers come next.
     await new Promise((resolve) => setTimeout(resolve, (TIMEOUT * 3) / 8));
